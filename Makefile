@@ -1,0 +1,50 @@
+# The two commands of the README: `make book` (the whole book, full profile) and `make test`.
+# Both start from nothing but Python 3.11 and the package registries.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PROFILE ?= full
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export MPLBACKEND := Agg
+
+.PHONY: book test env models chapters html unit nbval clean browser
+
+book: models chapters html  ## the whole book with the full profile -> _build/html/index.html
+
+test: models browser  ## unit tests, quick chapters + nbval, strict book build
+	$(PY) -m pytest tests -m "not book" -q
+	$(PY) -m vaxis.book run --profile quick
+	$(PY) -m pytest --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg -q -p no:cacheprovider
+	$(PY) -m vaxis.book build
+	$(PY) -m pytest tests -m book -q
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first and pinned: pip takes the CPU build from local disk, never a CUDA build
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[book,test]"
+	touch $@
+
+env: $(VENV)/.installed
+
+models: env  ## install and convert the offline LLMs once (idempotent)
+	$(PY) -m vaxis.llm provision
+
+chapters: env
+	$(PY) -m vaxis.book run --profile $(PROFILE)
+
+html: env
+	$(PY) -m vaxis.book build
+
+browser:  ## headless Chromium for the rendering test (best effort: the test skips without it)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "note: chromium not installed; the screenshot test will be skipped"; }
+
+clean:
+	rm -rf _build book/chapters results .cache

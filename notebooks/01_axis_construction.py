@@ -1,0 +1,262 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 1. The V-axis from nine sentences
+#
+# ## Overview
+#
+# **Question.** Does a language model hold a single direction of *emotional valence* in its hidden
+# states, one that nine short emotional sentences are enough to find and that then places words it
+# has never been shown in the order human raters do?
+#
+# **What the study claims.** Nine sentences, one per emotion category of the FACED EEG dataset, give
+# a direction (the V-axis) whose projections agree zero-shot with human valence ratings and sentiment
+# labels, most strongly in the middle layers.
+#
+# **What this chapter does.**
+# 1. Runs the nine anchor sentences and a few hundred rated words through a small offline LLM and
+#    keeps the hidden state of every layer, pooled two ways.
+# 2. Builds the V-axis two ways (difference of means, first principal component) at every layer.
+# 3. Chooses the layer on a *dev* split of human ratings and reports, on a held-out *test* split and
+#    on a second lexicon, the rank correlation with its 95% bootstrap interval and sentiment AUC.
+#
+# ## Prerequisites
+#
+# | Concept | Importance | Notes |
+# | --- | --- | --- |
+# | Transformer hidden states | Necessary | one vector per token per layer |
+# | Spearman rank correlation, bootstrap intervals | Necessary | |
+# | [Data and models](../data) page | Helpful | where the human ratings come from |
+#
+# **Time to run:** about a minute with the `quick` profile on 2 CPU cores (cached re-runs: seconds).
+
+# %% [markdown]
+# ## Parameters
+#
+# Papermill replaces this cell's values (see `vaxis/profiles/*.yaml`); the defaults are the `quick`
+# profile.
+#
+# - `profile` -- names the results folder `results/<profile>/` that later chapters read.
+# - `lead_model` -- registry name (`smollm2-135m`, `gemma3-270m`, `qwen2.5-coder-0.5b`, `minilm-l6`),
+#   a local model folder or `.gguf` file, or a Hugging Face hub id (e.g. `Qwen/Qwen3-4B`).
+# - `anchor_sentences` -- `None` for the built-in nine, or a mapping category -> sentence(s).
+# - `n_items`, `n_afinn` -- rated VADER words (half dev, half test) and AFINN words (test only).
+# - `templates` -- how items are presented: `bare` word, or inside a sentence (`feel`: "I feel {w}.").
+# - `origin` -- position 0 is the `neutral` anchor or the `mean` of the nine.
+# - `n_boot`, `seed` -- bootstrap resamples and the seed of every random choice.
+# - `batch_size` -- texts per forward pass; `results_root` -- `None` for `<project>/results`.
+
+# %% tags=["parameters"]
+profile = "quick"
+lead_model = "smollm2-135m"
+anchor_sentences = None
+n_items = 600
+n_afinn = 300
+templates = ["bare", "feel"]
+origin = "neutral"
+n_boot = 1000
+seed = 0
+batch_size = 64
+results_root = None
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+import vaxis
+from vaxis import io, norms, plots, results, stimuli, validation
+
+torch.set_num_threads(2)  # pinned: results must not depend on the machine's core count
+out_dir = io.results_dir(profile, results_root)
+print(f"vaxis {vaxis.__version__}; results go to results/{profile}/")
+
+# %% [markdown]
+# ## 1. Nine anchor sentences
+#
+# One vivid first-person sentence per FACED category. Four categories are negative, four positive,
+# one neutral; the axis is oriented so that **positive valence is positive**.
+
+# %%
+anchor_texts, anchor_categories = stimuli.anchor_table(anchor_sentences)
+pd.DataFrame({"category": anchor_categories, "sentence": anchor_texts})
+
+# %% [markdown]
+# ## 2. Held-out items with human valence ratings
+#
+# Words from the VADER lexicon (mean of ten human ratings, -4..4), split into a *dev* half, used
+# only to choose the layer, and a *test* half; AFINN words (-5..5, a different rater) are a second
+# test set. The sample is stratified over the rating range.
+
+# %%
+splits = norms.norm_splits(n_items=n_items, n_afinn=n_afinn, seed=seed)
+print(f"dev {len(splits.dev)} words, test {len(splits.test)} words, AFINN {len(splits.afinn)} words")
+splits.test.sample(6, random_state=seed)[["item", "rating", "sd"]]
+
+# %% [markdown]
+# ## 3. Hidden states of every layer, and the layer profile
+#
+# One batched extraction gives every layer for the anchors and for every item in every template,
+# pooled by the last real token and by the mean over tokens (cached on disk: a re-run does no
+# forward pass). For every layer, pooling and construction we build the axis from the nine anchors
+# and correlate the items' positions with their human ratings.
+
+# %% tags=["nbval-ignore-output", "remove-stderr"]
+lead = validation.validate_model(
+    lead_model, anchor_texts, anchor_categories, splits, templates=templates, origin=origin,
+    batch_size=batch_size, n_boot=n_boot, seed=seed,
+)
+
+# %%
+print(f"{lead.model}: {lead.n_layers} layers, hidden size {lead.hidden_size}, "
+      f"{lead.meta['n_truncated']} texts truncated")
+print("chosen on dev:", {k: (round(v, 3) if isinstance(v, float) else v) for k, v in lead.choice.items()})
+
+# %%
+fig = plots.layer_profile(lead.profile, lead.choice, split="dev", title=f"{lead.model}: layer profile (dev split)")
+
+# %% [markdown]
+# Each line is one way of building the axis; the dotted line marks the configuration chosen on the
+# dev split. Layer 0 (the embeddings) has no axis under last-token pooling when every anchor ends in
+# the same token: those points are missing on purpose.
+
+# %% [markdown]
+# ## 4. Held-out validation
+#
+# Only now do we look at the test items, with the configuration fixed.
+
+# %%
+t = lead.test
+table = pd.DataFrame({
+    "Spearman rho": [t["vader_test"].value, t["afinn"].value],
+    "95% CI low": [t["vader_test"].low, t["afinn"].low],
+    "95% CI high": [t["vader_test"].high, t["afinn"].high],
+    "n items": [t["vader_test"].n, t["afinn"].n],
+}, index=["VADER test split", "AFINN"]).round(3)
+table
+
+# %%
+print(f"Binary sentiment (|rating| >= 1, n = {t['n_binary']}): AUC = {t['auc']:.3f}, "
+      f"accuracy of the sign at the neutral origin = {t['accuracy']:.3f} (chance 0.5)")
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.6))
+plots.scatter_with_ratings(lead.test_positions, splits.test.rating.to_numpy(), "VADER test words", ax=axes[0])
+plots.scatter_with_ratings(lead.afinn_positions, splits.afinn.rating.to_numpy(), "AFINN words", ax=axes[1])
+
+# %% [markdown]
+# ## 5. Where the nine categories fall
+
+# %%
+fig = plots.category_positions(lead.category_positions, title=f"{lead.model}, layer {lead.choice['layer']}")
+
+# %%
+order = validation.category_order(lead.category_positions)
+print("negative -> positive:", " < ".join(order))
+pd.Series(lead.category_positions, name="position").round(2).to_frame().T
+
+# %% [markdown]
+# ## 6. The result file later chapters read
+#
+# Chapter 3 maps EEG onto these category positions; chapter 5 uses the anchor vectors.
+
+# %%
+summary = {"profile": profile, "lead": lead.summary(), "anchors": dict(zip(anchor_categories, anchor_texts)),
+           "n_items": n_items, "n_afinn": n_afinn, "templates": templates, "seed": seed}
+results.save_axis(out_dir, summary, {
+    "anchor_vectors": lead.anchor_vectors, "anchor_categories": np.array(anchor_categories),
+    "direction": lead.direction, "origin": lead.origin,
+    "test_positions": lead.test_positions, "test_items": splits.test.item.to_numpy(),
+})
+print("wrote", results.AXIS_JSON, "and", results.AXIS_NPZ)
+
+# %% [markdown]
+# ## Summary
+#
+# The numbers of this run (they change with the profile and the model, never by hand):
+
+# %%
+print(f"Model {lead.model}; axis = {lead.choice['construction']} at layer {lead.choice['layer']} "
+      f"of {lead.n_layers}, {lead.choice['pooling']}-token pooling, template '{lead.choice['template']}'.")
+print(f"Zero-shot agreement with human valence on held-out VADER words: rho = {t['vader_test']}; "
+      f"on AFINN: rho = {t['afinn']}; sentiment AUC = {t['auc']:.3f}.")
+
+# %% [markdown]
+# **What it means.** If the interval of rho lies well above zero, nine sentences are enough to find a
+# valence direction in this model, and it generalises to words chosen without looking at them. The
+# layer profile shows *where* in the network it is strongest. The sign accuracy at the neutral origin
+# is lower than the AUC: the axis orders items well, but its zero point (one neutral sentence) is not
+# calibrated to the midpoint of word ratings. This is a small model; chapter 2 asks whether other
+# models agree.
+#
+# **What's next.** [Chapter 2](02_cross_llm_consistency) repeats the recipe on every available model.
+#
+# ## Exercises
+#
+# **Exercise 1.** Write the difference-of-means axis yourself: average the hidden states of each
+# category, subtract the mean of the negative categories' means from the mean of the positive ones,
+# and normalise.
+
+# %%
+def my_axis(X, categories):
+    """X: (n_anchors, hidden_size) hidden states; categories: list of names. Returns a unit vector."""
+    raise NotImplementedError("Exercise: compute the diff-of-means V-axis")
+
+
+from vaxis.exercises import check_axis_function
+
+check_axis_function(my_axis, lead.anchor_vectors, anchor_categories)
+
+
+# %% tags=["hide-input"]
+# Solution
+def my_axis(X, categories):
+    cats = np.array(categories)
+    means = {c: X[cats == c].mean(axis=0) for c in dict.fromkeys(categories)}
+    pos = np.mean([means[c] for c in stimuli.POSITIVE if c in means], axis=0)
+    neg = np.mean([means[c] for c in stimuli.NEGATIVE if c in means], axis=0)
+    v = pos - neg
+    return v / np.linalg.norm(v)
+
+
+check_axis_function(my_axis, lead.anchor_vectors, anchor_categories)
+
+# %% [markdown]
+# **Exercise 2.** Where does a sentence of your own fall? Extract its hidden state at the chosen
+# layer and pooling with `vaxis.hidden.extract` and project it with the axis
+# (`(h - lead.origin) @ lead.direction`). Compare with the nine categories above.
+
+# %% tags=["hide-input"]
+# Solution
+from vaxis import hidden
+
+mine = ["I finally got the job I wanted!", "The bus was late and I missed the meeting."]
+hs = hidden.extract(lead_model, mine, pooling=[lead.choice["pooling"]], progress=False)
+my_positions = (hs.layer(lead.choice["layer"], lead.choice["pooling"]) - lead.origin) @ lead.direction
+{text: round(float(p), 2) for text, p in zip(mine, my_positions)}
+
+# %% [markdown]
+# **Exercise 3.** Is the chosen layer special? Read the test-split rho at every layer from
+# `lead.profile` (rows with `split == "test"`) for the chosen pooling, construction and template,
+# and find the best test layer. Why must the *reported* number still come from the dev-chosen layer?
+
+# %% tags=["hide-input"]
+# Solution
+c = lead.choice
+sel = lead.profile.query("split == 'test' and pooling == @c['pooling'] and "
+                         "construction == @c['construction'] and template == @c['template']")
+best_test = sel.loc[sel.rho.idxmax()]
+print(f"best test layer {int(best_test.layer)} (rho {best_test.rho:.3f}) vs dev-chosen layer {c['layer']}: "
+      "choosing on the test split would make the reported rho optimistically biased.")

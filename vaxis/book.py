@@ -1,0 +1,273 @@
+"""Run the chapters with papermill and build the book with jupyter-book.
+
+Usage::
+
+    python -m vaxis.book run --profile quick            # every chapter, in order
+    python -m vaxis.book run --profile full --only 03   # one chapter (its inputs must exist)
+    python -m vaxis.book build                          # render the HTML book from book/chapters
+    python -m vaxis.book all --profile full             # run, then build
+
+A *profile* (``vaxis/profiles/NAME.yaml``) is a set of papermill parameters: ``parameters`` given
+to every chapter, and ``chapters: {NN: {...}}`` for one chapter. Each chapter's source is
+``notebooks/NN_topic.py`` (jupytext, percent format); the runner refreshes its paired ``.ipynb``,
+executes it with papermill into ``book/chapters/NN_topic.ipynb`` (written under a temporary name
+and renamed only when the whole chapter succeeded), and stops at the first chapter that fails,
+naming it and showing its error. The Hugging Face hub is set offline unless ``--online``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ._checks import VaxisError, VaxisInputError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROFILES_DIR = PACKAGE_DIR / "profiles"
+
+
+class ChapterFailed(VaxisError):
+    """A chapter raised while papermill executed it."""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter: ``number`` like ``"01"``, ``name`` like ``"01_axis_construction"``."""
+
+    number: str
+    name: str
+    source: Path
+
+    @property
+    def paired(self) -> Path:
+        return self.source.with_suffix(".ipynb")
+
+
+def root_dir() -> Path:
+    """The project root (folder with ``_toc.yml``); the runner works from there."""
+    here = PACKAGE_DIR.parent
+    if not (here / "_toc.yml").is_file():
+        raise VaxisError(
+            f"{here} has no _toc.yml: the runner works on a source checkout of vaxis "
+            "(git clone, then `make book`), not on an installed wheel."
+        )
+    return here
+
+
+def chapters(root: Path | None = None) -> list[Chapter]:
+    """Chapters found in ``notebooks/`` (``NN_topic.py``), in order."""
+    root = root or root_dir()
+    out = []
+    for src in sorted((root / "notebooks").glob("[0-9][0-9]_*.py")):
+        out.append(Chapter(src.stem[:2], src.stem, src))
+    return out
+
+
+def profiles() -> list[str]:
+    """Names of the available profiles."""
+    return sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
+
+
+def load_profile(name: str) -> dict[str, Any]:
+    """Read a profile; an unknown name lists the known ones."""
+    path = PROFILES_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise VaxisInputError(f"Unknown profile {name!r}; use one of: {', '.join(profiles())}.")
+    data = yaml.safe_load(path.read_text()) or {}
+    bad = set(data) - {"description", "parameters", "chapters"}
+    if bad:
+        raise VaxisInputError(f"{path}: unknown top-level keys {sorted(bad)}; allowed: description, parameters, chapters.")
+    return data
+
+
+def chapter_parameters(profile: str, chapter: Chapter, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The papermill parameters of ``chapter`` under ``profile`` (common, then per-chapter, then overrides)."""
+    data = load_profile(profile)
+    params = {"profile": profile, **(data.get("parameters") or {})}
+    params.update((data.get("chapters") or {}).get(chapter.number) or {})
+    params.update(overrides or {})
+    return params
+
+
+def sync_pair(chapter: Chapter) -> Path:
+    """Regenerate ``NN.ipynb`` from ``NN.py`` with jupytext, keeping existing outputs."""
+    import jupytext
+
+    nb = jupytext.read(chapter.source)
+    if chapter.paired.exists():
+        old = jupytext.read(chapter.paired)
+        from jupytext.combine import combine_inputs_with_outputs
+
+        nb = combine_inputs_with_outputs(nb, old)
+    jupytext.write(nb, chapter.paired)
+    return chapter.paired
+
+
+def _check_parameters(chapter: Chapter, params: dict[str, Any]) -> None:
+    import papermill as pm
+
+    declared = pm.inspect_notebook(str(chapter.paired))
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        raise VaxisInputError(
+            f"Chapter {chapter.name} has no parameter(s) {unknown}; its parameters are: "
+            f"{', '.join(sorted(declared))}. Fix the profile or the -p option."
+        )
+
+
+def run_chapter(chapter: Chapter, profile: str, overrides: dict[str, Any] | None = None,
+                out_dir: Path | None = None) -> Path:
+    """Execute one chapter with papermill into ``out_dir`` (default ``book/chapters``), atomically."""
+    import nbformat
+    import papermill as pm
+
+    root = root_dir()
+    out_dir = out_dir or root / "book" / "chapters"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sync_pair(chapter)
+    params = chapter_parameters(profile, chapter, overrides)
+    _check_parameters(chapter, params)
+    final = out_dir / f"{chapter.name}.ipynb"
+    tmp = out_dir / f".{chapter.name}.running.ipynb"
+    try:
+        pm.execute_notebook(
+            str(chapter.paired), str(tmp), parameters=params, cwd=str(chapter.source.parent),
+            progress_bar={"desc": f"{chapter.name}", "leave": False}, kernel_name="python3",
+        )
+    except pm.PapermillExecutionError as err:
+        failed = out_dir / ".failed"
+        failed.mkdir(exist_ok=True)
+        if tmp.exists():
+            os.replace(tmp, failed / final.name)
+        raise ChapterFailed(
+            f"Chapter {chapter.name} failed in cell {err.exec_count}: {err.ename}: {err.evalue}\n"
+            f"The partly executed notebook is {failed / final.name}. Fix the cause above, then "
+            f"re-run this chapter alone: python -m vaxis.book run --profile {profile} --only {chapter.number}"
+        ) from None
+    except BaseException:  # interrupted or papermill itself failed: leave nothing half-written
+        tmp.unlink(missing_ok=True)
+        raise
+    nb = nbformat.read(tmp, as_version=4)
+    for cell in nb.cells:  # the injected parameters are shown in the parameters cell's note, not as code
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    nbformat.write(nb, tmp)
+    os.replace(tmp, final)
+    return final
+
+
+def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] | None = None,
+        online: bool = False) -> list[Path]:
+    """Execute the chapters of ``profile`` in order (or the ``only`` ones); stop at the first failure."""
+    from tqdm import tqdm
+
+    load_profile(profile)  # fail early on an unknown profile
+    if not online:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    todo = chapters()
+    if only:
+        known = {c.number: c for c in todo}
+        missing = [n for n in only if n.zfill(2) not in known]
+        if missing:
+            raise VaxisInputError(f"No chapter {missing}; chapters are: {', '.join(known)}.")
+        todo = [known[n.zfill(2)] for n in only]
+    done = []
+    bar = tqdm(todo, desc=f"profile {profile}", unit="chapter")
+    for chapter in bar:
+        bar.set_postfix_str(chapter.name)
+        t0 = time.perf_counter()
+        done.append(run_chapter(chapter, profile, overrides))
+        tqdm.write(f"[vaxis] {chapter.name} done in {time.perf_counter() - t0:.0f} s")
+    return done
+
+
+def prepare_static(root: Path | None = None) -> None:
+    """Copy MathJax (from the django-static-mathjax package) into ``book/_static`` for offline math."""
+    import importlib.util
+
+    root = root or root_dir()
+    spec = importlib.util.find_spec("mathjax")
+    if spec is None or not spec.submodule_search_locations:
+        raise VaxisError("MathJax files are missing: `pip install django-static-mathjax` (in the book extra).")
+    src = Path(list(spec.submodule_search_locations)[0]) / "static" / "mathjax" / "es5"
+    dst = root / "book" / "_static" / "mathjax"
+    if not (dst / "tex-svg-full.js").is_file():
+        dst.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src / "tex-svg-full.js", dst / "tex-svg-full.js")
+
+
+def build(strict: bool = True) -> Path:
+    """Render the HTML book with jupyter-book (Sphinx); ``strict`` turns warnings into errors."""
+    root = root_dir()
+    missing = [c.name for c in chapters(root) if not (root / "book" / "chapters" / f"{c.name}.ipynb").is_file()]
+    if missing:
+        raise VaxisError(
+            f"Executed chapters missing in book/chapters: {missing}. Run `python -m vaxis.book run "
+            "--profile PROFILE` first."
+        )
+    prepare_static(root)
+    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(root),
+           "--path-output", str(root)]
+    if strict:
+        cmd += ["--warningiserror", "--keep-going"]
+    proc = subprocess.run(cmd, cwd=root)
+    if proc.returncode:
+        raise VaxisError("jupyter-book build failed (see the Sphinx messages above).")
+    index = root / "_build" / "html" / "index.html"
+    print(f"[vaxis] book built: {index}")
+    return index
+
+
+def _parse_overrides(items: list[str]) -> dict[str, Any]:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise VaxisInputError(f"-p expects NAME=VALUE (a YAML value), got {item!r}.")
+        k, v = item.split("=", 1)
+        out[k.strip()] = yaml.safe_load(v)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m vaxis.book", description="Run the chapters and build the book.")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    for name in ("run", "all"):
+        p = sub.add_parser(name, help="execute chapters" + (" then build" if name == "all" else ""))
+        p.add_argument("--profile", default="quick", help="quick, full or paper (default quick)")
+        p.add_argument("--only", nargs="+", metavar="NN", help="chapter numbers to run, e.g. 03")
+        p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                       help="override a chapter parameter (YAML value), e.g. -p faced_dir=/data/FACED")
+        p.add_argument("--online", action="store_true", help="allow Hugging Face hub downloads")
+    b = sub.add_parser("build", help="render the HTML book")
+    b.add_argument("--no-strict", action="store_true", help="do not turn Sphinx warnings into errors")
+    sub.add_parser("list", help="list chapters and profiles")
+    args = parser.parse_args(argv)
+    try:
+        if args.cmd in ("run", "all"):
+            run(args.profile, args.only, _parse_overrides(args.param), args.online)
+            if args.cmd == "all":
+                build()
+        elif args.cmd == "build":
+            build(strict=not args.no_strict)
+        else:
+            print("chapters:", ", ".join(c.name for c in chapters()))
+            print("profiles:", ", ".join(profiles()))
+    except VaxisError as err:
+        print(f"\nerror: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
