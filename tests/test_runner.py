@@ -1,0 +1,53 @@
+"""The runner stops at a failing chapter, names it, and leaves no half-written result."""
+
+import pytest
+
+from vaxis import book, results
+from vaxis._checks import VaxisDataError
+
+FAILING = '''# %% tags=["parameters"]
+profile = "quick"
+results_root = None
+
+# %%
+print("before")
+
+# %%
+raise RuntimeError("planted failure")
+'''
+
+
+def test_failing_chapter_is_named_and_nothing_final_is_written(tmp_path):
+    src = tmp_path / "notebooks" / "99_failing.py"
+    src.parent.mkdir()
+    src.write_text(FAILING)
+    chapter = book.Chapter("99", "99_failing", src)
+    out = tmp_path / "out"
+    with pytest.raises(book.ChapterFailed, match="Chapter 99_failing failed.*RuntimeError: planted failure"):
+        book.run_chapter(chapter, "quick", out_dir=out)
+    assert not (out / "99_failing.ipynb").exists()
+    assert (out / ".failed" / "99_failing.ipynb").exists()
+    assert not list(out.glob(".*.running.ipynb"))
+
+
+def test_successful_chapter_hides_injected_parameters(tmp_path):
+    import nbformat
+
+    src = tmp_path / "notebooks" / "98_ok.py"
+    src.parent.mkdir()
+    src.write_text(FAILING.split("# %%\nraise")[0])
+    final = book.run_chapter(book.Chapter("98", "98_ok", src), "quick", overrides={"results_root": "x"},
+                             out_dir=tmp_path / "out")
+    nb = nbformat.read(final, as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and "remove-cell" in injected[0].metadata.tags
+
+
+def test_missing_earlier_results_say_which_chapter_to_run(tmp_path):
+    with pytest.raises(VaxisDataError, match="written by chapter 01_axis_construction.*--only 01"):
+        results.category_positions(tmp_path)
+
+
+def test_cli_reports_errors_without_traceback(capsys):
+    assert book.main(["run", "--profile", "nope"]) == 1
+    assert "Unknown profile 'nope'" in capsys.readouterr().err

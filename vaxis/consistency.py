@@ -1,0 +1,138 @@
+"""Cross-model consistency of the V-axis (chapter 2).
+
+The same recipe (difference-of-means axis from the nine anchors; layer, pooling and template chosen
+per model on the dev split) is applied to every model. Two agreements are measured for every pair
+of models, as Spearman correlations:
+
+- of the **category positions** (nine numbers per model), and
+- of the **held-out test item positions** (the VADER test words, never used for any choice).
+
+Permutation nulls give each agreement a p-value:
+
+- *categories*: each model's nine positions are permuted independently (Monte Carlo), the exact
+  null of "models order the categories at random with respect to each other";
+- *items*: the sentence-to-category assignment of the nine anchors is shuffled **the same way in
+  every model** and the axes rebuilt. Up to sign, a diff-of-means axis depends only on which anchor
+  is neutral and how the other eight split 4/4, so all 9 x 70 = 630 assignments are enumerated:
+  an exact test of whether the agreement is specific to the valence labels rather than to any
+  direction the models happen to share.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+from . import stats
+from ._checks import VaxisInputError
+from .validation import ModelValidation
+
+
+def pairwise_spearman(vectors: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Model x model Spearman correlations of equally long position vectors."""
+    names = list(vectors)
+    if len(names) < 2:
+        raise VaxisInputError(f"Agreement needs at least two models, got {names}.")
+    lengths = {len(v) for v in vectors.values()}
+    if len(lengths) != 1:
+        raise VaxisInputError(f"All models must position the same items; got lengths {sorted(lengths)}.")
+    ranks = np.stack([rankdata(vectors[n]) for n in names])
+    mat = np.corrcoef(ranks)
+    return pd.DataFrame(mat, index=names, columns=names)
+
+
+def mean_offdiag(mat: np.ndarray) -> float:
+    """Mean of the off-diagonal entries of a square matrix."""
+    n = mat.shape[0]
+    return float((mat.sum() - np.trace(mat)) / (n * (n - 1)))
+
+
+def category_null(positions: Mapping[str, Mapping[str, float]], n_perm: int = 10000, seed: int = 0) -> tuple[float, np.ndarray, float]:
+    """Observed mean pairwise rho of category positions, its permutation null and p-value.
+
+    ``positions``: model -> {category: position}; all models must share the categories.
+    """
+    names = list(positions)
+    cats = list(positions[names[0]])
+    if any(set(positions[n]) != set(cats) for n in names):
+        raise VaxisInputError("All models must position the same categories.")
+    ranks = np.stack([rankdata([positions[n][c] for c in cats]) for n in names])  # (M, K)
+    observed = mean_offdiag(np.corrcoef(ranks))
+    rng = np.random.default_rng(seed)
+    perm = rng.permuted(np.broadcast_to(ranks, (n_perm, *ranks.shape)).copy(), axis=2)  # (P, M, K)
+    z = perm - perm.mean(axis=2, keepdims=True)
+    z /= np.linalg.norm(z, axis=2, keepdims=True)
+    corr = np.einsum("pmk,pnk->pmn", z, z)
+    m = ranks.shape[0]
+    null = (corr.sum(axis=(1, 2)) - m) / (m * (m - 1))
+    return observed, null, stats.permutation_pvalue(observed, null)
+
+
+def assignments(categories: Sequence[str], positive: Sequence[str], negative: Sequence[str]) -> list[tuple[int, tuple[int, ...], tuple[int, ...]]]:
+    """Every (neutral index, positive indices, negative indices) relabelling of the anchors, up to sign.
+
+    With nine anchors (one neutral, four positive, four negative) there are 9 x C(8,4) / 2 = 315
+    distinct axes up to sign, i.e. 630 labelled assignments; each is listed once with both signs
+    counted by the caller. The true assignment is included.
+    """
+    n = len(categories)
+    n_pos = sum(c in positive for c in categories)
+    n_neg = sum(c in negative for c in categories)
+    if n_pos + n_neg + 1 != n or n_pos != n_neg:
+        raise VaxisInputError(
+            "The exact assignment null needs one anchor per category: one neutral and as many "
+            f"positive as negative ones; got {n_pos} positive, {n_neg} negative of {n}."
+        )
+    out = []
+    for neutral in range(n):
+        rest = [i for i in range(n) if i != neutral]
+        for pos in itertools.combinations(rest, n_pos):
+            neg = tuple(i for i in rest if i not in pos)
+            if pos < neg:  # each unordered split once; its mirror is the same axis with flipped sign
+                out.append((neutral, pos, neg))
+    return out
+
+
+def item_null(validations: Mapping[str, ModelValidation], anchor_categories: Sequence[str],
+              positive: Sequence[str], negative: Sequence[str]) -> tuple[float, np.ndarray, float]:
+    """Observed mean pairwise rho of test-item positions, the exact assignment null, and its p-value.
+
+    For each relabelling, every model's diff-of-means axis is rebuilt from its own anchor vectors at
+    its chosen layer, and its test items re-projected; the statistic is the mean pairwise Spearman
+    rho across models. Flipping the sign of all axes together leaves it unchanged, so each unordered
+    split stands for two assignments.
+    """
+    names = list(validations)
+    cats = list(anchor_categories)
+    combos = assignments(cats, positive, negative)
+    null = np.empty(len(combos))
+    ranks_true = np.stack([rankdata(validations[n].test_positions) for n in names])
+    observed = mean_offdiag(np.corrcoef(ranks_true))
+    for j, (_, pos, neg) in enumerate(combos):
+        rows = []
+        for n in names:
+            v = validations[n]
+            d = v.anchor_vectors[list(pos)].mean(0) - v.anchor_vectors[list(neg)].mean(0)
+            rows.append(rankdata(v.test_vectors @ d))
+        null[j] = mean_offdiag(np.corrcoef(np.stack(rows)))
+    null = np.repeat(null, 2)  # each split and its mirror
+    return observed, null, float(np.mean(null >= observed - 1e-12))
+
+
+def model_table(validations: Mapping[str, ModelValidation]) -> pd.DataFrame:
+    """One row per model: size, chosen layer (and its relative depth), held-out rho with CI, AUC."""
+    rows = []
+    for name, v in validations.items():
+        t = v.test["vader_test"]
+        rows.append({
+            "model": name, "layers": v.n_layers, "hidden": v.hidden_size,
+            "layer": v.choice["layer"], "depth": v.choice["layer"] / v.n_layers,
+            "pooling": v.choice["pooling"], "template": v.choice["template"],
+            "rho test": t.value, "CI low": t.low, "CI high": t.high,
+            "rho AFINN": v.test["afinn"].value, "AUC": v.test["auc"],
+        })
+    return pd.DataFrame(rows).set_index("model")
