@@ -161,6 +161,7 @@ plots.scatter_with_ratings(lead.afinn_positions, splits.afinn.rating.to_numpy(),
 
 # %%
 fig = plots.category_positions(lead.category_positions, title=f"{lead.model}, layer {lead.choice['layer']}")
+fig.savefig(out_dir / "01_category_positions.png", dpi=120, bbox_inches="tight")
 
 # %%
 order = validation.category_order(lead.category_positions)
