@@ -105,9 +105,17 @@ def load_json(path: str | Path, producer: str | None = None) -> Any:
 
 
 def save_npz(path: str | Path, **arrays: np.ndarray) -> Path:
-    """Write arrays to a compressed ``.npz`` atomically."""
+    """Write arrays to a compressed ``.npz`` atomically (object arrays of strings become unicode)."""
+    clean = {}
+    for key, arr in arrays.items():
+        arr = np.asarray(arr)
+        if arr.dtype == object:
+            if not all(isinstance(x, str) for x in arr.ravel()):
+                raise TypeError(f"save_npz: array {key!r} holds Python objects; only numbers and strings are stored.")
+            arr = arr.astype(str)
+        clean[key] = arr
     with atomic_write(path, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
+        np.savez_compressed(fh, **clean)
     return Path(path)
 
 

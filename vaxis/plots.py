@@ -90,3 +90,43 @@ def agreement_matrix(matrix: pd.DataFrame, title: str = "", vmin: float = -1, vm
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def weight_topomaps(weights: np.ndarray, channels: list[str], bands: list[str], title: str = "") -> plt.Figure:
+    """Scalp maps of channel-major feature weights ``(n_channels * n_bands,)``, one per band.
+
+    Mastoid references (A1, A2) are not drawn; one shared, symmetric colour scale.
+    """
+    import mne
+
+    from .eeg.montage import make_info, scalp_channels
+
+    W = np.asarray(weights, dtype=float).reshape(len(channels), len(bands))
+    keep = [i for i, c in enumerate(channels) if c in set(scalp_channels(channels))]
+    info = make_info([channels[i] for i in keep])
+    W = W[keep]
+    lim = float(np.abs(W).max()) or 1.0
+    fig, axes = plt.subplots(1, len(bands), figsize=(2.3 * len(bands) + 0.8, 2.6))
+    for j, (ax, band) in enumerate(zip(axes, bands)):
+        im, _ = mne.viz.plot_topomap(W[:, j], info, axes=ax, show=False, vlim=(-lim, lim), cmap="RdBu_r",
+                                     contours=0, sensors=True)
+        ax.set_title(band)
+    fig.colorbar(im, ax=list(axes), shrink=0.75, label="map weight (z-units per V unit)")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def null_histogram(null: np.ndarray, observed: float, label: str, ax: plt.Axes | None = None) -> plt.Figure:
+    """A permutation null as a histogram with the observed statistic marked."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4.6, 3.2))
+    else:
+        fig = ax.figure
+    ax.hist(null, bins=60, color="0.65", density=True)
+    ax.axvline(observed, color="C3", lw=2, label="observed")
+    ax.set_xlabel(label)
+    ax.set_ylabel("density")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -6,6 +6,7 @@ Each chapter writes its results under ``results/<profile>/`` (see :func:`vaxis.i
   construction), the nine category positions, the validation numbers, and the anchors' hidden
   states, axis direction and origin at that layer.
 - ``02_consistency.json`` -- chapter 2: per-model category positions and agreement statistics.
+- ``03_mapping.json`` -- chapter 3: the EEG-to-V-axis map's held-out correlation, p-value, controls.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ._checks import VaxisDataError
 AXIS_JSON = "01_axis.json"
 AXIS_NPZ = "01_axis.npz"
 CONSISTENCY_JSON = "02_consistency.json"
+MAPPING_JSON = "03_mapping.json"
 
 
 def save_axis(folder: Path, summary: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -43,3 +45,11 @@ def category_positions(folder: Path) -> dict[str, float]:
     if not pos:
         raise VaxisDataError(f"{folder / AXIS_JSON} has no lead.category_positions; re-run chapter 01.")
     return {k: float(v) for k, v in pos.items()}
+
+
+def category_vectors(folder: Path) -> dict[str, np.ndarray]:
+    """Mean anchor hidden state per category (lead model, chosen layer) from chapter 1."""
+    _, arrays = load_axis(folder)
+    cats = arrays["anchor_categories"].astype(str)
+    vecs = arrays["anchor_vectors"]
+    return {c: vecs[cats == c].mean(axis=0) for c in dict.fromkeys(cats)}

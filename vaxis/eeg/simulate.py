@@ -1,0 +1,596 @@
+r"""The simulated cohorts: FACED- and SEED-V-shaped DE features from a documented latent model.
+
+The simulation is the book's default data. It has the shapes, montage and clip structure of the
+real datasets, and its emotional structure comes from **human** ratings, never from a language
+model. Every knob is an explicit argument; none of them says whether an alignment loss helps or an
+ensemble wins -- those are questions the later chapters ask of the data.
+
+Latent model (feature mode)
+---------------------------
+Features are indexed by channel and band, :math:`f = (i, b)`, ``F = n_channels * n_bands``.
+Cohort-level patterns, each scaled to unit root-mean-square over the F features:
+
+- :math:`p_V` -- the valence topography, planted from published EEG findings: positive valence
+  raises beta and gamma DE over lateral temporal sites (Zheng & Lu 2015) and shifts frontal alpha
+  towards the right hemisphere (frontal alpha asymmetry: less left-frontal alpha in approach/
+  positive states).
+- :math:`p_A` -- the arousal topography: more frontal-central beta/gamma, less posterior alpha;
+  orthogonalised against :math:`p_V`.
+- :math:`r_k` -- one residual pattern per category (random smooth scalp maps, orthogonal to
+  :math:`p_V` and :math:`p_A`): category information that valence and arousal do not carry.
+- :math:`u_c` -- one idiosyncratic pattern per clip, orthogonal to :math:`p_V, p_A`.
+
+Clip signal, with :math:`v_k, a_k` the category's human valence and arousal z-scored across the
+categories:
+
+.. math::
+
+   s_c = \beta_V v_{k(c)} p_V + \beta_A a_{k(c)} p_A + \beta_R (r_{k(c)} + \gamma\,u_c)
+
+Subject :math:`n`, clip :math:`c`, window :math:`w`:
+
+.. math::
+
+   \mathrm{DE}_{n,c,w} = \mu + o_n + g_n\,(1 + \phi\,\xi_{n,c,w})\,M_n s_c
+      + \tau\,L e_{n,c} + \sigma\,L \eta_{n,c,w}
+
+- :math:`\mu` -- band-dependent baseline (DE falls with frequency), :math:`o_n \sim N(0,
+  \omega^2)` per feature -- subject offset;
+- :math:`g_n = \exp(\tfrac12 \lambda z_n - \lambda^2/8)` -- subject gain (mean 1);
+  :math:`M_n = (I + \lambda G_n / \sqrt{n_{ch}}) / \sqrt{1 + \lambda^2}` -- subject spatial mixing
+  of channels (same for every band, :math:`G_n` standard normal, norm-preserving on average: larger
+  :math:`\lambda` makes responses more individual, not stronger);
+- :math:`\xi_{n,c,w}` -- AR(1) fluctuation (coefficient :math:`\rho`, unit variance) of the
+  response's strength over windows;
+- :math:`e_{n,c}` -- trial-level state noise, :math:`\eta_{n,c,w}` -- window noise, AR(1) over
+  windows with coefficient :math:`\rho`; :math:`L` mixes channels with a spatially smooth
+  covariance (a share ``noise_smoothness`` of the variance is smooth across the scalp).
+
+Knobs: ``valence_strength`` :math:`\beta_V`, ``arousal_strength`` :math:`\beta_A`,
+``residual_strength`` :math:`\beta_R`, ``clip_variability`` :math:`\gamma`,
+``subject_variability`` :math:`\lambda`, ``subject_offset`` :math:`\omega`, ``trial_noise``
+:math:`\tau`, ``noise`` :math:`\sigma`, ``temporal_rho`` :math:`\rho`, ``response_fluctuation``
+:math:`\phi`, ``noise_smoothness``.
+
+Raw mode synthesises 250 Hz multichannel signals whose band variance in each 1-s window equals the
+latent model's (sum over bands of band-limited Gaussian noise, scaled window by window) and
+computes DE with :func:`vaxis.eeg.features.differential_entropy` (MNE FIR band-pass).
+
+Human ratings (:data:`CATEGORY_NORMS`)
+--------------------------------------
+Valence and arousal of each category word from Warriner, Kuperman & Brysbaert (2013), 1-9 scales,
+crowd-sourced human ratings of 13,915 English lemmas (values copied from
+``Ratings_Warriner_et_al.csv``, columns ``V.Mean.Sum`` and ``A.Mean.Sum``). FACED's own per-clip
+self-reports are in its release but we could not find published per-category means; when the real
+release is loaded, its ratings replace these (see :mod:`vaxis.eeg.faced`).
+
+Calibration
+-----------
+The defaults are chosen so that a label-only classifier (logistic regression on window-averaged,
+subject-normalised DE, subjects held out) reaches a nine-class balanced accuracy inside the range
+published for real FACED with subject-independent splits (roughly 0.36-0.45; chance 0.11):
+see :func:`calibration_scores` and :func:`knob_sweep`, and the data page of the book.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._checks import VaxisInputError, check_option
+from .dataset import EEGDataset
+from .features import de_to_variance, differential_entropy
+from .montage import (
+    BANDS,
+    FACED_CHANNELS,
+    FACED_CLIP_CATEGORIES,
+    FACED_SFREQ,
+    SEEDV_CHANNELS,
+    SEEDV_EMOTIONS,
+    SEEDV_SFREQ,
+    SEEDV_WINDOW_S,
+    _montage,
+    _POSITION_ALIASES,
+)
+
+#: Human norms: word -> (valence, arousal), 1-9 scales, Warriner et al. (2013), mean of all raters.
+CATEGORY_NORMS: dict[str, tuple[float, float]] = {
+    "anger": (2.50, 5.93),
+    "disgust": (3.32, 5.00),
+    "fear": (2.93, 6.14),
+    "sadness": (2.40, 2.81),
+    "neutral": (5.50, 3.45),
+    "amusement": (7.00, 4.82),
+    "inspiration": (6.53, 4.77),
+    "joy": (8.21, 5.55),
+    "tenderness": (6.89, 3.10),
+    # SEED-V's category words
+    "sad": (2.10, 3.49),
+    "happy": (8.47, 6.05),
+}
+#: Provenance of :data:`CATEGORY_NORMS`.
+NORMS_SOURCE = (
+    "Warriner, Kuperman & Brysbaert (2013) Behav Res Methods 45:1191-1207, word norms "
+    "(V.Mean.Sum, A.Mean.Sum; 1-9 scales) for the category words"
+)
+#: Cross-check: VADER lexicon (Hutto & Gilbert 2014) mean valence on -4..4 of the same words,
+#: from ``vader_lexicon.txt`` (``neutral`` is not in the lexicon; 0 is its neutral point).
+VADER_VALENCE: dict[str, float] = {
+    "anger": -2.7, "disgust": -2.9, "fear": -2.2, "sadness": -1.9, "neutral": 0.0,
+    "amusement": 1.5, "inspiration": 2.4, "joy": 2.8, "tenderness": 1.8,
+    "sad": -2.1, "happy": 2.7,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SimulationParams:
+    """Knobs of the latent model (see the module docstring for the equations).
+
+    Attributes
+    ----------
+    valence_strength : float
+        :math:`\\beta_V`, RMS size (nats) of the valence pattern for a 1-SD valence difference.
+    arousal_strength : float
+        :math:`\\beta_A`, same for arousal.
+    residual_strength : float
+        :math:`\\beta_R`, RMS size of the category-specific residual patterns.
+    clip_variability : float
+        :math:`\\gamma`, size of each clip's own pattern relative to its category residual.
+    subject_variability : float
+        :math:`\\lambda`, size of each subject's channel mixing perturbation (norm-preserving on
+        average) and twice the SD of its log-gain (mean gain 1).
+    subject_offset : float
+        :math:`\\omega`, SD of each subject's per-feature DE offset (removed by subject z-scoring).
+    trial_noise : float
+        :math:`\\tau`, SD of trial-level state noise (not averaged away over windows).
+    noise : float
+        :math:`\\sigma`, SD of window-level noise.
+    temporal_rho : float
+        :math:`\\rho`, AR(1) coefficient of window noise and response fluctuation.
+    response_fluctuation : float
+        :math:`\\phi`, relative SD of the response's strength from window to window.
+    noise_smoothness : float
+        Share (0..1) of noise variance that is spatially smooth across the scalp.
+    """
+
+    valence_strength: float = 0.20
+    arousal_strength: float = 0.10
+    residual_strength: float = 0.20
+    clip_variability: float = 0.5
+    subject_variability: float = 1.0
+    subject_offset: float = 0.5
+    trial_noise: float = 1.4
+    noise: float = 0.9
+    temporal_rho: float = 0.7
+    response_fluctuation: float = 0.3
+    noise_smoothness: float = 0.5
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if not np.isfinite(v) or v < 0:
+                raise VaxisInputError(f"{f.name}={v!r} must be a finite number >= 0.")
+        if self.temporal_rho >= 1:
+            raise VaxisInputError(f"temporal_rho={self.temporal_rho} must be < 1.")
+        if self.noise_smoothness > 1:
+            raise VaxisInputError(f"noise_smoothness={self.noise_smoothness} must be <= 1.")
+
+
+#: Meaning of each knob, for tables in the book.
+KNOB_DESCRIPTIONS: dict[str, str] = {
+    "valence_strength": "size of the shared valence topography per 1 SD of human valence",
+    "arousal_strength": "size of the arousal topography per 1 SD of human arousal",
+    "residual_strength": "size of category-specific patterns orthogonal to valence/arousal",
+    "clip_variability": "size of each clip's own pattern, relative to its category's",
+    "subject_variability": "per-subject channel mixing and gain (individual differences)",
+    "subject_offset": "per-subject DE offsets (removed by within-subject z-scoring)",
+    "trial_noise": "trial-level state noise (does not average out over windows)",
+    "noise": "window-level noise",
+    "temporal_rho": "AR(1) coefficient of noise and response over 1-s windows",
+    "response_fluctuation": "window-to-window variation of the response strength",
+    "noise_smoothness": "share of noise variance that is spatially smooth",
+}
+
+
+# ---------------------------------------------------------------------------- cohort structure
+def _positions(channels: Sequence[str]) -> np.ndarray:
+    """Unit-sphere 3-D positions (n_channels, 3) from the 10-05 template."""
+    pos = _montage("1005").get_positions()["ch_pos"]
+    xyz = np.array([pos[_POSITION_ALIASES.get(c, c)] for c in channels], dtype=float)
+    xyz -= xyz.mean(axis=0)
+    return xyz / np.linalg.norm(xyz, axis=1, keepdims=True)
+
+
+def _bump(xyz: np.ndarray, centre_names: Sequence[str], channels: Sequence[str],
+          width: float = 0.45) -> np.ndarray:
+    """Sum of Gaussian bumps on the scalp centred on the named channels (n_channels,)."""
+    idx = [list(channels).index(c) for c in centre_names if c in channels]
+    if not idx:
+        return np.zeros(len(xyz))
+    d2 = ((xyz[:, None, :] - xyz[None, idx, :]) ** 2).sum(-1)
+    return np.exp(-d2 / (2 * width**2)).sum(axis=1)
+
+
+def _unit_rms(p: np.ndarray) -> np.ndarray:
+    return p / np.sqrt(np.mean(p**2))
+
+
+def _smooth_cov(xyz: np.ndarray, length: float = 0.5) -> np.ndarray:
+    d2 = ((xyz[:, None, :] - xyz[None, :, :]) ** 2).sum(-1)
+    return np.exp(-d2 / (2 * length**2))
+
+
+@dataclass
+class _Cohort:
+    """Cohort-level patterns (F = n_channels * n_bands, channel-major)."""
+
+    p_valence: np.ndarray  # (F,)
+    p_arousal: np.ndarray  # (F,)
+    residual: np.ndarray  # (n_categories, F)
+    clip_pattern: np.ndarray  # (n_clips, F)
+    baseline: np.ndarray  # (F,)
+    noise_chol: np.ndarray  # (n_ch, n_ch) Cholesky factor of channel noise covariance
+    xyz: np.ndarray
+
+
+def _cohort(channels: Sequence[str], n_bands: int, categories: Sequence[str],
+            n_clips: int, params: SimulationParams, rng: np.random.Generator) -> _Cohort:
+    ch = list(channels)
+    n_ch = len(ch)
+    xyz = _positions(ch)
+    band_idx = {n: i for i, n in enumerate(list(BANDS)[:n_bands])}
+
+    def band_map(maps: Mapping[str, np.ndarray]) -> np.ndarray:
+        out = np.zeros((n_ch, n_bands))
+        for name, m in maps.items():
+            if name in band_idx:
+                out[:, band_idx[name]] = m
+        return out.ravel()
+
+    temporal = _bump(xyz, ["T7", "T8", "TP7", "TP8", "FT7", "FT8"], ch)
+    left_front = _bump(xyz, ["F3", "F7", "AF3", "FC5"], ch)
+    right_front = _bump(xyz, ["F4", "F8", "AF4", "FC6"], ch)
+    p_v = band_map({"gamma": temporal, "beta": 0.7 * temporal,
+                    "alpha": 0.8 * (right_front - left_front)})
+    frontcentral = _bump(xyz, ["Fz", "FC1", "FC2", "Cz"], ch)
+    posterior = _bump(xyz, ["Pz", "PO3", "PO4", "Oz", "O1", "O2"], ch)
+    p_a = band_map({"beta": frontcentral, "gamma": 0.6 * frontcentral, "alpha": -posterior,
+                    "theta": 0.4 * frontcentral})
+    p_v = _unit_rms(p_v - p_v.mean())
+    p_a = p_a - p_a.mean()
+    p_a = _unit_rms(p_a - (p_a @ p_v) / (p_v @ p_v) * p_v)
+    basis = np.linalg.qr(np.stack([p_v, p_a], axis=1))[0]  # (F, 2)
+
+    cov = _smooth_cov(xyz)
+    chol_smooth = np.linalg.cholesky(cov + 1e-6 * np.eye(n_ch))
+
+    def smooth_patterns(n: int) -> np.ndarray:
+        z = rng.standard_normal((n, n_ch, n_bands))
+        pats = np.einsum("ij,njb->nib", chol_smooth, z).reshape(n, -1)
+        pats -= pats.mean(axis=1, keepdims=True)
+        pats -= (pats @ basis) @ basis.T
+        return pats / np.sqrt(np.mean(pats**2, axis=1, keepdims=True))
+
+    residual = smooth_patterns(len(categories))
+    clip_pattern = smooth_patterns(n_clips)
+    band_base = np.array([3.0, 2.3, 2.0, 1.2, 0.4, 0.0, 0.0, 0.0])[:n_bands]
+    baseline = (band_base[None, :] + 0.15 * (chol_smooth @ rng.standard_normal((n_ch, n_bands))))
+    s = params.noise_smoothness
+    noise_cov = s * cov + (1 - s) * np.eye(n_ch)
+    noise_chol = np.linalg.cholesky(noise_cov + 1e-9 * np.eye(n_ch))
+    return _Cohort(p_v, p_a, residual, clip_pattern, baseline.ravel(), noise_chol, xyz)
+
+
+def _zscore_ratings(values: np.ndarray) -> np.ndarray:
+    sd = values.std()
+    return (values - values.mean()) / (sd if sd > 0 else 1.0)
+
+
+def _ar1(rng: np.random.Generator, shape: tuple[int, ...], rho: float) -> np.ndarray:
+    """Unit-variance AR(1) noise along axis 1 (the window axis) of ``shape``."""
+    z = rng.standard_normal(shape)
+    if rho == 0 or shape[1] == 1:
+        return z
+    out = np.empty_like(z)
+    out[:, 0] = z[:, 0]
+    innov = np.sqrt(1 - rho**2)
+    for w in range(1, shape[1]):  # loop over windows only (<= a few dozen)
+        out[:, w] = rho * out[:, w - 1] + innov * z[:, w]
+    return out
+
+
+def _latent_subject(cohort: _Cohort, clip_signal: np.ndarray, n_windows: int, n_ch: int,
+                    n_bands: int, params: SimulationParams,
+                    rng: np.random.Generator) -> np.ndarray:
+    """DE of one subject, shape (n_clips, n_windows, n_channels, n_bands), float64."""
+    n_clips = clip_signal.shape[0]
+    lam = params.subject_variability
+    # norm-preserving on average: E||M s||^2 = ||s||^2 and E[gain] = 1, so lambda changes how
+    # individual the response is, not how strong it is
+    mixing = (np.eye(n_ch) + lam * rng.standard_normal((n_ch, n_ch)) / np.sqrt(n_ch))
+    mixing /= np.sqrt(1.0 + lam**2)
+    gain = np.exp(0.5 * lam * rng.standard_normal() - (0.5 * lam) ** 2 / 2)
+    offset = params.subject_offset * rng.standard_normal(n_ch * n_bands)
+    sig = clip_signal.reshape(n_clips, n_ch, n_bands)
+    sig = np.einsum("ij,cjb->cib", mixing, sig).reshape(n_clips, -1) * gain
+    fluct = 1.0 + params.response_fluctuation * _ar1(rng, (n_clips, n_windows), params.temporal_rho)
+    L = cohort.noise_chol
+    e_trial = rng.standard_normal((n_clips, n_ch, n_bands))
+    e_trial = np.einsum("ij,cjb->cib", L, e_trial).reshape(n_clips, 1, -1)
+    eta = _ar1(rng, (n_clips, n_windows, n_ch * n_bands), params.temporal_rho)
+    eta = np.einsum("ij,cwjb->cwib", L, eta.reshape(n_clips, n_windows, n_ch, n_bands))
+    de = (cohort.baseline + offset)[None, None, :] + fluct[:, :, None] * sig[:, None, :]
+    de = de + params.trial_noise * e_trial + params.noise * eta.reshape(n_clips, n_windows, -1)
+    return de.reshape(n_clips, n_windows, n_ch, n_bands)
+
+
+def _passband_interior(lo: float, hi: float, sfreq: float) -> tuple[float, float]:
+    """Part of a band that MNE's default FIR band-pass passes at full gain.
+
+    MNE's 'auto' transition bandwidths are ``min(max(0.25 * lo, 2), lo)`` below and
+    ``min(max(0.25 * hi, 2), sfreq / 2 - hi)`` above, centred on the edges; synthesising each band
+    inside ``[lo + tl / 2, hi - th / 2]`` keeps one band's power out of its neighbours' filters.
+    """
+    tl = min(max(0.25 * lo, 2.0), lo)
+    th = min(max(0.25 * hi, 2.0), sfreq / 2 - hi)
+    a, b = lo + tl / 2, hi - th / 2
+    return (a, b) if b > a else (lo, hi)
+
+
+def _raw_from_de(de: np.ndarray, sfreq: float, window_s: float,
+                 bands: Mapping[str, tuple[float, float]], rng: np.random.Generator) -> np.ndarray:
+    """Signals (n_clips, n_channels, n_times) whose band variance per window follows ``de``.
+
+    ``de`` has shape (n_clips, n_windows, n_channels, n_bands). Each band is Gaussian noise
+    restricted to the interior of the band (:func:`_passband_interior`) by an FFT mask,
+    normalised to unit variance, then scaled by an envelope
+    that passes through the target standard deviation at each window centre.
+    """
+    n_clips, n_win, n_ch, n_b = de.shape
+    win = int(round(window_s * sfreq))
+    n_t = n_win * win
+    freqs = np.fft.rfftfreq(n_t, 1 / sfreq)
+    x = np.zeros((n_clips, n_ch, n_t))
+    log_sd = 0.5 * np.log(de_to_variance(de))  # (C, W, Ch, B)
+    # log-amplitude interpolated linearly between window centres: a continuous envelope, so a
+    # strong band's power does not leak into others through amplitude steps
+    centres = (np.arange(n_win) + 0.5) * win
+    interp = np.stack([np.interp(np.arange(n_t), centres, np.eye(n_win)[k]) for k in range(n_win)])
+    for b, (lo, hi) in enumerate(list(bands.values())[:n_b]):
+        lo, hi = _passband_interior(lo, hi, sfreq)
+        spec = np.fft.rfft(rng.standard_normal((n_clips, n_ch, n_t)), axis=-1)
+        spec[..., (freqs < lo) | (freqs > hi)] = 0
+        y = np.fft.irfft(spec, n=n_t, axis=-1)
+        y /= y.std(axis=-1, keepdims=True)
+        amp = np.exp(np.einsum("cwh,wt->cht", log_sd[..., b], interp))  # (C, Ch, T)
+        x += y * amp
+    return x
+
+
+def _simulate(*, channels: Sequence[str], clip_category: Sequence[str], categories: Sequence[str],
+              n_subjects: int, n_windows: int, seed: int, params: SimulationParams, mode: str,
+              sfreq: float, window_s: float, source: str, clip_session: np.ndarray | None,
+              clip_ids: Sequence[str] | None, subject_prefix: str) -> EEGDataset:
+    check_option("mode", mode, ("features", "raw"))
+    if int(n_subjects) < 1 or int(n_windows) < 1:
+        raise VaxisInputError("n_subjects and n_windows must be >= 1.")
+    bands = dict(BANDS)
+    n_ch, n_b = len(channels), len(bands)
+    clip_category = np.asarray(clip_category).astype(str)
+    unknown = sorted(set(clip_category) - set(CATEGORY_NORMS))
+    if unknown:
+        raise VaxisInputError(f"No human norms for categories {unknown}.")
+    cat_index = np.array([list(categories).index(c) for c in clip_category])
+    root = np.random.SeedSequence(seed)
+    cohort_rng = np.random.default_rng(root.spawn(1)[0])
+    cohort = _cohort(channels, n_b, categories, len(clip_category), params, cohort_rng)
+    norms = np.array([CATEGORY_NORMS[c] for c in categories])
+    v = _zscore_ratings(norms[:, 0])[cat_index]
+    a = _zscore_ratings(norms[:, 1])[cat_index]
+    clip_signal = (params.valence_strength * v[:, None] * cohort.p_valence
+                   + params.arousal_strength * a[:, None] * cohort.p_arousal
+                   + params.residual_strength * (cohort.residual[cat_index]
+                                                 + params.clip_variability * cohort.clip_pattern))
+    out = np.empty((n_subjects, len(clip_category), n_windows, n_ch, n_b), dtype=np.float32)
+    for n in range(n_subjects):  # per-subject streams: subject n is the same whatever n_subjects
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 1, n]))
+        de = _latent_subject(cohort, clip_signal, n_windows, n_ch, n_b, params, rng)
+        if mode == "raw":
+            x = _raw_from_de(de, sfreq, window_s, bands, rng)
+            de = differential_entropy(x, sfreq, bands, window_s).transpose(0, 2, 1, 3)
+        out[n] = de
+    return EEGDataset(
+        de=out,
+        subjects=[f"{subject_prefix}{n:03d}" for n in range(n_subjects)],
+        clip_category=clip_category,
+        clip_valence=norms[cat_index, 0],
+        clip_arousal=norms[cat_index, 1],
+        channels=list(channels),
+        bands=bands,
+        sfreq=sfreq,
+        source=source,
+        window_s=window_s,
+        clip_ids=None if clip_ids is None else list(clip_ids),
+        clip_session=clip_session,
+        rating_source=NORMS_SOURCE,
+        rating_scale=(1.0, 9.0),
+        meta={"generator": "vaxis.eeg.simulate", "seed": seed, "mode": mode, **asdict(params)},
+    )
+
+
+def _params(params: SimulationParams | None, overrides: Mapping[str, Any]) -> SimulationParams:
+    base = params or SimulationParams()
+    names = {f.name for f in fields(SimulationParams)}
+    bad = sorted(set(overrides) - names)
+    if bad:
+        raise VaxisInputError(f"Unknown simulation knob(s) {bad}; knobs are {sorted(names)}.")
+    return SimulationParams(**{**asdict(base), **dict(overrides)})
+
+
+def simulate_faced(
+    n_subjects: int = 123,
+    n_windows: int = 30,
+    seed: int = 0,
+    mode: str = "features",
+    params: SimulationParams | None = None,
+    **knobs: float,
+) -> EEGDataset:
+    """A FACED-shaped simulated cohort: 28 clips x 32 channels x 5 bands, 1-s windows at 250 Hz.
+
+    Parameters
+    ----------
+    n_subjects : int
+        Number of subjects (FACED has 123). Subject ``n`` is identical whatever ``n_subjects``.
+    n_windows : int
+        1-s windows per clip (FACED: 30).
+    seed : int
+        Seed of everything random (cohort patterns and subjects).
+    mode : {"features", "raw"}
+        ``"features"`` draws DE directly from the latent model (123 subjects in about a
+        second); ``"raw"`` synthesises 250 Hz signals and computes DE with MNE filtering (slow:
+        a few seconds per subject; for small cohorts and tests of the feature code).
+    params : SimulationParams, optional
+        All knobs at once; keyword ``knobs`` override single ones (e.g. ``noise=0.8``).
+
+    Returns
+    -------
+    EEGDataset
+        ``source="simulated-faced"``; clip ratings are the human category norms
+        (:data:`CATEGORY_NORMS`).
+    """
+    p = _params(params, knobs)
+    from .montage import FACED_CATEGORIES
+
+    return _simulate(
+        channels=FACED_CHANNELS, clip_category=FACED_CLIP_CATEGORIES, categories=FACED_CATEGORIES,
+        n_subjects=n_subjects, n_windows=n_windows, seed=seed, params=p, mode=mode,
+        sfreq=FACED_SFREQ, window_s=1.0, source="simulated-faced", clip_session=None,
+        clip_ids=None, subject_prefix="sim",
+    )
+
+
+#: Emotion order of the 15 trials of each simulated SEED-V session (3 of each, interleaved).
+#: A stated choice: the real files carry their own labels, which the loader reads.
+SEEDV_SIM_SESSION_ORDER: tuple[str, ...] = tuple(
+    SEEDV_EMOTIONS[(i + j) % 5] for j in range(3) for i in range(5)
+)
+
+
+def simulate_seedv(
+    n_subjects: int = 16,
+    n_windows: int = 30,
+    n_sessions: int = 3,
+    seed: int = 0,
+    mode: str = "features",
+    params: SimulationParams | None = None,
+    **knobs: float,
+) -> EEGDataset:
+    """A SEED-V-shaped simulated cohort: sessions x 15 trials, 62 channels, 5 bands, 4-s windows.
+
+    Clips are ``n_sessions * 15`` trials (3 per emotion per session, order
+    :data:`SEEDV_SIM_SESSION_ORDER`), ``clip_session`` says which session each belongs to.
+    Sampling rate 200 Hz (SEED-V's), windows of 4 s. Other arguments as :func:`simulate_faced`.
+    """
+    p = _params(params, knobs)
+    if int(n_sessions) < 1:
+        raise VaxisInputError("n_sessions must be >= 1.")
+    cats = list(SEEDV_SIM_SESSION_ORDER) * n_sessions
+    session = np.repeat(np.arange(1, n_sessions + 1), 15)
+    ids = [f"s{s}_t{t + 1:02d}" for s in range(1, n_sessions + 1) for t in range(15)]
+    return _simulate(
+        channels=SEEDV_CHANNELS, clip_category=cats, categories=SEEDV_EMOTIONS,
+        n_subjects=n_subjects, n_windows=n_windows, seed=seed, params=p, mode=mode,
+        sfreq=SEEDV_SFREQ, window_s=SEEDV_WINDOW_S, source="simulated-seedv",
+        clip_session=session, clip_ids=ids, subject_prefix="simv",
+    )
+
+
+# ---------------------------------------------------------------------------- calibration
+def label_only_accuracy(dataset: EEGDataset, n_splits: int = 5, C: float = 1.0) -> float:
+    """Balanced accuracy of a label-only classifier, subjects held out.
+
+    Logistic regression (L2, ``C``) on window-averaged, subject-normalised DE
+    (:meth:`EEGDataset.trial_features`), GroupKFold by subject with ``n_splits`` folds; the
+    prediction of every held-out trial is pooled and scored once with
+    :func:`sklearn.metrics.balanced_accuracy_score`.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.model_selection import GroupKFold
+
+    X, y, groups = dataset.trial_features()
+    pred = np.empty_like(y)
+    for tr, te in GroupKFold(n_splits=min(n_splits, dataset.n_subjects)).split(X, y, groups):
+        clf = LogisticRegression(C=C, max_iter=2000)
+        clf.fit(X[tr], y[tr])
+        pred[te] = clf.predict(X[te])
+    return float(balanced_accuracy_score(y, pred))
+
+
+def valence_map_correlation(dataset: EEGDataset, n_splits: int = 5) -> float:
+    """Mean held-out-subject Pearson r of a ridge map from EEG to the categories' human valence."""
+    from ..mapping import cross_validate_map
+
+    positions = dataset.category_ratings()["valence"].to_dict()
+    res = cross_validate_map(dataset, positions, n_splits=n_splits, permutations=0)
+    return float(res.mean_r)
+
+
+def calibration_scores(dataset: EEGDataset, n_splits: int = 5) -> dict[str, float]:
+    """Label-only balanced accuracy and EEG-to-valence map correlation of a dataset."""
+    n_cat = len(dataset.categories)
+    return {
+        "balanced_accuracy": label_only_accuracy(dataset, n_splits=n_splits),
+        "chance": 1.0 / n_cat,
+        "valence_r": valence_map_correlation(dataset, n_splits=n_splits),
+    }
+
+
+#: Values each knob takes in the default sweep (the default value is added if missing).
+DEFAULT_SWEEP: dict[str, tuple[float, ...]] = {
+    "valence_strength": (0.0, 0.1, 0.2, 0.4),
+    "arousal_strength": (0.0, 0.1, 0.2),
+    "residual_strength": (0.0, 0.1, 0.2, 0.4),
+    "subject_variability": (0.0, 0.5, 1.0, 2.0),
+    "trial_noise": (0.7, 1.4, 2.8),
+    "noise": (0.45, 0.9, 1.8),
+}
+
+
+def knob_sweep(
+    knobs: Mapping[str, Sequence[float]] | None = None,
+    n_subjects: int = 40,
+    n_windows: int = 30,
+    seeds: Sequence[int] = (0,),
+    n_splits: int = 5,
+    base: SimulationParams | None = None,
+) -> pd.DataFrame:
+    """How label-only accuracy and the EEG-to-valence correlation move as each knob moves.
+
+    One knob at a time is set to each of its values, the others stay at ``base`` (defaults).
+
+    Returns
+    -------
+    DataFrame
+        One row per (knob, value, seed): ``knob``, ``value``, ``is_default``, ``seed``,
+        ``balanced_accuracy``, ``chance``, ``valence_r``.
+    """
+    base = base or SimulationParams()
+    knobs = dict(DEFAULT_SWEEP if knobs is None else knobs)
+    rows = []
+    for knob, values in knobs.items():
+        default = getattr(_params(base, {}), knob) if knob in asdict(base) else None
+        _params(base, {knob: values[0]})  # validates the knob name
+        vals = sorted(set(float(x) for x in values) | {float(default)})
+        for value in vals:
+            for seed in seeds:
+                ds = simulate_faced(n_subjects=n_subjects, n_windows=n_windows, seed=seed,
+                                    params=_params(base, {knob: value}))
+                scores = calibration_scores(ds, n_splits=n_splits)
+                rows.append({"knob": knob, "value": value, "is_default": value == default,
+                             "seed": seed, **scores})
+    return pd.DataFrame(rows)

@@ -1,0 +1,558 @@
+r"""One linear map from EEG to the V-axis, with subjects held out and an exact permutation test.
+
+The map (chapter 3) is a ridge regression from a subject's trial features (DE averaged over
+windows, z-scored within subject; :meth:`vaxis.eeg.EEGDataset.trial_features`) to the V-axis
+position of the clip's category, the position coming from chapter 1's result file as a mapping
+``category -> position``.
+
+Protocol
+--------
+- Outer loop: :class:`sklearn.model_selection.GroupKFold` by subject (``n_splits`` folds; every
+  subject is held out exactly once).
+- Ridge penalty: chosen inside each outer training set only, by an inner GroupKFold over the
+  training subjects (``inner_splits``), minimising the pooled squared error over a grid ``alphas``.
+- Score: for each held-out subject, the Pearson correlation between predicted and target positions
+  over that subject's clips; the statistic is the mean over subjects, with a percentile bootstrap
+  interval over subjects (:func:`vaxis.stats.bootstrap_mean`).
+
+Exact permutation null
+----------------------
+The null hypothesis is that EEG carries no information about *which* category sits where on the
+axis. We permute the assignment of the K observed positions to the K categories: K! assignments
+(9! = 362,880 for FACED), evaluated **all of them, exactly**.
+
+This is cheap because ridge predictions are linear in the targets. With :math:`C` the clip-by-
+category indicator matrix and :math:`v` the position vector, the targets are :math:`y = Cv`, and
+for a fixed penalty :math:`\alpha` the predictions of any evaluation rows are :math:`B_\alpha v`
+with :math:`B_\alpha = \tilde X_e (\tilde X^\top \tilde X + \alpha I)^{-1}\tilde X^\top \tilde C +
+\mathbf 1 \bar c^\top` (tilde: centred on the training rows; the intercept is fitted). Hence
+
+- the inner-CV error of each :math:`\alpha` is a quadratic form :math:`v^\top Q_\alpha v` with a
+  K x K matrix :math:`Q_\alpha`,
+- a held-out subject's correlation is
+  :math:`v^\top P v / \sqrt{(v^\top Q' v)(v^\top R v)}` with K x K matrices.
+
+So for every permutation the penalty is **re-selected** inside every training fold exactly as for
+the observed assignment (``alpha_under_null="reselect"``, the default), and the whole procedure --
+penalty choice included -- is replayed under the null without refitting anything. The option
+``"fixed"`` keeps each fold's penalty at the value chosen for the observed assignment (faster to
+explain, slightly different null). The p-value is the share of all K! assignments (the observed
+one included) whose statistic is at least the observed one; with K > 10, or ``permutations`` an
+integer, a uniform random sample of assignments is used instead (Monte Carlo, observed included).
+
+The same machinery scores any other position vector exactly: the controls of chapter 3 (human
+valence ratings; random directions in the LLM's hidden space) use it too.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._checks import VaxisInputError, check_array, check_option
+from .stats import Estimate, bootstrap_mean
+
+#: Default ridge penalty grid (features are z-scored within subject).
+DEFAULT_ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.logspace(-1, 5, 13))
+
+
+# ----------------------------------------------------------------------------- estimator
+class VAxisRidgeMap:
+    """Ridge regression from EEG features to V-axis positions, penalty chosen by grouped CV.
+
+    scikit-learn style: parameters are stored unchanged; validation happens in :meth:`fit`.
+
+    Parameters
+    ----------
+    alphas : sequence of float
+        Candidate penalties.
+    inner_splits : int
+        Folds of the inner GroupKFold (by ``groups``) that picks the penalty.
+
+    Attributes
+    ----------
+    alpha_ : float
+        Selected penalty. The first of equally good penalties wins.
+    coef_ : ndarray, shape (n_features,)
+    intercept_ : float
+    cv_errors_ : ndarray, shape (n_alphas,)
+        Pooled squared error of each penalty over the inner validation rows.
+    """
+
+    def __init__(self, alphas: Sequence[float] = DEFAULT_ALPHAS, inner_splits: int = 3) -> None:
+        self.alphas = alphas
+        self.inner_splits = inner_splits
+
+    def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> VAxisRidgeMap:
+        from sklearn.linear_model import Ridge
+        from sklearn.model_selection import GroupKFold
+
+        X = check_array("X", X, ndim=2)
+        y = check_array("y", y, shape=(X.shape[0],))
+        groups = np.asarray(groups)
+        if groups.shape != (X.shape[0],):
+            raise VaxisInputError(f"groups must have shape ({X.shape[0]},), got {groups.shape}.")
+        alphas = np.asarray(self.alphas, dtype=float)
+        if alphas.ndim != 1 or alphas.size == 0 or (alphas <= 0).any():
+            raise VaxisInputError("alphas must be a non-empty list of positive numbers.")
+        n_groups = len(np.unique(groups))
+        if n_groups < 2:
+            raise VaxisInputError("VAxisRidgeMap needs at least 2 subjects (groups) to pick alpha.")
+        errors = np.zeros(alphas.size)
+        for itr, iva in GroupKFold(n_splits=min(self.inner_splits, n_groups)).split(X, y, groups):
+            for g, a in enumerate(alphas):
+                m = Ridge(alpha=a).fit(X[itr], y[itr])
+                errors[g] += float(((y[iva] - m.predict(X[iva])) ** 2).sum())
+        self.cv_errors_ = errors
+        self.alpha_ = float(alphas[int(np.argmin(errors))])
+        m = Ridge(alpha=self.alpha_).fit(X, y)
+        self.coef_, self.intercept_ = m.coef_.copy(), float(m.intercept_)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        X = check_array("X", X, ndim=2)
+        return X @ self.coef_ + self.intercept_
+
+
+# ----------------------------------------------------------------------------- fast machinery
+def _sym_upper(K: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.triu_indices(K)
+
+
+def _vec_sym(M: np.ndarray, iu: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Coefficients c with v^T M v = (v_i v_j for i<=j) @ c, for M of shape (..., K, K)."""
+    S = M + np.swapaxes(M, -1, -2)
+    c = S[..., iu[0], iu[1]].copy()  # off-diagonal pairs appear twice in v^T M v
+    diag = iu[0] == iu[1]
+    c[..., diag] = M[..., iu[0][diag], iu[1][diag]]
+    return c
+
+
+class LinearMapCV:
+    """Leave-subjects-out ridge map whose score is computable for many target vectors at once.
+
+    Everything that does not depend on the category positions is precomputed; :meth:`evaluate`
+    then gives the per-subject held-out correlations for any stack of position vectors, with the
+    penalty chosen inside each training fold exactly as :class:`VAxisRidgeMap` would.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_rows, n_features)
+        Trial features (one row per subject and clip).
+    categories : array of str, shape (n_rows,)
+    groups : array, shape (n_rows,)
+        Subject of each row.
+    n_splits, inner_splits : int
+        Outer and inner GroupKFold folds.
+    alphas : sequence of float
+        Penalty grid.
+    """
+
+    def __init__(self, X: np.ndarray, categories: np.ndarray, groups: np.ndarray,
+                 n_splits: int = 5, inner_splits: int = 3,
+                 alphas: Sequence[float] = DEFAULT_ALPHAS) -> None:
+        from sklearn.model_selection import GroupKFold
+
+        X = check_array("X", X, ndim=2)
+        n = X.shape[0]
+        categories = np.asarray(categories).astype(str)
+        groups = np.asarray(groups).astype(str)
+        if categories.shape != (n,) or groups.shape != (n,):
+            raise VaxisInputError("categories and groups must have one entry per row of X.")
+        self.alphas = np.asarray(alphas, dtype=float)
+        if self.alphas.ndim != 1 or self.alphas.size == 0 or (self.alphas <= 0).any():
+            raise VaxisInputError("alphas must be a non-empty list of positive numbers.")
+        self.categories = list(dict.fromkeys(categories.tolist()))
+        K = len(self.categories)
+        if K < 3:
+            raise VaxisInputError(f"The map needs at least 3 categories, got {K}.")
+        subjects = list(dict.fromkeys(groups.tolist()))
+        if len(subjects) < 3:
+            raise VaxisInputError(f"Leave-subjects-out needs at least 3 subjects, got {len(subjects)}.")
+        n_splits = min(int(n_splits), len(subjects))
+        if n_splits < 2:
+            raise VaxisInputError("n_splits must be >= 2.")
+        C = (categories[:, None] == np.asarray(self.categories)[None, :]).astype(float)
+        self.K, self.iu = K, _sym_upper(K)
+        self.X, self.C, self.groups, self.subjects = X, C, groups, subjects
+        G = self.alphas.size
+        self.folds: list[dict[str, Any]] = []
+        for f, (tr, te) in enumerate(GroupKFold(n_splits=n_splits).split(X, categories, groups)):
+            fold: dict[str, Any] = {"train": tr, "test": te}
+            # inner CV error matrices Q[g] (K x K) for every alpha
+            Q = np.zeros((G, K, K))
+            tr_groups = groups[tr]
+            n_inner = min(int(inner_splits), len(np.unique(tr_groups)))
+            if n_inner < 2:
+                raise VaxisInputError("Each training fold needs at least 2 subjects for inner CV.")
+            for itr, iva in GroupKFold(n_splits=n_inner).split(tr, groups=tr_groups):
+                B = self._design(tr[itr], tr[iva])  # (G, n_va, K)
+                E = C[tr[iva]][None] - B
+                Q += np.einsum("gnk,gnl->gkl", E, E)
+            fold["Q"] = _vec_sym(Q, self.iu)  # (G, P)
+            B = self._design(tr, te)  # (G, n_te, K)
+            fold["W"] = self._coef  # (G, F, K) from the last _design call (full training set)
+            fold["cbar"] = self._cbar
+            subj_rows = {}
+            te_groups = groups[te]
+            for s in dict.fromkeys(te_groups.tolist()):
+                rows = np.flatnonzero(te_groups == s)
+                Bs = B[:, rows]  # (G, n_s, K)
+                Cs = C[te[rows]]
+                Bc = Bs - Bs.mean(axis=1, keepdims=True)
+                Cc = Cs - Cs.mean(axis=0, keepdims=True)
+                subj_rows[s] = {
+                    "rows": te[rows],
+                    "P": _vec_sym(np.einsum("gnk,nl->gkl", Bc, Cc), self.iu),
+                    "Qp": _vec_sym(np.einsum("gnk,gnl->gkl", Bc, Bc), self.iu),
+                    "R": _vec_sym(Cc.T @ Cc, self.iu),
+                    "B": Bs,
+                }
+            fold["subjects"] = subj_rows
+            self.folds.append(fold)
+        self.fold_of = {s: f for f, fold in enumerate(self.folds) for s in fold["subjects"]}
+
+    def _design(self, tr: np.ndarray, ev: np.ndarray) -> np.ndarray:
+        """B[g] (n_ev, K): predictions of the eval rows as a linear map of the positions."""
+        Xtr = self.X[tr]
+        xbar = Xtr.mean(axis=0)
+        cbar = self.C[tr].mean(axis=0)
+        U, s, Vt = np.linalg.svd(Xtr - xbar, full_matrices=False)
+        keep = s > s[0] * 1e-12 if s.size else s > 0
+        U, s, Vt = U[:, keep], s[keep], Vt[keep]
+        D = U.T @ (self.C[tr] - cbar)  # (r, K)
+        d = s[None, :] / (s[None, :] ** 2 + self.alphas[:, None])  # (G, r)
+        self._coef = np.einsum("rf,gr,rk->gfk", Vt, d, D)  # (G, F, K)
+        self._cbar = cbar
+        Z = (self.X[ev] - xbar) @ Vt.T  # (n_ev, r)
+        return np.einsum("nr,gr,rk->gnk", Z, d, D) + cbar[None, None, :]
+
+    # ------------------------------------------------------------------ evaluation
+    def _products(self, V: np.ndarray) -> np.ndarray:
+        return V[:, self.iu[0]] * V[:, self.iu[1]]  # (N, P)
+
+    def choose_alpha(self, V: np.ndarray) -> np.ndarray:
+        """Index of the penalty chosen in each fold for each position vector: (n_folds, N)."""
+        V2 = self._products(np.atleast_2d(V))
+        return np.stack([np.argmin(V2 @ f["Q"].T, axis=1) for f in self.folds])
+
+    def evaluate(self, V: np.ndarray, alpha_index: np.ndarray | None = None,
+                 chunk_size: int = 20000) -> np.ndarray:
+        """Held-out correlation of every subject for every position vector.
+
+        Parameters
+        ----------
+        V : ndarray, shape (N, K)
+            Position of each category (columns in :attr:`categories` order), one vector per row.
+        alpha_index : ndarray, shape (n_folds,) or (n_folds, N), optional
+            Fixed penalty index per fold (``"fixed"`` null); default: re-selected for each row.
+
+        Returns
+        -------
+        r : ndarray, shape (N, n_subjects)
+            Columns in :attr:`subjects` order; NaN where a subject's target or prediction is
+            constant.
+        """
+        V = check_array("V", np.atleast_2d(V), ndim=2)
+        if V.shape[1] != self.K:
+            raise VaxisInputError(f"V must have {self.K} columns (one per category), got {V.shape[1]}.")
+        N = V.shape[0]
+        out = np.full((N, len(self.subjects)), np.nan)
+        col = {s: i for i, s in enumerate(self.subjects)}
+        for start in range(0, N, chunk_size):
+            sl = slice(start, min(N, start + chunk_size))
+            V2 = self._products(V[sl])
+            for f, fold in enumerate(self.folds):
+                if alpha_index is None:
+                    choice = np.argmin(V2 @ fold["Q"].T, axis=1)
+                else:
+                    ai = np.asarray(alpha_index)
+                    choice = np.broadcast_to(ai[f] if ai.ndim == 1 else ai[f, sl], (V2.shape[0],))
+                subs = list(fold["subjects"].items())
+                R = np.stack([m["R"] for _, m in subs], axis=1)  # (P, n_s)
+                den_c = V2 @ R
+                for g in np.unique(choice):
+                    rows = np.flatnonzero(choice == g)
+                    Pm = np.stack([m["P"][g] for _, m in subs], axis=1)
+                    Qm = np.stack([m["Qp"][g] for _, m in subs], axis=1)
+                    Vg = V2[rows]
+                    num, den_b = Vg @ Pm, Vg @ Qm
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        den = np.sqrt(np.clip(den_b, 0, None) * np.clip(den_c[rows], 0, None))
+                        r = np.where(den > 1e-12 * (np.abs(num) + 1), num / den, np.nan)
+                    idx = [col[s] for s, _ in subs]
+                    out[start + rows[:, None], np.asarray(idx)[None, :]] = np.clip(r, -1, 1)
+        return out
+
+    def predictions(self, v: np.ndarray, alpha_index: np.ndarray | None = None) -> np.ndarray:
+        """Held-out prediction of every row for one position vector ``v`` (K,)."""
+        v = np.asarray(v, dtype=float)
+        ai = self.choose_alpha(v[None])[:, 0] if alpha_index is None else np.asarray(alpha_index)
+        pred = np.empty(self.X.shape[0])
+        for f, fold in enumerate(self.folds):
+            for m in fold["subjects"].values():
+                pred[m["rows"]] = m["B"][ai[f]] @ v
+        return pred
+
+    def weights(self, v: np.ndarray, alpha_index: np.ndarray | None = None) -> np.ndarray:
+        """Map weights (n_folds, n_features) of each outer fold for position vector ``v``."""
+        v = np.asarray(v, dtype=float)
+        ai = self.choose_alpha(v[None])[:, 0] if alpha_index is None else np.asarray(alpha_index)
+        return np.stack([fold["W"][ai[f]] @ v for f, fold in enumerate(self.folds)])
+
+
+# ----------------------------------------------------------------------------- results
+@dataclass
+class MapResult:
+    """Outcome of :func:`cross_validate_map`.
+
+    Attributes
+    ----------
+    per_subject : DataFrame
+        ``subject``, ``fold``, ``alpha``, ``r`` (held-out Pearson r of that subject).
+    mean_r : float
+        Mean of the per-subject r (the test statistic).
+    ci : Estimate
+        ``mean_r`` with a percentile bootstrap interval over subjects.
+    pooled_r : float
+        Pearson r over all held-out rows pooled.
+    p_value : float or None
+        Permutation p-value of ``mean_r`` (None when no permutation was run).
+    null : ndarray or None
+        Statistic under every evaluated assignment (the observed one included, first).
+    permutation_kind : str
+        ``"exact"`` (all K! assignments), ``"monte-carlo"`` or ``"none"``.
+    alpha_under_null : str
+        ``"reselect"`` or ``"fixed"`` (see the module docstring).
+    predictions : DataFrame
+        ``subject``, ``category``, ``target``, ``prediction`` for every held-out row.
+    weights : ndarray, shape (n_features,)
+        Map weights averaged over the outer folds (z-units of the features per unit position).
+    fold_weights : ndarray, shape (n_folds, n_features)
+    positions : dict
+        Category -> position used as targets.
+    """
+
+    per_subject: pd.DataFrame
+    mean_r: float
+    ci: Estimate
+    pooled_r: float
+    p_value: float | None
+    null: np.ndarray | None
+    permutation_kind: str
+    alpha_under_null: str
+    predictions: pd.DataFrame
+    weights: np.ndarray
+    fold_weights: np.ndarray
+    positions: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def n_permutations(self) -> int:
+        return 0 if self.null is None else int(self.null.size)
+
+    def summary(self) -> dict[str, Any]:
+        """Plain numbers for a results file or a table."""
+        return {
+            "mean_r": self.mean_r, "ci_low": self.ci.low, "ci_high": self.ci.high,
+            "ci_level": self.ci.level, "n_subjects": int(self.per_subject.shape[0]),
+            "pooled_r": self.pooled_r, "p_value": self.p_value,
+            "n_permutations": self.n_permutations, "permutation_kind": self.permutation_kind,
+            "alpha_under_null": self.alpha_under_null,
+        }
+
+
+def _as_xyz(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if hasattr(data, "trial_features"):
+        return data.trial_features(normalize="subject")
+    if isinstance(data, tuple) and len(data) == 3:
+        return np.asarray(data[0], float), np.asarray(data[1]).astype(str), np.asarray(data[2]).astype(str)
+    raise VaxisInputError(
+        "data must be an EEGDataset or a tuple (X, categories, subject_ids) as returned by "
+        "EEGDataset.trial_features()."
+    )
+
+
+def _position_vector(positions: Mapping[str, float], categories: Sequence[str]) -> np.ndarray:
+    if not isinstance(positions, Mapping):
+        raise VaxisInputError("positions must be a mapping category -> position.")
+    missing = [c for c in categories if c not in positions]
+    if missing:
+        raise VaxisInputError(
+            f"positions lack the categories {missing} present in the EEG data "
+            f"(given: {sorted(positions)}). Pass one position per category."
+        )
+    v = np.array([float(positions[c]) for c in categories])
+    if not np.isfinite(v).all():
+        raise VaxisInputError("positions must be finite numbers.")
+    if np.ptp(v) == 0:
+        raise VaxisInputError("All positions are equal; a correlation is undefined.")
+    return v
+
+
+def all_permutations(K: int) -> np.ndarray:
+    """Every permutation of range(K), identity first: int array (K!, K)."""
+    if K > 10:
+        raise VaxisInputError(f"{K}! permutations are too many to enumerate; sample them instead.")
+    return np.array(list(itertools.permutations(range(K))), dtype=np.int16)
+
+
+def cross_validate_map(
+    data: Any,
+    positions: Mapping[str, float],
+    n_splits: int = 5,
+    inner_splits: int = 3,
+    alphas: Sequence[float] = DEFAULT_ALPHAS,
+    permutations: str | int = "exact",
+    alpha_under_null: str = "reselect",
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+    machinery: LinearMapCV | None = None,
+) -> MapResult:
+    """Leave-subjects-out ridge map from EEG to category positions, with a permutation test.
+
+    Parameters
+    ----------
+    data : EEGDataset or (X, categories, subject_ids)
+        EEG trial features; an EEGDataset is turned into subject-normalised trial features.
+    positions : mapping str -> float
+        Position of each category on the target axis (e.g. the V-axis, chapter 1).
+    n_splits, inner_splits : int
+        Outer GroupKFold folds (by subject) and inner folds that choose the penalty.
+    alphas : sequence of float
+        Ridge penalty grid.
+    permutations : "exact", int or 0
+        ``"exact"``: all K! category-to-position assignments (Monte Carlo with 10,000 draws if
+        K > 10); an int: that many random assignments (plus the observed); 0: no test.
+    alpha_under_null : {"reselect", "fixed"}
+        Re-select the penalty inside every fold for every assignment (default), or keep the
+        penalty chosen for the observed assignment.
+    n_boot, level, seed : int, float, int
+        Bootstrap over subjects for the interval of the mean r; ``seed`` also drives Monte Carlo
+        permutations.
+    machinery : LinearMapCV, optional
+        Reuse precomputed folds (e.g. to run controls on the same folds).
+
+    Returns
+    -------
+    MapResult
+    """
+    check_option("alpha_under_null", alpha_under_null, ("reselect", "fixed"))
+    if machinery is None:
+        X, cats, subs = _as_xyz(data)
+        machinery = LinearMapCV(X, cats, subs, n_splits=n_splits, inner_splits=inner_splits,
+                                alphas=alphas)
+    m = machinery
+    v = _position_vector(positions, m.categories)
+    obs_alpha = m.choose_alpha(v[None])[:, 0]
+    r_obs = m.evaluate(v[None], alpha_index=obs_alpha)[0]
+    mean_r = float(np.nanmean(r_obs))
+    pred = m.predictions(v, alpha_index=obs_alpha)
+    target = m.C @ v
+    fold_w = m.weights(v, alpha_index=obs_alpha)
+    per_subject = pd.DataFrame({
+        "subject": m.subjects,
+        "fold": [m.fold_of[s] for s in m.subjects],
+        "alpha": [float(m.alphas[obs_alpha[m.fold_of[s]]]) for s in m.subjects],
+        "r": r_obs,
+    })
+    finite = r_obs[np.isfinite(r_obs)]
+    ci = (bootstrap_mean(finite, n_boot=n_boot, level=level, seed=seed) if finite.size >= 2
+          else Estimate(mean_r, np.nan, np.nan, level, int(finite.size)))
+    pooled = float(np.corrcoef(pred, target)[0, 1]) if np.ptp(pred) > 0 else float("nan")
+
+    null, p, kind = None, None, "none"
+    if permutations not in (0, None, "none"):
+        K = m.K
+        if permutations == "exact" and K <= 10:
+            perms, kind = all_permutations(K), "exact"
+        else:
+            n_draw = 10000 if permutations == "exact" else int(permutations)
+            if n_draw < 1:
+                raise VaxisInputError(f"permutations={permutations!r} must be 'exact', 0 or >= 1.")
+            rng = np.random.default_rng(seed)
+            perms = np.vstack([np.arange(K)[None], rng.permuted(np.tile(np.arange(K), (n_draw, 1)), axis=1)])
+            kind = "monte-carlo"
+        Vp = v[perms]
+        if alpha_under_null == "reselect":
+            r_null = m.evaluate(Vp)
+        else:
+            r_null = m.evaluate(Vp, alpha_index=obs_alpha)
+        with np.errstate(invalid="ignore"):
+            null = np.nanmean(r_null, axis=1)
+        null[0] = mean_r  # the identity assignment is the observed one (first row of perms)
+        ge = np.sum(null >= mean_r - 1e-12)
+        p = float(ge / null.size)
+    cats_rows = np.asarray(m.categories)[m.C.argmax(axis=1)]
+    return MapResult(
+        per_subject=per_subject, mean_r=mean_r, ci=ci, pooled_r=pooled, p_value=p, null=null,
+        permutation_kind=kind, alpha_under_null=alpha_under_null,
+        predictions=pd.DataFrame({"subject": m.groups, "category": cats_rows, "target": target,
+                                  "prediction": pred}),
+        weights=fold_w.mean(axis=0), fold_weights=fold_w,
+        positions={c: float(x) for c, x in zip(m.categories, v)},
+    )
+
+
+# ----------------------------------------------------------------------------- controls
+def human_valence_positions(dataset: Any) -> dict[str, float]:
+    """Mean human valence rating of each category of an EEGDataset (a control target)."""
+    return {str(k): float(x) for k, x in dataset.category_ratings()["valence"].items()}
+
+
+def random_direction_positions(
+    category_vectors: Mapping[str, np.ndarray], n_directions: int = 1000, seed: int = 0
+) -> tuple[list[str], np.ndarray]:
+    """Category positions along random unit directions of an embedding space.
+
+    Parameters
+    ----------
+    category_vectors : mapping str -> array (D,)
+        One vector per category (e.g. mean LLM hidden state of its sentences).
+    n_directions : int
+    seed : int
+
+    Returns
+    -------
+    categories : list of str
+    V : ndarray, shape (n_directions, K)
+        Projection of each category vector (centred over categories) on each direction.
+    """
+    cats = list(category_vectors)
+    E = np.stack([np.asarray(category_vectors[c], dtype=float) for c in cats])
+    E = E - E.mean(axis=0)
+    U = np.random.default_rng(seed).standard_normal((int(n_directions), E.shape[1]))
+    U /= np.linalg.norm(U, axis=1, keepdims=True)
+    return cats, U @ E.T
+
+
+def evaluate_positions(machinery: LinearMapCV, categories: Sequence[str], V: np.ndarray) -> np.ndarray:
+    """Mean held-out r (N,) for each row of ``V`` whose columns follow ``categories``.
+
+    Penalties are re-selected inside every fold for every row, as for the observed map.
+    """
+    V = np.atleast_2d(np.asarray(V, dtype=float))
+    order = [list(categories).index(c) for c in machinery.categories]
+    with np.errstate(invalid="ignore"):
+        return np.nanmean(machinery.evaluate(V[:, order]), axis=1)
+
+
+def random_direction_control(
+    data: Any,
+    category_vectors: Mapping[str, np.ndarray],
+    n_directions: int = 1000,
+    seed: int = 0,
+    machinery: LinearMapCV | None = None,
+    **cv_kwargs: Any,
+) -> np.ndarray:
+    """Mean held-out r of the EEG map to ``n_directions`` random directions in embedding space."""
+    if machinery is None:
+        X, cats, subs = _as_xyz(data)
+        machinery = LinearMapCV(X, cats, subs, **cv_kwargs)
+    cats, V = random_direction_positions(category_vectors, n_directions, seed)
+    return evaluate_positions(machinery, cats, V)
