@@ -8,7 +8,6 @@ PROFILE ?= full
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-export MPLBACKEND := Agg
 
 .PHONY: book test env models chapters html unit nbval clean browser
 
@@ -17,7 +16,7 @@ book: models chapters html  ## the whole book with the full profile -> _build/ht
 test: models browser  ## unit tests, quick chapters + nbval, strict book build
 	$(PY) -m pytest tests -m "not book" -q
 	$(PY) -m vaxis.book run --profile quick
-	$(PY) -m pytest --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg -q -p no:cacheprovider
+	env -u MPLBACKEND $(PY) -m pytest --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg -q -p no:cacheprovider
 	$(PY) -m vaxis.book build
 	$(PY) -m pytest tests -m book -q
 

@@ -51,7 +51,7 @@ def _local(page: Path, ref: str) -> Path | None:
 def pages():
     if not (HTML / "index.html").is_file():
         pytest.fail("the book is not built: run `python -m vaxis.book build` first")
-    return sorted(HTML.rglob("*.html"))
+    return sorted(p for p in HTML.rglob("*.html") if "_static" not in p.parts)
 
 
 @pytest.mark.parametrize("chapter", book.chapters(ROOT), ids=lambda c: c.name)

@@ -127,6 +127,15 @@ def _check_parameters(chapter: Chapter, params: dict[str, Any]) -> None:
         )
 
 
+def _kernel_env() -> None:
+    """Environment the chapter kernels inherit: offline hub, and matplotlib's inline backend.
+
+    A non-interactive ``MPLBACKEND`` (e.g. ``Agg``) in the caller's environment would make the
+    kernel draw figures without displaying them, and the book would have no figures.
+    """
+    os.environ.pop("MPLBACKEND", None)
+
+
 def run_chapter(chapter: Chapter, profile: str, overrides: dict[str, Any] | None = None,
                 out_dir: Path | None = None) -> Path:
     """Execute one chapter with papermill into ``out_dir`` (default ``book/chapters``), atomically."""
@@ -141,6 +150,7 @@ def run_chapter(chapter: Chapter, profile: str, overrides: dict[str, Any] | None
     _check_parameters(chapter, params)
     final = out_dir / f"{chapter.name}.ipynb"
     tmp = out_dir / f".{chapter.name}.running.ipynb"
+    _kernel_env()
     try:
         pm.execute_notebook(
             str(chapter.paired), str(tmp), parameters=params, cwd=str(chapter.source.parent),
@@ -204,6 +214,7 @@ def refresh(only: list[str] | None = None) -> list[Path]:
     import papermill as pm
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    _kernel_env()
     todo = [c for c in chapters() if not only or c.number in {n.zfill(2) for n in only}]
     for chapter in todo:
         sync_pair(chapter)
