@@ -58,9 +58,11 @@
 # - `batch_size` -- texts per forward pass; `results_root` -- `None` for `<project>/results`.
 
 # %% tags=["parameters"]
+from typing import Optional, Union  # parameter types, checked by the runner
+
 profile = "quick"
 lead_model = "smollm2-135m"
-anchor_sentences = None
+anchor_sentences: Optional[dict] = None
 n_items = 600
 n_afinn = 300
 templates = ["bare", "feel"]
@@ -68,7 +70,7 @@ origin = "neutral"
 n_boot = 1000
 seed = 0
 batch_size = 64
-results_root = None
+results_root: Optional[str] = None
 
 # %%
 import matplotlib.pyplot as plt

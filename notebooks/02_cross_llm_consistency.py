@@ -51,9 +51,11 @@
 # - `batch_size`, `profile`, `results_root` -- as in chapter 1.
 
 # %% tags=["parameters"]
+from typing import Optional, Union  # parameter types, checked by the runner
+
 profile = "quick"
 models = ["smollm2-135m", "gemma3-270m", "minilm-l6"]
-anchor_sentences = None
+anchor_sentences: Optional[dict] = None
 n_items = 600
 n_afinn = 300
 templates = ["bare", "feel"]
@@ -62,7 +64,7 @@ n_perm = 10000
 n_boot = 1000
 seed = 0
 batch_size = 64
-results_root = None
+results_root: Optional[str] = None
 
 # %%
 import matplotlib.pyplot as plt

@@ -63,20 +63,22 @@
 # - `n_boot`, `seed`, `profile`, `results_root` -- as in earlier chapters.
 
 # %% tags=["parameters"]
+from typing import Optional, Union  # parameter types, checked by the runner
+
 profile = "quick"
-faced_dir = None
+faced_dir: Optional[str] = None
 n_subjects = 40
 sim_seed = 0
 sim_knobs = {}
 n_splits = 5
 inner_splits = 3
-permutations = "exact"
+permutations: Union[str, int] = "exact"
 n_random_directions = 200
-sweep_knobs = {"valence_strength": [0.0, 0.2], "residual_strength": [0.0, 0.2]}
+sweep_knobs: Optional[dict] = {"valence_strength": [0.0, 0.2], "residual_strength": [0.0, 0.2]}
 sweep_subjects = 20
 n_boot = 2000
 seed = 0
-results_root = None
+results_root: Optional[str] = None
 
 # %%
 import matplotlib.pyplot as plt

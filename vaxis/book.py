@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -115,16 +116,64 @@ def sync_pair(chapter: Chapter) -> Path:
     return chapter.paired
 
 
-def _check_parameters(chapter: Chapter, params: dict[str, Any]) -> None:
-    import papermill as pm
+def declared_parameters(chapter: Chapter) -> dict[str, tuple[Any, tuple[type, ...] | None]]:
+    """The chapter's ``parameters`` cell: name -> (default, accepted types or None for any).
 
-    declared = pm.inspect_notebook(str(chapter.paired))
+    Accepted types come from an annotation (``permutations: Union[str, int] = "exact"``,
+    ``faced_dir: Optional[str] = None``; papermill reads these forms too) or else from
+    the default's literal: an int default accepts int, a float default int or float, a str default
+    str, a list default list, a dict default dict; a ``None`` default accepts anything.
+    """
+    import ast
+
+    import jupytext
+
+    nb = jupytext.read(chapter.source)
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    if len(cells) != 1:
+        raise VaxisError(f"{chapter.source} must have exactly one cell tagged 'parameters'.")
+    names = {"int": int, "float": float, "str": str, "list": list, "dict": dict, "bool": bool, "None": type(None)}
+    out: dict[str, tuple[Any, tuple[type, ...] | None]] = {}
+    for node in ast.parse(cells[0].source).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            ann = ast.unparse(node.annotation)
+            inner = re.sub(r"^(Optional|Union)\[(.*)\]$", r"\2", ann)
+            types = tuple(names[t.strip()] for t in re.split(r"[,|]", inner))
+            if ann.startswith("Optional["):
+                types += (type(None),)
+            out[node.target.id] = (ast.literal_eval(node.value), types)
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            default = ast.literal_eval(node.value)
+            kind = {bool: (bool,), int: (int,), float: (int, float), str: (str,), list: (list,),
+                    dict: (dict,)}.get(type(default))
+            out[node.targets[0].id] = (default, kind)
+    return out
+
+
+def _check_parameters(chapter: Chapter, params: dict[str, Any]) -> None:
+    """Refuse unknown names, wrong types and missing data folders before a kernel starts."""
+    declared = declared_parameters(chapter)
     unknown = sorted(set(params) - set(declared))
     if unknown:
         raise VaxisInputError(
             f"Chapter {chapter.name} has no parameter(s) {unknown}; its parameters are: "
             f"{', '.join(sorted(declared))}. Fix the profile or the -p option."
         )
+    for name, value in params.items():
+        default, types = declared[name]
+        if types is None or value is None and default is None:
+            pass
+        elif isinstance(value, bool) and bool not in types or not isinstance(value, types):
+            want = " or ".join(t.__name__ for t in types)
+            raise VaxisInputError(
+                f"Parameter {name}={value!r} of chapter {chapter.name} must be {want} "
+                f"(default {default!r}); got {type(value).__name__}."
+            )
+        if name.endswith("_dir") and value is not None and not Path(str(value)).expanduser().is_dir():
+            raise VaxisInputError(
+                f"Parameter {name}={value!r}: no such folder. Point it at the dataset's root folder "
+                "(see the book's Data page), or leave it None to use the simulated cohort."
+            )
 
 
 def _kernel_env() -> None:
@@ -180,9 +229,15 @@ def run_chapter(chapter: Chapter, profile: str, overrides: dict[str, Any] | None
 
 
 def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] | None = None,
-        online: bool = False) -> list[Path]:
-    """Execute the chapters of ``profile`` in order (or the ``only`` ones); stop at the first failure."""
+        online: bool = False, memory_check: bool = True) -> list[Path]:
+    """Execute the chapters of ``profile`` in order (or the ``only`` ones); stop at the first failure.
+
+    Before anything runs, every chapter's parameters are checked (names, types, data folders) and
+    its peak memory is estimated (:mod:`vaxis.resources`); a profile that would not fit is refused.
+    """
     from tqdm import tqdm
+
+    from . import resources
 
     load_profile(profile)  # fail early on an unknown profile
     if not online:
@@ -195,6 +250,14 @@ def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] |
         if missing:
             raise VaxisInputError(f"No chapter {missing}; chapters are: {', '.join(known)}.")
         todo = [known[n.zfill(2)] for n in only]
+    estimates = []
+    for chapter in todo:
+        params = chapter_parameters(profile, chapter, overrides)
+        _check_parameters(chapter, params)
+        defaults = {k: v[0] for k, v in declared_parameters(chapter).items()}
+        estimates.append((chapter.name, resources.estimate_chapter_bytes({**defaults, **params})))
+    if memory_check:
+        resources.check_fits(estimates)
     done = []
     bar = tqdm(todo, desc=f"profile {profile}", unit="chapter")
     for chapter in bar:
@@ -303,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                        help="override a chapter parameter (YAML value), e.g. -p faced_dir=/data/FACED")
         p.add_argument("--online", action="store_true", help="allow Hugging Face hub downloads")
+        p.add_argument("--no-memory-check", action="store_true", help="skip the peak-memory estimate")
     b = sub.add_parser("build", help="render the HTML book")
     b.add_argument("--no-strict", action="store_true", help="do not turn Sphinx warnings into errors")
     r = sub.add_parser("refresh", help="re-execute the committed notebooks/NN.ipynb (nbval references)")
@@ -311,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.cmd in ("run", "all"):
-            run(args.profile, args.only, _parse_overrides(args.param), args.online)
+            run(args.profile, args.only, _parse_overrides(args.param), args.online,
+                memory_check=not args.no_memory_check)
             if args.cmd == "all":
                 build()
         elif args.cmd == "refresh":

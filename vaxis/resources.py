@@ -1,0 +1,75 @@
+"""Estimate what a profile needs before running it, and refuse what the machine cannot give.
+
+The estimate is deliberately simple and conservative: a chapter's peak resident memory is about
+the Python + PyTorch + kernel baseline, plus the float32 weights of the largest model it loads
+(hidden states are extracted in batches and are small next to the weights), plus its EEG arrays
+(a few copies of the window-level DE features). ``benchmarks/`` records measured peaks to compare.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ._checks import VaxisError
+
+#: Baseline of a chapter kernel (Python, NumPy, PyTorch, matplotlib, MNE imported), bytes.
+BASELINE_BYTES = 900 * 2**20
+#: Peak / weights ratio measured when loading a float32 model and running a batch.
+WEIGHT_FACTOR = 1.4
+#: Copies of the window-level EEG feature array held at once (float64 z-scoring + float32 + views).
+EEG_COPIES = 6
+
+
+class InsufficientMemoryError(VaxisError, MemoryError):
+    """The machine has less available memory than a profile is estimated to need."""
+
+
+def available_bytes() -> int:
+    """Memory the system can give now (``MemAvailable``), or a large number when unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 1 << 62
+
+
+def model_bytes(name_or_path: str) -> int:
+    """Bytes of a model's weights on disk (float32 after provisioning); 0 when unknown (hub id)."""
+    from .llm import REGISTRY, models_dir
+
+    folder = models_dir() / name_or_path if name_or_path in REGISTRY else Path(os.fspath(name_or_path)).expanduser()
+    if not folder.exists():
+        return 0
+    files = [folder] if folder.is_file() else list(folder.glob("*.safetensors")) + list(folder.glob("*.bin")) + list(folder.glob("*.gguf"))
+    return sum(f.stat().st_size for f in files)
+
+
+def estimate_chapter_bytes(params: Mapping[str, Any]) -> int:
+    """Estimated peak memory of one chapter run with ``params`` (papermill parameters)."""
+    models: list[str] = []
+    for key in ("lead_model",):
+        if isinstance(params.get(key), str):
+            models.append(params[key])
+    if isinstance(params.get("models"), list):
+        models += [m for m in params["models"] if isinstance(m, str)]
+    weights = max((model_bytes(m) for m in models), default=0)
+    n_subjects = int(params.get("n_subjects", 0) or 0)
+    eeg = n_subjects * 28 * 30 * 32 * 5 * 8 * EEG_COPIES
+    return int(BASELINE_BYTES + WEIGHT_FACTOR * weights + eeg)
+
+
+def check_fits(estimates: Iterable[tuple[str, int]], available: int | None = None) -> None:
+    """Raise :class:`InsufficientMemoryError` naming the chapter whose estimate exceeds what is free."""
+    free = available_bytes() if available is None else available
+    for name, need in estimates:
+        if need > free:
+            raise InsufficientMemoryError(
+                f"Chapter {name} is estimated to need {need / 2**30:.1f} GiB of memory but only "
+                f"{free / 2**30:.1f} GiB is available. Use a smaller profile (--profile quick), smaller "
+                "models or fewer subjects (-p n_subjects=...), or free memory; --no-memory-check skips this."
+            )
