@@ -138,3 +138,42 @@ def permutation_pvalue(observed: float, null: np.ndarray, alternative: str = "gr
     else:
         raise VaxisInputError(f"alternative={alternative!r} is not valid; use 'greater' or 'two-sided'.")
     return float((1 + k) / (1 + null.size))
+
+
+def benjamini_hochberg(pvalues: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values), same order as ``pvalues``; NaN stays NaN."""
+    p = np.asarray(pvalues, dtype=float)
+    q = np.full_like(p, np.nan)
+    ok = np.isfinite(p)
+    m = int(ok.sum())
+    if m == 0:
+        return q
+    order = np.argsort(p[ok])
+    ranked = p[ok][order] * m / np.arange(1, m + 1)
+    adj = np.minimum.accumulate(ranked[::-1])[::-1].clip(max=1.0)
+    out = np.empty(m)
+    out[order] = adj
+    q[ok] = out
+    return q
+
+
+def paired_comparison(treatment: np.ndarray, baseline: np.ndarray, n_boot: int = 2000, level: float = 0.95,
+                      seed: int = 0) -> dict[str, float]:
+    """Paired test of ``treatment`` against ``baseline`` over the same units (folds x seeds).
+
+    Returns the mean difference with a bootstrap interval over units, the Wilcoxon signed-rank
+    p-value (two-sided; zero differences dropped, Pratt would keep them), and a standardised effect
+    size (mean difference / SD of differences, i.e. Cohen's d_z).
+    """
+    from scipy.stats import wilcoxon
+
+    t = check_array("treatment", treatment, ndim=1)
+    b = check_array("baseline", baseline, shape=(t.shape[0],))
+    d = t - b
+    if d.size < 2:
+        raise VaxisInputError(f"A paired comparison needs at least 2 paired units, got {d.size}.")
+    est = bootstrap_mean(d, n_boot=n_boot, level=level, seed=seed)
+    p = float(wilcoxon(d).pvalue) if np.any(d != 0) else 1.0
+    sd = float(d.std(ddof=1))
+    return {"mean_diff": est.value, "ci_low": est.low, "ci_high": est.high, "p_wilcoxon": p,
+            "d_z": est.value / sd if sd > 0 else 0.0, "n_units": int(d.size)}

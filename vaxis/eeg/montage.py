@@ -184,7 +184,7 @@ def make_info(channels: Sequence[str], sfreq: float = FACED_SFREQ, drop_mastoids
 
 def channel_positions_2d(channels: Sequence[str]) -> np.ndarray:
     """2-D scalp coordinates (n_channels, 2) of ``channels`` as MNE's topomap lays them out."""
-    import mne
+    from mne.channels.layout import _find_topomap_coords  # private in MNE 1.13; tested in test_eeg_montage
 
     info = make_info(channels, drop_mastoids=False)
-    return np.asarray(mne.channels.layout._find_topomap_coords(info, picks="eeg"))
+    return np.asarray(_find_topomap_coords(info, picks="eeg"))
