@@ -606,9 +606,11 @@ def _ridge_r2(z: Tensor, t: Tensor, ridge: float) -> Tensor:
     tc = _center(t if t.ndim == 2 else t[:, None])
     b = z.shape[0]
     k = zc @ zc.T
-    lam = ridge * torch.diagonal(k).sum() / b + _EPS
+    # the floor keeps (K + lam I)^-1, and so the gradient, bounded when z collapses (dead units)
+    lam = ridge * torch.diagonal(k).sum() / b + 1e-3
     eye = torch.eye(b, dtype=z.dtype, device=z.device)
-    resid = lam * torch.linalg.solve(k + lam * eye, tc)
+    chol = torch.linalg.cholesky(k + lam * eye)  # SPD: Cholesky is stable where LU under vmap was not
+    resid = lam * torch.cholesky_solve(tc, chol)
     return 1.0 - (resid * resid).sum() / ((tc * tc).sum() + _EPS)
 
 

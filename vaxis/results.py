@@ -7,6 +7,9 @@ Each chapter writes its results under ``results/<profile>/`` (see :func:`vaxis.i
   states, axis direction and origin at that layer.
 - ``02_consistency.json`` -- chapter 2: per-model category positions and agreement statistics.
 - ``03_mapping.json`` -- chapter 3: the EEG-to-V-axis map's held-out correlation, p-value, controls.
+- ``04_rediscovery.json`` -- chapter 4: the fold definition and training configuration of the 36
+  label-only classifiers (so chapters 5-6 train the same baseline, from the engine's cache), their
+  balanced accuracy and V read-out per network, and the controls.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ AXIS_JSON = "01_axis.json"
 AXIS_NPZ = "01_axis.npz"
 CONSISTENCY_JSON = "02_consistency.json"
 MAPPING_JSON = "03_mapping.json"
+REDISCOVERY_JSON = "04_rediscovery.json"
 
 
 def save_axis(folder: Path, summary: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -53,3 +57,8 @@ def category_vectors(folder: Path) -> dict[str, np.ndarray]:
     cats = arrays["anchor_categories"].astype(str)
     vecs = arrays["anchor_vectors"]
     return {c: vecs[cats == c].mean(axis=0) for c in dict.fromkeys(cats)}
+
+
+def load_rediscovery(folder: Path) -> dict[str, Any]:
+    """Chapter 4's results (folds, training configuration, per-network accuracy and read-out)."""
+    return io.load_json(folder / REDISCOVERY_JSON, producer="04_classifier_rediscovery")

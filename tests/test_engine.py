@@ -1,0 +1,127 @@
+"""The stacked training engine: determinism, equality with a plain loop, resume, bad input, aux hook."""
+
+import numpy as np
+import pytest
+import torch
+
+from vaxis import engine
+from vaxis._checks import VaxisInputError
+from vaxis.eeg import faced_cohort
+from vaxis.folds import subject_folds
+
+torch.set_num_threads(2)
+CONFIG = engine.TrainConfig(max_epochs=3, batch_size=64, patience=2, window_stride=10)
+
+
+@pytest.fixture(scope="module")
+def setup():
+    data = engine.TrainData.from_dataset(faced_cohort(None, n_subjects=6, seed=0))
+    return data, subject_folds(data.subject, n_splits=3, seed=0, val_fraction=0.25)
+
+
+def _same(a, b):
+    return all(np.array_equal(u.z, v.z) and np.array_equal(u.proba, v.proba) and u.metrics == v.metrics
+               for u, v in zip(a.units, b.units))
+
+
+def test_train_data_shapes(setup):
+    data, _ = setup
+    assert data.X.shape == (6 * 28 * 30, 32, 5) and data.n_trials == 6 * 28
+    assert (data.y == data.trial_label[data.trial]).all()
+    shuffled = data.shuffled_labels(0)
+    for s in np.unique(data.trial_subject):  # class counts kept within subject
+        rows = data.trial_subject == s
+        assert sorted(shuffled.trial_label[rows]) == sorted(data.trial_label[rows])
+    assert shuffled.fingerprint() != data.fingerprint()
+
+
+def test_same_seed_same_numbers_bit_for_bit(setup):
+    data, folds = setup
+    a = engine.train(["logreg", "mlp"], data, folds, [0, 1], CONFIG, cache=False, progress=False)
+    b = engine.train(["logreg", "mlp"], data, folds, [0, 1], CONFIG, cache=False, progress=False)
+    assert len(a.units) == 2 * 2 * 3 and _same(a, b)
+    c = engine.train("mlp", data, folds, [5], CONFIG, cache=False, progress=False)
+    assert not np.array_equal(c.units[0].z, a.get("mlp", 0, 0).z)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "dgcnn"])
+def test_stacked_equals_plain_sequential_loop(setup, arch):
+    data, folds = setup
+    cfg = engine.TrainConfig(max_epochs=2, batch_size=64, patience=5, window_stride=10)
+    stacked = engine.train(arch, data, folds, [0, 1], cfg, cache=False, progress=False)
+    for u in stacked.units:
+        ref = engine.train_plain(arch, data, folds[u.fold], u.seed, cfg)
+        np.testing.assert_allclose(u.proba, ref.proba, atol=2e-4)
+        np.testing.assert_allclose(u.z, ref.z, atol=2e-3, rtol=1e-3)
+        assert u.metrics["best_epoch"] == ref.metrics["best_epoch"]
+        assert abs(u.metrics["best_val_loss"] - ref.metrics["best_val_loss"]) < 1e-4
+
+
+def test_interrupted_job_resumes_without_redoing_finished_units(setup, tmp_path, monkeypatch):
+    data, folds = setup
+    full = engine.train(["logreg", "mlp"], data, folds, [0], CONFIG, cache=tmp_path / "ref", progress=False)
+    real, calls = engine._train_chunk, []
+
+    def crash_on_second(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 2:
+            raise KeyboardInterrupt("simulated interruption")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_train_chunk", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        engine.train(["logreg", "mlp"], data, folds, [0], CONFIG, cache=tmp_path / "run", progress=False)
+    assert len(list((tmp_path / "run").glob("logreg-*.npz"))) == 3
+    assert not list((tmp_path / "run").glob("mlp-*")) and not list((tmp_path / "run").glob(".*part"))
+    monkeypatch.setattr(engine, "_train_chunk", real)
+    resumed = engine.train(["logreg", "mlp"], data, folds, [0], CONFIG, cache=tmp_path / "run", progress=False)
+    assert resumed.trained == 3  # only the mlp units
+    assert _same(resumed, full)
+    again = engine.train(["logreg", "mlp"], data, folds, [0], CONFIG, cache=tmp_path / "run", progress=False)
+    assert again.trained == 0 and _same(again, full)
+
+
+def test_bad_inputs_fail_before_training(setup):
+    data, folds = setup
+    bad = engine.TrainData(**{**data.__dict__, "X": data.X.copy(), "_fingerprint": None})
+    bad.X[5, 0, 0] = np.nan
+    with pytest.raises(VaxisInputError, match="NaN"):
+        engine.train("mlp", bad, folds, [0], CONFIG, cache=False, progress=False)
+    with pytest.raises(VaxisInputError, match="distinct"):
+        engine.train("mlp", data, folds, [0, 0], CONFIG, cache=False, progress=False)
+    with pytest.raises(VaxisInputError, match="one of"):
+        engine.train("svm", data, folds, [0], CONFIG, cache=False, progress=False)
+    with pytest.raises(VaxisInputError, match="aux_key"):
+        engine.train("mlp", data, folds, [0], CONFIG, aux_loss=lambda *a: 0.0, aux_weight=1.0, progress=False)
+    with pytest.raises(VaxisInputError, match="shape"):
+        data.with_trial_labels(np.zeros(3, dtype=int))
+
+
+def test_aux_loss_hook_runs_under_vmap_and_sees_row_indices(setup):
+    data, folds = setup
+    targets = torch.as_tensor(data.trial_label, dtype=torch.float32)[torch.as_tensor(data.trial)]
+
+    def aux(z, logits, y, idx):  # pull the first unit towards each row's label code (a per-row target)
+        assert z.ndim == 2 and idx.shape == y.shape
+        return ((z[:, 0] - targets[idx]) ** 2).mean() + 0.0 * logits.sum()
+
+    base = engine.train("mlp", data, folds[:1], [0], CONFIG, cache=False, progress=False).units[0]
+    aligned = engine.train("mlp", data, folds[:1], [0], CONFIG, aux_loss=aux, aux_weight=1.0, aux_key="test",
+                           cache=False, progress=False).units[0]
+    t = aligned.test_trials
+    err = lambda u: np.mean((u.z[t, 0] - data.trial_label[t]) ** 2)  # noqa: E731
+    assert err(aligned) < err(base)
+
+
+def test_untrained_units_are_the_initial_networks(setup):
+    from vaxis import zoo
+
+    data, folds = setup
+    res = engine.train("mlp", data, folds[:1], [3], engine.TrainConfig(max_epochs=0, window_stride=10),
+                       cache=False, progress=False).units[0]
+    model = zoo.build("mlp", 32, 5, len(data.classes), seed=3)
+    rows = np.flatnonzero((data.trial == 0) & (data.window % 10 == 0))
+    with torch.no_grad():
+        z0 = model.embed(torch.as_tensor(data.X[rows])).mean(0).numpy()
+    np.testing.assert_allclose(res.z[0], z0, atol=1e-5)
+    assert res.metrics["epochs_run"] == 0

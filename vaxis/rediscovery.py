@@ -1,0 +1,354 @@
+r"""Do classifiers trained on category labels alone carry the V-axis? (chapter 4)
+
+For one trained network and one outer fold, take the penultimate representation ``z`` of every
+held-out trial (mean over its windows, :mod:`vaxis.engine`), standardise each unit over those
+trials, and ask how well a **linear read-out** places each trial at the V-axis position of its
+category (chapter 1's positions; the true categories, whatever labels the network was trained on):
+
+- *read-out strength* ``r``: a ridge map from ``z`` to V positions, fitted and scored
+  leave-subjects-out **within the held-out subjects** (:class:`vaxis.mapping.LinearMapCV`,
+  ``n_splits`` folds, one fixed penalty ``alpha`` on standardised units), scored per subject by the
+  Pearson correlation of predicted and target positions; the statistic is the mean over subjects.
+  The network never saw these subjects; the read-out never scores a subject it was fitted on.
+- *test*: the same read-out for every one of the 9! = 362,880 assignments of the nine positions to
+  the nine categories (exact: predictions are linear in the targets, see :mod:`vaxis.mapping`).
+  A network whose classes are merely separable lets a read-out fit part of *any* ordering; the
+  permutation test asks whether the **valence ordering** is read out better than the others.
+  For a classifier the statistic is the mean r over all held-out subjects of all folds, the same
+  assignment applied in every fold; p = share of assignments (observed included) with a mean r at
+  least the observed one. "Rediscovers the V-axis" = Benjamini-Hochberg-adjusted p < ``level``
+  across the classifiers tested together (one-sided; see :func:`count_rediscoveries`).
+- *alignment with the class-mean structure*: ``w``, the ridge read-out fitted on all held-out
+  trials, against ``d = sum_k n_k (v_k - vbar)(mu_k - mubar)``, the direction along which the
+  class means ``mu_k`` are ordered by V (the diff-of-means axis of the class means): ``cos(w, d)``;
+  and ``basin_cos``, the cosine between ``w`` and its projection on the span of the centred class
+  means (1 = the read-out lives entirely in the label-driven "basin").
+
+Controls (same architectures, same folds): networks trained on labels shuffled within subject,
+and untrained networks (their initial weights).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _st
+
+from ._checks import VaxisInputError, check_array
+from .mapping import LinearMapCV, all_permutations
+
+#: Fixed ridge penalty of the read-out (units are z-scored over the held-out trials).
+DEFAULT_ALPHA = 10.0
+
+
+@dataclass
+class FoldReadout:
+    """Read-out of the V-axis from one network's representation in one held-out fold.
+
+    Attributes
+    ----------
+    r : ndarray, shape (n_subjects,)
+        Held-out Pearson r of each subject (true assignment).
+    null_sum : ndarray, shape (n_assignments,) or None
+        Sum over subjects of r under each assignment (row 0 = the true one).
+    cos_classmean : float
+        Cosine between the read-out direction and the class means' V direction.
+    basin_cos : float
+        Cosine between the read-out direction and the span of the centred class means.
+    predictions : ndarray, shape (n_trials,)
+        Cross-validated V predictions of the trials (for figures).
+    """
+
+    r: np.ndarray
+    null_sum: np.ndarray | None
+    cos_classmean: float
+    basin_cos: float
+    predictions: np.ndarray
+
+    @property
+    def mean_r(self) -> float:
+        return float(np.nanmean(self.r))
+
+
+def assignments(n_categories: int, permutations: str | int = "exact", seed: int = 0) -> np.ndarray:
+    """Assignments of positions to categories, identity first: (n, K) permutation indices.
+
+    ``"exact"``: all K!; an int ``m``: the identity and ``m`` uniform random permutations.
+    """
+    if permutations == "exact":
+        perms = all_permutations(n_categories)
+        ident = np.all(perms == np.arange(n_categories), axis=1)
+        return np.concatenate([perms[ident], perms[~ident]])
+    if isinstance(permutations, (int, np.integer)) and permutations >= 0:
+        rng = np.random.default_rng(seed)
+        draws = np.stack([rng.permutation(n_categories) for _ in range(int(permutations))]) if permutations else \
+            np.zeros((0, n_categories), dtype=int)
+        return np.concatenate([np.arange(n_categories)[None], draws]).astype(int)
+    raise VaxisInputError(f"permutations={permutations!r}: use 'exact' or a number >= 0.")
+
+
+def _standardize(z: np.ndarray) -> np.ndarray:
+    sd = z.std(axis=0)
+    return (z - z.mean(axis=0)) / np.where(sd > 1e-8, sd, np.inf)
+
+
+def fold_readout(z: np.ndarray, categories: Sequence[str], subjects: Sequence[str],
+                 positions: Mapping[str, float], *, n_splits: int = 4, alpha: float = DEFAULT_ALPHA,
+                 perms: np.ndarray | None = None) -> FoldReadout:
+    """V read-out of one representation (see the module docstring).
+
+    Parameters
+    ----------
+    z : ndarray, shape (n_trials, embed_dim)
+        Representation of the held-out trials.
+    categories, subjects : sequence of str, length n_trials
+        True category and subject of each trial.
+    positions : mapping category -> float
+        V-axis position of every category (chapter 1).
+    n_splits : int
+        Subject folds of the read-out's own cross-validation (capped at the number of subjects).
+    alpha : float
+        Ridge penalty.
+    perms : ndarray, shape (n, K), optional
+        Assignments from :func:`assignments` (identity first) for the permutation null; None: no null.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):  # multi-threaded OpenBLAS SVD of small matrices is ~100x slower here
+        return _fold_readout(z, categories, subjects, positions, n_splits, alpha, perms)
+
+
+def _fold_readout(z, categories, subjects, positions, n_splits, alpha, perms) -> FoldReadout:
+    z = check_array("z", z, ndim=2)
+    cats = np.asarray(categories).astype(str)
+    subs = np.asarray(subjects).astype(str)
+    if cats.shape != (z.shape[0],) or subs.shape != (z.shape[0],):
+        raise VaxisInputError("categories and subjects need one entry per row of z.")
+    missing = sorted(set(cats.tolist()) - set(positions))
+    if missing:
+        raise VaxisInputError(f"No V position for categor(ies) {missing}.")
+    zs = _standardize(z)
+    n_sub = len(set(subs.tolist()))
+    lm = LinearMapCV(zs, cats, subs, n_splits=min(n_splits, n_sub), inner_splits=2, alphas=(alpha,))
+    v = np.array([positions[c] for c in lm.categories], dtype=float)
+    r = lm.evaluate(v[None], alpha_index=np.zeros(len(lm.folds), dtype=int))[0]
+    null_sum = None if perms is None else _null_sums(lm, v, perms)
+    pred = lm.predictions(v, alpha_index=np.zeros(len(lm.folds), dtype=int))
+    # read-out direction on all held-out trials, and the class means' V direction
+    y = np.array([positions[c] for c in cats])
+    yc = y - y.mean()
+    w = np.linalg.solve(zs.T @ zs + alpha * np.eye(zs.shape[1]), zs.T @ yc)
+    means = np.stack([zs[cats == c].mean(axis=0) for c in lm.categories])
+    counts = np.array([(cats == c).sum() for c in lm.categories])
+    d = ((counts * (v - (counts @ v) / counts.sum()))[:, None] * (means - means.mean(axis=0))).sum(axis=0)
+    basis = np.linalg.svd(means - means.mean(axis=0), full_matrices=False)[2]
+    basis = basis[: max(1, np.linalg.matrix_rank(means - means.mean(axis=0)))]
+    nw = np.linalg.norm(w)
+    cos = float(w @ d / (nw * np.linalg.norm(d))) if nw > 0 and np.linalg.norm(d) > 0 else float("nan")
+    basin = float(np.linalg.norm(basis @ w) / nw) if nw > 0 else float("nan")
+    return FoldReadout(r, null_sum, cos, basin, pred)
+
+
+def _null_sums(lm: LinearMapCV, v: np.ndarray, perms: np.ndarray, chunk: int = 32768) -> np.ndarray:
+    """Sum over held-out subjects of r for every assignment ``v[perms]`` (fixed penalty).
+
+    The same quadratic forms as :meth:`LinearMapCV.evaluate`, all subjects of all folds in three
+    matrix products per chunk of assignments (float64).
+    """
+    subs = [m for f in lm.folds for m in f["subjects"].values()]
+    P = np.stack([m["P"][0] for m in subs], axis=1)  # (n_pairs, n_subjects)
+    Q = np.stack([m["Qp"][0] for m in subs], axis=1)
+    R = np.stack([m["R"] for m in subs], axis=1)
+    out = np.empty(perms.shape[0])
+    iu0, iu1 = lm.iu
+    for a in range(0, perms.shape[0], chunk):
+        VT = np.ascontiguousarray(v[perms[a:a + chunk]].T)  # (K, n): row gathers are fast
+        V2 = VT[iu0] * VT[iu1]  # (n_pairs, n)
+        num, den = P.T @ V2, np.sqrt(np.clip(Q.T @ V2, 0, None) * np.clip(R.T @ V2, 0, None))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.where(den > 1e-12 * (np.abs(num) + 1), num / den, np.nan)
+        out[a:a + chunk] = np.nansum(np.clip(r, -1, 1), axis=0)
+    return out
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (false-discovery rate), same order as ``p``."""
+    p = np.asarray(p, dtype=float)
+    m = p.size
+    order = np.argsort(p, kind="stable")
+    adj = np.minimum.accumulate((m / np.arange(m, 0, -1)) * p[order][::-1])[::-1]
+    out = np.empty(m)
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values (family-wise error control), same order as ``p``."""
+    p = np.asarray(p, dtype=float)
+    order = np.argsort(p, kind="stable")
+    m = p.size
+    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out = np.empty(m)
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
+def readout_results(results, true_categories: np.ndarray, positions: Mapping[str, float], kind: str,
+                    *, n_splits: int = 4, alpha: float = DEFAULT_ALPHA, perms: np.ndarray | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read out the V-axis from every unit of a :class:`vaxis.engine.TrainResults`.
+
+    Parameters
+    ----------
+    results : TrainResults
+    true_categories : ndarray of str, shape (n_trials,)
+        The real category of every trial (also for networks trained on shuffled labels).
+    positions : mapping category -> V position
+    kind : str
+        Label of this set of networks (``"trained"``, ``"shuffled labels"``, ``"untrained"``).
+    perms : ndarray, optional
+        Assignments for the exact/Monte-Carlo test (None: r only, no p-value).
+
+    Returns
+    -------
+    per_fold : DataFrame
+        arch, seed, fold, kind, mean_r, n_subjects, cos_classmean, basin_cos, balanced_accuracy.
+    per_network : DataFrame
+        arch, seed, kind, mean_r (over all held-out subjects), p (if ``perms``), cos_classmean and
+        basin_cos (means over folds), balanced_accuracy (mean over folds).
+    """
+    data = results.data
+    cats = np.asarray(true_categories).astype(str)
+    if cats.shape != (data.n_trials,):
+        raise VaxisInputError(f"true_categories must have shape ({data.n_trials},), got {cats.shape}.")
+    rows, nets = [], {}
+    for u in results.units:
+        t = u.test_trials
+        fr = fold_readout(u.z[t], cats[t], data.trial_subject[t], positions, n_splits=n_splits, alpha=alpha,
+                          perms=perms)
+        rows.append({"arch": u.arch, "seed": u.seed, "fold": u.fold, "kind": kind, "mean_r": fr.mean_r,
+                     "n_subjects": int(np.isfinite(fr.r).sum()), "cos_classmean": fr.cos_classmean,
+                     "basin_cos": fr.basin_cos, "balanced_accuracy": u.metrics["balanced_accuracy"]})
+        acc = nets.setdefault((u.arch, u.seed), {"r": [], "null": 0.0, "n": 0})
+        acc["r"].append(fr.r)
+        if fr.null_sum is not None:
+            acc["null"] = acc["null"] + fr.null_sum
+            acc["n"] += int(np.isfinite(fr.r).sum())
+    per_fold = pd.DataFrame(rows)
+    agg = per_fold.groupby(["arch", "seed"], sort=False)[["cos_classmean", "basin_cos", "balanced_accuracy"]].mean()
+    out = []
+    for (arch, seed), acc in nets.items():
+        row = {"arch": arch, "seed": seed, "kind": kind, "mean_r": float(np.nanmean(np.concatenate(acc["r"])))}
+        if perms is not None:
+            null = acc["null"] / acc["n"]
+            row["p"] = float(np.mean(null >= null[0] - 1e-12))
+            row["n_assignments"] = int(null.size)
+        out.append({**row, **agg.loc[(arch, seed)].to_dict()})
+    return per_fold, pd.DataFrame(out)
+
+
+def count_rediscoveries(per_network: pd.DataFrame, controls: pd.DataFrame, level: float = 0.05) -> dict[str, object]:
+    """How many networks rediscover the V-axis, and how many beat every control of their architecture.
+
+    ``rediscovers``: Benjamini-Hochberg-adjusted exact permutation p < ``level`` (one-sided; false
+    discovery rate controlled across the networks of ``per_network``). Also given: the count with
+    the stricter Holm (family-wise) adjustment. Note the test's floor: assignments that only swap
+    categories with nearly equal V positions (e.g. the four negative ones among themselves) read
+    out almost as well as the true one, so p cannot fall far below (number of such swaps) / 9!;
+    a family-wise correction over 36 networks can then be out of reach for every network.
+    ``beyond_controls``: also a mean r above the largest mean r of the control networks
+    (shuffled labels and untrained) of the same architecture.
+    """
+    if "p" not in per_network:
+        raise VaxisInputError("per_network has no p-values: run readout_results with perms.")
+    df = per_network.copy()
+    df["p_bh"] = benjamini_hochberg(df["p"].to_numpy())
+    df["p_holm"] = holm(df["p"].to_numpy())
+    df["rediscovers"] = df["p_bh"] < level
+    ctrl_max = controls.groupby("arch")["mean_r"].max()
+    df["beyond_controls"] = df["mean_r"] > df["arch"].map(ctrl_max)
+    return {"table": df, "n": int(len(df)), "n_rediscover": int(df["rediscovers"].sum()),
+            "n_holm": int((df["p_holm"] < level).sum()), "n_uncorrected": int((df["p"] < level).sum()),
+            "n_beyond_controls": int((df["rediscovers"] & df["beyond_controls"]).sum()), "level": level,
+            "test": "exact permutation test over all assignments of the V positions to the categories "
+                    "(one-sided, statistic: mean held-out r), Benjamini-Hochberg across networks"}
+
+
+def accuracy_table(per_fold: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Balanced accuracy per architecture: mean over folds of the seed-mean, t interval over folds."""
+    rows = []
+    for arch, g in per_fold.groupby("arch", sort=False):
+        by_fold = g.groupby("fold")["balanced_accuracy"].mean().to_numpy()
+        m, n = float(by_fold.mean()), by_fold.size
+        half = float(_st.t.ppf((1 + level) / 2, n - 1) * by_fold.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+        rows.append({"arch": arch, "balanced_accuracy": m, "ci_low": m - half, "ci_high": m + half,
+                     "n_folds": n, "n_networks": int(len(g))})
+    return pd.DataFrame(rows).set_index("arch")
+
+
+# ----------------------------------------------------------------------------- figures
+def plot_accuracy(acc: pd.DataFrame, per_fold: pd.DataFrame, chance: float, ax=None):
+    """Balanced accuracy per architecture: mean with interval over folds, dots = networks x folds."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(6.5, 3.4))[1]
+    x = np.arange(len(acc))
+    for i, arch in enumerate(acc.index):
+        vals = per_fold.loc[per_fold.arch == arch, "balanced_accuracy"]
+        ax.scatter(np.full(len(vals), i) + np.linspace(-0.2, 0.2, len(vals)), vals, s=8, color="0.6")
+    ax.errorbar(x, acc.balanced_accuracy, yerr=[acc.balanced_accuracy - acc.ci_low, acc.ci_high - acc.balanced_accuracy],
+                fmt="o", color="C0", capsize=4, label="mean, 95% CI over folds")
+    ax.axhline(chance, ls="--", color="k", lw=1, label="chance")
+    ax.set_xticks(x, acc.index)
+    ax.set_ylabel("balanced accuracy (held-out subjects)")
+    ax.legend(fontsize=8)
+    return ax.figure
+
+
+def plot_rediscovery(networks: pd.DataFrame, ax=None):
+    """Read-out strength (mean held-out r) per architecture, trained vs control networks."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(7.5, 3.6))[1]
+    archs = list(dict.fromkeys(networks.arch))
+    kinds = list(dict.fromkeys(networks.kind))
+    width = 0.8 / len(kinds)
+    for j, kind in enumerate(kinds):
+        for i, arch in enumerate(archs):
+            vals = networks.loc[(networks.arch == arch) & (networks.kind == kind), "mean_r"]
+            xs = i - 0.4 + width * (j + 0.5) + np.linspace(-width / 4, width / 4, len(vals))
+            ax.scatter(xs, vals, s=14, color=f"C{j}", label=kind if i == 0 else None)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xticks(np.arange(len(archs)), archs)
+    ax.set_ylabel("V read-out: mean held-out r")
+    ax.legend(fontsize=8)
+    return ax.figure
+
+
+def plot_projection(table: pd.DataFrame, title: str = "", ax=None):
+    """Class means of one network on its V read-out (y) against chapter 1's positions (x)."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(4.6, 3.8))[1]
+    ax.errorbar(table.v_position, table["mean"], yerr=table["sem"], fmt="o", capsize=3)
+    for cat, row in table.iterrows():
+        ax.annotate(cat, (row.v_position, row["mean"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
+    ax.set_xlabel("V-axis position (LLM, chapter 1)")
+    ax.set_ylabel("network read-out (held-out, mean ± SEM)")
+    ax.set_title(title, fontsize=9)
+    return ax.figure
+
+
+def projection_table(unit, true_categories: np.ndarray, trial_subjects: np.ndarray, positions: Mapping[str, float],
+                     *, n_splits: int = 4, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
+    """Cross-validated V read-out of one unit's held-out trials, averaged per category."""
+    t = unit.test_trials
+    cats = np.asarray(true_categories).astype(str)[t]
+    fr = fold_readout(unit.z[t], cats, np.asarray(trial_subjects)[t], positions, n_splits=n_splits, alpha=alpha)
+    df = pd.DataFrame({"category": cats, "pred": fr.predictions})
+    out = df.groupby("category", sort=False)["pred"].agg(["mean", "sem"])
+    out["v_position"] = [positions[c] for c in out.index]
+    return out.sort_values("v_position")

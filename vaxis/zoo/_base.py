@@ -1,0 +1,56 @@
+"""The base class every architecture of the zoo derives from (braindecode-style API)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .._checks import VaxisInputError
+
+
+class ZooModel(nn.Module):
+    """A classifier of DE features with an exposed penultimate representation.
+
+    All architectures share the constructor signature ``(n_chans, n_bands, n_outputs, **kwargs)``
+    (keyword arguments set the sizes and have defaults), so they can be swapped by name
+    (:func:`vaxis.zoo.build`).
+
+    Input ``x``: DE features, shape ``(batch, n_chans, n_bands)``, float32, z-scored per subject.
+    :meth:`embed` returns the penultimate representation ``z`` of shape ``(batch, embed_dim)``;
+    :meth:`forward` returns the logits ``(batch, n_outputs)`` (and ``z`` with
+    ``return_embedding=True``). No layer keeps running statistics (no BatchNorm) and no layer is
+    random at training time, so a model is a pure function of its parameters and input: the
+    training engine can stack many of them with :func:`torch.func.functional_call` and ``vmap``.
+    """
+
+    #: Name in the registry (set by subclasses).
+    name: str = ""
+
+    def __init__(self, n_chans: int, n_bands: int, n_outputs: int) -> None:
+        super().__init__()
+        for arg, v in (("n_chans", n_chans), ("n_bands", n_bands), ("n_outputs", n_outputs)):
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise VaxisInputError(f"{arg} must be a positive int, got {v!r}.")
+        if n_outputs < 2:
+            raise VaxisInputError(f"n_outputs={n_outputs}: a classifier needs at least 2 classes.")
+        self.n_chans, self.n_bands, self.n_outputs = n_chans, n_bands, n_outputs
+        self.embed_dim: int = 0
+
+    def _check(self, x: torch.Tensor) -> None:
+        if x.ndim != 3 or tuple(x.shape[1:]) != (self.n_chans, self.n_bands):
+            raise VaxisInputError(
+                f"{type(self).__name__} expects x of shape (batch, {self.n_chans}, {self.n_bands}), "
+                f"got {tuple(x.shape)}.")
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+        """Penultimate representation, shape (batch, embed_dim)."""
+        raise NotImplementedError
+
+    def classify(self, z: torch.Tensor) -> torch.Tensor:
+        """Logits (batch, n_outputs) from the penultimate representation."""
+        return self.head(z)
+
+    def forward(self, x: torch.Tensor, return_embedding: bool = False):
+        z = self.embed(x)
+        logits = self.classify(z)
+        return (logits, z) if return_embedding else logits

@@ -1,0 +1,65 @@
+r"""EEGNet-style convolutional network (Lawhern et al. 2018) adapted to DE features.
+
+EEGNet convolves in time, then applies depthwise spatial filters over all electrodes, then a
+separable convolution. DE features have no time axis within a window; the spectral axis (5 bands)
+takes its place:
+
+1. *Spectral convolution*: ``n_filters`` 1-D kernels of length ``kernel`` slid along the bands of
+   every electrode (zero padding, "same" length), written as a Toeplitz matrix per filter.
+2. *Depthwise spatial convolution*: for each spectral filter, ``depth`` spatial filters spanning
+   all electrodes (EEGNet's ``(n_chans, 1)`` depthwise kernel), ELU.
+3. *Separable (pointwise) layer*: a dense layer over the flattened filter-by-band map, ELU:
+   the penultimate representation.
+
+No batch normalisation (the engine needs models without running statistics) and no dropout.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ._base import ZooModel
+
+
+class EEGNetDE(ZooModel):
+    """EEGNet on DE features (spectral conv -> depthwise spatial conv -> pointwise dense).
+
+    Parameters
+    ----------
+    n_chans, n_bands, n_outputs : int
+    n_filters : int
+        Spectral filters (EEGNet's F1).
+    depth : int
+        Spatial filters per spectral filter (EEGNet's D).
+    kernel : int
+        Length of the spectral kernel (odd).
+    embed : int
+        Width of the penultimate representation.
+    """
+
+    name = "eegnet"
+
+    def __init__(self, n_chans: int, n_bands: int, n_outputs: int, n_filters: int = 8, depth: int = 2,
+                 kernel: int = 3, embed: int = 32) -> None:
+        super().__init__(n_chans, n_bands, n_outputs)
+        self.kernel = nn.Parameter(torch.randn(n_filters, kernel) / kernel**0.5)
+        # shift[j, g, h] = 1 where input band g = output band h + j - kernel // 2 (zero padding)
+        shift = torch.zeros(kernel, n_bands, n_bands)
+        for j in range(kernel):
+            for h in range(n_bands):
+                g = h + j - kernel // 2
+                if 0 <= g < n_bands:
+                    shift[j, g, h] = 1.0
+        self.register_buffer("shift", shift)  # (kernel, F, F)
+        self.spatial = nn.Parameter(torch.randn(n_filters, depth, n_chans) / n_chans**0.5)
+        self.pointwise = nn.Linear(n_filters * depth * n_bands, embed)
+        self.head = nn.Linear(embed, n_outputs)
+        self.embed_dim = embed
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        self._check(x)
+        toeplitz = torch.einsum("fj,jgh->fgh", self.kernel, self.shift)  # (F1, F, F)
+        h = torch.einsum("bcg,fgh->bfch", x, toeplitz)  # spectral conv: (B, F1, C, F)
+        h = torch.nn.functional.elu(torch.einsum("bfch,fdc->bfdh", h, self.spatial))  # (B, F1, D, F)
+        return torch.nn.functional.elu(self.pointwise(h.flatten(1)))

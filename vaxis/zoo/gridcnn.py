@@ -1,0 +1,97 @@
+"""A CNN on the 2-D scalp grid: electrodes placed on a 9 x 9 grid, bands as input channels.
+
+Grid (row, column), front at the top, left hemisphere on the left, the standard 9 x 9 layout used
+for SEED/SEED-V-style 2-D EEG maps (:data:`GRID_POSITIONS`). FACED's mastoid references A1/A2 have
+no scalp site on it; they are put in the bottom corners (8, 0) and (8, 8), the free cells nearest
+to the ears. Cells without an electrode are 0 (the per-subject mean after z-scoring).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from .._checks import VaxisInputError
+from ._base import ZooModel
+
+GRID_SIZE = 9
+_ROWS: tuple[tuple[str, ...], ...] = (
+    ("", "", "", "Fp1", "Fpz", "Fp2", "", "", ""),
+    ("", "", "", "AF3", "", "AF4", "", "", ""),
+    ("F7", "F5", "F3", "F1", "Fz", "F2", "F4", "F6", "F8"),
+    ("FT7", "FC5", "FC3", "FC1", "FCz", "FC2", "FC4", "FC6", "FT8"),
+    ("T7", "C5", "C3", "C1", "Cz", "C2", "C4", "C6", "T8"),
+    ("TP7", "CP5", "CP3", "CP1", "CPz", "CP2", "CP4", "CP6", "TP8"),
+    ("P7", "P5", "P3", "P1", "Pz", "P2", "P4", "P6", "P8"),
+    ("", "PO7", "PO5", "PO3", "POz", "PO4", "PO6", "PO8", ""),
+    ("A1", "", "CB1", "O1", "Oz", "O2", "CB2", "", "A2"),
+)
+#: Channel name (lower case) -> (row, column) on the 9 x 9 grid.
+GRID_POSITIONS: dict[str, tuple[int, int]] = {
+    name.lower(): (r, c) for r, row in enumerate(_ROWS) for c, name in enumerate(row) if name
+}
+
+
+def grid_placement(channels: Sequence[str]) -> torch.Tensor:
+    """One-hot placement matrix (n_chans, 81): channel i goes to its grid cell."""
+    missing = [c for c in channels if c.lower() not in GRID_POSITIONS]
+    if missing:
+        raise VaxisInputError(f"Channel(s) {missing} have no place on the 9x9 scalp grid; known: "
+                              f"{sorted(GRID_POSITIONS)}.")
+    cells = [GRID_POSITIONS[c.lower()] for c in channels]
+    if len(set(cells)) != len(cells):
+        raise VaxisInputError("Two channels map to the same grid cell.")
+    place = torch.zeros(len(channels), GRID_SIZE * GRID_SIZE)
+    for i, (r, c) in enumerate(cells):
+        place[i, r * GRID_SIZE + c] = 1.0
+    return place
+
+
+class ScalpGridCNN(ZooModel):
+    """Two 3x3 convolutions on the scalp grid (bands as input channels), then a dense layer.
+
+    ``grid (B, n_bands, 9, 9) -> Conv3x3(filters) -> ReLU -> Conv3x3 stride 2 (filters) -> ReLU
+    -> flatten (filters * 5 * 5) -> Linear(embed) -> ReLU = z``.
+
+    Parameters
+    ----------
+    n_chans, n_bands, n_outputs : int
+    filters : int
+    embed : int
+    channels : sequence of str, optional
+        Channel names in input order; default: FACED's 32 channels when ``n_chans == 32``,
+        SEED-V's 62 when ``n_chans == 62``.
+    """
+
+    name = "gridcnn"
+
+    def __init__(self, n_chans: int, n_bands: int, n_outputs: int, filters: int = 16, embed: int = 32,
+                 channels: Sequence[str] | None = None) -> None:
+        super().__init__(n_chans, n_bands, n_outputs)
+        if channels is None:
+            from ..eeg.montage import FACED_CHANNELS, SEEDV_CHANNELS
+
+            defaults = {len(FACED_CHANNELS): FACED_CHANNELS, len(SEEDV_CHANNELS): SEEDV_CHANNELS}
+            if n_chans not in defaults:
+                raise VaxisInputError(f"ScalpGridCNN needs `channels` (names) for n_chans={n_chans}.")
+            channels = defaults[n_chans]
+        if len(channels) != n_chans:
+            raise VaxisInputError(f"{len(channels)} channel names for n_chans={n_chans}.")
+        self.register_buffer("placement", grid_placement(list(channels)))
+        self.conv1 = nn.Conv2d(n_bands, filters, 3, padding=1)
+        self.conv2 = nn.Conv2d(filters, filters, 3, stride=2, padding=1)
+        self.dense = nn.Linear(filters * 5 * 5, embed)
+        self.head = nn.Linear(embed, n_outputs)
+        self.embed_dim = embed
+
+    def to_grid(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, n_chans, n_bands) -> (B, n_bands, 9, 9)."""
+        return torch.einsum("bcf,cp->bfp", x, self.placement).reshape(x.shape[0], self.n_bands, GRID_SIZE, GRID_SIZE)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        self._check(x)
+        h = torch.relu(self.conv1(self.to_grid(x)))
+        h = torch.relu(self.conv2(h))
+        return torch.relu(self.dense(h.flatten(1)))
