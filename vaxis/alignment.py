@@ -303,7 +303,7 @@ def make_targets(
     vdc = vdc / np.linalg.norm(vdc)
 
     def t(a: np.ndarray) -> Tensor:
-        return torch.as_tensor(np.ascontiguousarray(a), dtype=dtype)
+        return torch.tensor(np.array(a, dtype=np.float64), dtype=dtype)  # a private, writable copy
 
     return AlignmentTargets(
         category_vectors=t(cv), v_positions=t(vp), v_direction=t(vd), sentence_embeddings=t(se),

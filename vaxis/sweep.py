@@ -93,7 +93,7 @@ def run(
     backends. Results are written by this (parent) process as they arrive.
     """
     import joblib
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     if backend not in BACKENDS:
         raise VaxisInputError(f"backend={backend!r} is not valid; use one of {BACKENDS}.")
