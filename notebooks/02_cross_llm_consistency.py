@@ -139,17 +139,10 @@ print(f"mean pairwise Spearman rho of {len(splits.test)} test-word positions = {
       f"max {item_null.max():.3f}; p = {item_p:.4f}")
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-for ax, (mat, title) in zip(axes, [(cat_matrix, "nine category positions"), (item_matrix, "held-out word positions")]):
-    n = mat.shape[0]
-    im = ax.imshow(mat.to_numpy(), vmin=-1, vmax=1, cmap="RdBu_r")
-    ax.set_xticks(range(n), mat.columns, rotation=30, ha="right")
-    ax.set_yticks(range(n), mat.index)
-    for i in range(n):
-        for j in range(n):
-            ax.text(j, i, f"{mat.iat[i, j]:.2f}", ha="center", va="center", fontsize=9)
-    ax.set_title(f"Spearman rho: {title}")
-cbar = fig.colorbar(im, ax=axes, shrink=0.8)
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
+plots.agreement_matrix(cat_matrix, "Spearman rho: nine category positions", ax=axes[0])
+fig = plots.agreement_matrix(item_matrix, "Spearman rho: held-out word positions", ax=axes[1])
+fig.tight_layout()
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3))

@@ -23,7 +23,6 @@ finished chunk, and a re-run with the same inputs does no forward pass and does 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -264,10 +263,3 @@ def plain_loop_reference(loaded: LoadedModel, texts: Sequence[str], pooling: str
             h = torch.stack(hs, 0)[:, 0]
             rows.append((h[:, -1] if pooling == "last" else h.mean(1)).float().numpy())
     return np.stack(rows, axis=1)
-
-
-def describe(hs: HiddenStates) -> str:
-    """One line: model, texts, layers, width, truncation."""
-    arr = next(iter(hs.states.values()))
-    return json.dumps({"model": hs.model, "n_texts": arr.shape[1], "layers": arr.shape[0],
-                       "hidden_size": arr.shape[2], "n_truncated": hs.n_truncated})

@@ -274,13 +274,6 @@ def _spec(name: str) -> ModelSpec:
     return REGISTRY[name]
 
 
-def model_kind(name_or_path: str) -> str:
-    """``"causal"`` or ``"encoder"`` for a registry name, else read from the loaded config."""
-    if name_or_path in REGISTRY:
-        return REGISTRY[name_or_path].kind
-    return "unknown"
-
-
 def resolve_device(device: str = "auto") -> str:
     """``"auto"`` gives ``"cuda"`` when a GPU is visible, else ``"cpu"``."""
     if device != "auto":

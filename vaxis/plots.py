@@ -75,10 +75,14 @@ def scatter_with_ratings(positions: np.ndarray, ratings: np.ndarray, label: str 
     return fig
 
 
-def agreement_matrix(matrix: pd.DataFrame, title: str = "", vmin: float = -1, vmax: float = 1) -> plt.Figure:
+def agreement_matrix(matrix: pd.DataFrame, title: str = "", vmin: float = -1, vmax: float = 1,
+                     ax: plt.Axes | None = None) -> plt.Figure:
     """A model x model matrix of rank correlations, annotated."""
     n = matrix.shape[0]
-    fig, ax = plt.subplots(figsize=(1.1 * n + 2, 1.0 * n + 1.2))
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(1.1 * n + 2, 1.0 * n + 1.2))
+    else:
+        fig = ax.figure
     im = ax.imshow(matrix.to_numpy(), vmin=vmin, vmax=vmax, cmap="RdBu_r")
     ax.set_xticks(range(n), matrix.columns, rotation=35, ha="right")
     ax.set_yticks(range(n), matrix.index)
@@ -88,7 +92,6 @@ def agreement_matrix(matrix: pd.DataFrame, title: str = "", vmin: float = -1, vm
     fig.colorbar(im, ax=ax, shrink=0.8, label="Spearman rho")
     if title:
         ax.set_title(title)
-    fig.tight_layout()
     return fig
 
 
