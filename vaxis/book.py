@@ -185,6 +185,28 @@ def _kernel_env() -> None:
     os.environ.pop("MPLBACKEND", None)
 
 
+def _execute(chapter: Chapter, out: Path, params: dict[str, Any], desc: str) -> None:
+    """Run ``chapter``'s paired notebook with papermill into ``out`` (in the chapter's folder).
+
+    A papermill execution error is re-raised for the caller to report; on any other exception
+    (an interrupt, papermill itself failing) ``out`` is removed, so nothing half-written remains.
+    """
+    import papermill as pm
+
+    try:
+        pm.execute_notebook(str(chapter.paired), str(out), parameters=params, cwd=str(chapter.source.parent),
+                            progress_bar={"desc": desc, "leave": False}, kernel_name="python3")
+    except pm.PapermillExecutionError:
+        raise
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+
+
+def _failure(chapter: Chapter, err: Any) -> str:
+    return f"Chapter {chapter.name} failed in cell {err.exec_count}: {err.ename}: {err.evalue}"
+
+
 def run_chapter(chapter: Chapter, profile: str, overrides: dict[str, Any] | None = None,
                 out_dir: Path | None = None) -> Path:
     """Execute one chapter with papermill into ``out_dir`` (default ``book/chapters``), atomically."""
@@ -201,23 +223,17 @@ def run_chapter(chapter: Chapter, profile: str, overrides: dict[str, Any] | None
     tmp = out_dir / f".{chapter.name}.running.ipynb"
     _kernel_env()
     try:
-        pm.execute_notebook(
-            str(chapter.paired), str(tmp), parameters=params, cwd=str(chapter.source.parent),
-            progress_bar={"desc": f"{chapter.name}", "leave": False}, kernel_name="python3",
-        )
+        _execute(chapter, tmp, params, desc=chapter.name)
     except pm.PapermillExecutionError as err:
         failed = out_dir / ".failed"
         failed.mkdir(exist_ok=True)
         if tmp.exists():
             os.replace(tmp, failed / final.name)
         raise ChapterFailed(
-            f"Chapter {chapter.name} failed in cell {err.exec_count}: {err.ename}: {err.evalue}\n"
+            f"{_failure(chapter, err)}\n"
             f"The partly executed notebook is {failed / final.name}. Fix the cause above, then "
             f"re-run this chapter alone: python -m vaxis.book run --profile {profile} --only {chapter.number}"
         ) from None
-    except BaseException:  # interrupted or papermill itself failed: leave nothing half-written
-        tmp.unlink(missing_ok=True)
-        raise
     nb = nbformat.read(tmp, as_version=4)
     for cell in nb.cells:  # the injected parameters are shown in the parameters cell's note, not as code
         tags = cell.get("metadata", {}).get("tags", [])
@@ -283,15 +299,10 @@ def refresh(only: list[str] | None = None) -> list[Path]:
         sync_pair(chapter)
         tmp = chapter.paired.with_name(f".{chapter.paired.name}.running")
         try:
-            pm.execute_notebook(str(chapter.paired), str(tmp), cwd=str(chapter.source.parent),
-                                progress_bar={"desc": f"refresh {chapter.name}", "leave": False},
-                                kernel_name="python3")
+            _execute(chapter, tmp, {}, desc=f"refresh {chapter.name}")
         except pm.PapermillExecutionError as err:
             tmp.unlink(missing_ok=True)
-            raise ChapterFailed(f"Chapter {chapter.name} failed in cell {err.exec_count}: {err.ename}: {err.evalue}") from None
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+            raise ChapterFailed(_failure(chapter, err)) from None
         _strip_run_metadata(tmp)
         os.replace(tmp, chapter.paired)
     return [c.paired for c in todo]
