@@ -59,19 +59,42 @@ def _write_axis(folder):
                       {"anchor_vectors": rng.normal(size=(9, 8)), "anchor_categories": np.array(cats)})
 
 
+# (id, how subject 2's file is damaged, text the message must contain). Each case is run through
+# the runner on chapter 3, as a user would meet it: one message naming the file and the fix.
+FACED_FOLDER_CASES = [
+    ("missing-subject", "missing", "subjects [2]"),
+    ("truncated-pickle", "truncated", "cannot be read as a pickle"),
+    ("nan-features", "nan", "NaN/Inf value(s) in clip(s) [4]"),
+    ("wrong-channel-count", "channels", "must have shape (28, 32, 30, 5), got (28, 30, 30, 5)"),
+]
+
+
 @pytest.mark.slow
-def test_chapter_on_a_faced_folder_with_a_missing_subject_fails_clearly(tmp_path, monkeypatch, capsys):
-    """The runner executes chapter 3 on a FACED folder lacking one subject: one message, no result."""
+@pytest.mark.parametrize("case", FACED_FOLDER_CASES, ids=lambda c: c[0])
+def test_chapter_on_a_damaged_faced_folder_fails_clearly(case, tmp_path, monkeypatch, capsys):
+    """The runner executes chapter 3 on a FACED folder with one damaged subject: one message, no result."""
+    _, damage, message = case
     monkeypatch.setenv("VAXIS_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("VAXIS_CACHE", str(tmp_path / "cache"))
     _write_axis(tmp_path / "results" / "quick")
     de = tmp_path / "FACED" / "EEG_Features" / "DE"
     de.mkdir(parents=True)
     rng = np.random.default_rng(0)
-    for s in [0, 1, 3]:  # subject 2 missing
-        with open(de / f"sub{s:03d}.pkl.pkl", "wb") as fh:
-            pickle.dump(rng.normal(1, 0.3, (28, 32, 30, 5)), fh)
+    for s in range(4):
+        x = rng.normal(1, 0.3, (28, 32, 30, 5))
+        if s == 2 and damage == "missing":
+            continue
+        if s == 2 and damage == "nan":
+            x[3, 5, 7, 1] = np.nan
+        if s == 2 and damage == "channels":
+            x = x[:, :30]
+        blob = pickle.dumps(x)
+        if s == 2 and damage == "truncated":
+            blob = blob[: len(blob) // 2]
+        (de / f"sub{s:03d}.pkl.pkl").write_bytes(blob)
     code = book.main(["run", "--only", "03", "--no-memory-check", "-p", f"faced_dir={tmp_path / 'FACED'}",
                       "-p", "n_subjects=4"])
     err = capsys.readouterr().err
-    assert code == 1 and "Chapter 03_eeg_mapping failed" in err and "subjects [2]" in err, err
+    assert code == 1 and "Chapter 03_eeg_mapping failed" in err and message in err, err
+    assert "Traceback" not in err
     assert not (tmp_path / "results" / "quick" / results.MAPPING_JSON).exists()

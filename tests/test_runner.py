@@ -51,3 +51,38 @@ def test_missing_earlier_results_say_which_chapter_to_run(tmp_path):
 def test_cli_reports_errors_without_traceback(capsys):
     assert book.main(["run", "--profile", "nope"]) == 1
     assert "Unknown profile 'nope'" in capsys.readouterr().err
+
+
+ALLOCATING = FAILING.split("# %%\nraise")[0] + '''
+# %%
+import numpy as np
+block = np.ones(300 * 2**20 // 8)  # 300 MiB held while the cell ends
+'''
+
+
+def test_run_records_wall_time_and_peak_memory(tmp_path, monkeypatch):
+    """The runner logs each chapter's wall time, measured peak memory and estimate in runs.json."""
+    from vaxis import io
+
+    src = tmp_path / "notebooks" / "97_alloc.py"
+    src.parent.mkdir()
+    src.write_text(ALLOCATING)
+    monkeypatch.setenv("VAXIS_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setattr(book, "chapters", lambda root=None: [book.Chapter("97", "97_alloc", src)])
+    book.run("quick", out_dir=tmp_path / "out")
+    runs = io.load_json(tmp_path / "results" / "quick" / book.RUNS_FILE)
+    rec = runs["97_alloc"]
+    assert rec["wall_s"] > 0 and rec["estimate_bytes"] > 0
+    assert 300 * 2**20 < rec["peak_bytes"] < 4 * 2**30, rec  # the kernel's 300 MiB block was seen
+
+
+def test_peak_memory_follows_child_processes():
+    import subprocess
+    import sys
+
+    from vaxis import resources
+
+    code = "import time; b = bytearray(200 * 2**20); b[::4096] = b'x' * len(b[::4096]); time.sleep(1.5)"
+    with resources.PeakMemory(interval=0.05) as mem:
+        subprocess.run([sys.executable, "-c", code], check=True)
+    assert mem.peak_bytes > 200 * 2**20

@@ -35,6 +35,8 @@ from ._checks import VaxisError, VaxisInputError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROFILES_DIR = PACKAGE_DIR / "profiles"
+#: Per-profile log of chapter runs (wall time and peak memory), in the profile's results folder.
+RUNS_FILE = "runs.json"
 
 
 class ChapterFailed(VaxisError):
@@ -245,11 +247,12 @@ def run_chapter(chapter: Chapter, profile: str, overrides: dict[str, Any] | None
 
 
 def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] | None = None,
-        online: bool = False, memory_check: bool = True) -> list[Path]:
+        online: bool = False, memory_check: bool = True, out_dir: Path | None = None) -> list[Path]:
     """Execute the chapters of ``profile`` in order (or the ``only`` ones); stop at the first failure.
 
     Before anything runs, every chapter's parameters are checked (names, types, data folders) and
     its peak memory is estimated (:mod:`vaxis.resources`); a profile that would not fit is refused.
+    Each chapter's wall time and measured peak memory are recorded by :func:`record_run`.
     """
     from tqdm import tqdm
 
@@ -276,12 +279,35 @@ def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] |
         resources.check_fits(estimates)
     done = []
     bar = tqdm(todo, desc=f"profile {profile}", unit="chapter")
-    for chapter in bar:
+    for (name, estimate), chapter in zip(estimates, bar):
         bar.set_postfix_str(chapter.name)
         t0 = time.perf_counter()
-        done.append(run_chapter(chapter, profile, overrides))
-        tqdm.write(f"[vaxis] {chapter.name} done in {time.perf_counter() - t0:.0f} s")
+        with resources.PeakMemory() as mem:
+            done.append(run_chapter(chapter, profile, overrides, out_dir=out_dir))
+        wall = time.perf_counter() - t0
+        record_run(profile, name, wall_s=wall, peak_bytes=mem.peak_bytes, estimate_bytes=estimate)
+        tqdm.write(f"[vaxis] {chapter.name} done in {wall:.0f} s, peak memory {mem.peak_bytes / 2**30:.2f} GiB")
     return done
+
+
+def record_run(profile: str, chapter: str, **fields: Any) -> Path:
+    """Add one chapter's run record (wall time, peak memory, estimate) to ``results/<profile>/runs.json``.
+
+    The file maps chapter names to their latest record, with the host's core count and the time;
+    ``benchmarks/README.md`` quotes it for the full profile.
+    """
+    import datetime
+
+    from .io import load_json, results_dir, save_json
+
+    path = results_dir(profile) / RUNS_FILE
+    try:
+        runs = load_json(path) if path.is_file() else {}
+    except (ValueError, VaxisError):  # an unreadable log is replaced, never fatal
+        runs = {}
+    runs[chapter] = {**fields, "cpus": os.cpu_count(),
+                     "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    return save_json(path, runs)
 
 
 def refresh(only: list[str] | None = None) -> list[Path]:

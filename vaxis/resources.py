@@ -9,6 +9,7 @@ the Python + PyTorch + kernel baseline, plus the float32 weights of the largest 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -73,3 +74,54 @@ def check_fits(estimates: Iterable[tuple[str, int]], available: int | None = Non
                 f"{free / 2**30:.1f} GiB is available. Use a smaller profile (--profile quick), smaller "
                 "models or fewer subjects (-p n_subjects=...), or free memory; --no-memory-check skips this."
             )
+
+
+class PeakMemory:
+    """Track the peak resident memory of this process's descendants while the block runs.
+
+    The runner wraps each chapter in it: the chapter's kernel (and any worker it starts) is a child
+    of the runner, so the peak of the summed RSS of all descendants, sampled every ``interval``
+    seconds, is the chapter's peak memory in bytes (a short spike between two samples can be missed).
+
+    >>> with PeakMemory() as mem:
+    ...     pass
+    >>> mem.peak_bytes >= 0
+    True
+    """
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.interval = float(interval)
+        self.peak_bytes = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def sample(self) -> int:
+        """Summed RSS of the descendants now, in bytes (processes that vanish are skipped)."""
+        import psutil
+
+        total = 0
+        try:
+            children = psutil.Process().children(recursive=True)
+        except psutil.Error:
+            return 0
+        for child in children:
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                continue
+        return total
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            self.peak_bytes = max(self.peak_bytes, self.sample())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread = threading.Thread(target=self._watch, name="vaxis-peak-memory", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
