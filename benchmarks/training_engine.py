@@ -4,11 +4,17 @@ The plain way (as in the usual EEG libraries): one model at a time, an ``nn.Modu
 ``torch.optim.AdamW``, minibatches of windows, early stopping on validation subjects
 (:func:`vaxis.engine.train_plain`). The vaxis way: all seeds and folds of an architecture stacked
 and trained together under ``torch.func.vmap`` (:func:`vaxis.engine.train`, no cache). Same data,
-folds, initial weights, minibatch order and optimiser arithmetic; one run of each; the trial-level
-probabilities are compared (max absolute difference; < 0.05 after training, round-off grows over
-epochs) and the balanced accuracies must agree within 0.05.
+folds, initial weights, minibatch order and optimiser arithmetic; one run of each; each unit's
+balanced accuracy must agree within 0.05 and the job's mean within 0.01 (float32 round-off in a
+different summation order grows over hundreds of steps; the largest trial-probability difference
+is recorded).
 
-    python benchmarks/training_engine.py [--subjects 36] [--folds 3] [--epochs 4] [--archs mlp ...]
+    python benchmarks/training_engine.py [--subjects 123] [--folds 5] [--epochs 8] [--archs mlp ...]
+
+The defaults are chapter 4's job in the full profile (123 subjects, 5 folds, 6 seeds, 8 epochs,
+window stride 6), except ``patience`` (epochs + 1, so both ways run every epoch and do the same
+work). Before timing, each way runs a one-epoch warm-up on a few subjects (first-call costs of
+PyTorch and of the allocator are not part of either way's time).
 
 Writes ``benchmarks/results/training_engine.json`` and prints a Markdown table. Timings on a shared
 2-core machine are noisy: the JSON records the load average before and after.
@@ -20,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -33,11 +40,12 @@ from vaxis.folds import subject_folds
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--subjects", type=int, default=36)
-    ap.add_argument("--folds", type=int, default=3)
+    ap.add_argument("--subjects", type=int, default=123)
+    ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seeds", type=int, default=6)
-    ap.add_argument("--epochs", type=int, default=4)
-    ap.add_argument("--window-stride", type=int, default=5)
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--window-stride", type=int, default=6)
+    ap.add_argument("--out", default="training_engine.json", help="file name under benchmarks/results/")
     ap.add_argument("--archs", nargs="+", default=list(zoo.ARCHITECTURES))
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -50,7 +58,12 @@ def main() -> None:
                  "window_stride": args.window_stride, "threads": 2, "torch": torch.__version__,
                  "machine": platform.machine(), "cpus": os.cpu_count(), "load_before": os.getloadavg()[0],
                  "architectures": {}}
+    warm = engine.TrainData.from_dataset(faced_cohort(None, n_subjects=6, seed=1))
+    warm_folds = subject_folds(warm.subject, n_splits=2, seed=0)
+    warm_config = engine.TrainConfig(max_epochs=1, window_stride=args.window_stride)
     for arch in args.archs:
+        engine.train(arch, warm, warm_folds, [0], warm_config, cache=False, progress=False)
+        engine.train_plain(arch, warm, warm_folds[0], 0, warm_config)
         t0 = time.perf_counter()
         fast = engine.train(arch, data, folds, seeds, config, cache=False, progress=False)
         t_fast = time.perf_counter() - t0
@@ -60,18 +73,24 @@ def main() -> None:
         diff = max(float(np.abs(u.proba - p.proba).max()) for u, p in zip(fast.units, plain))
         acc_diff = max(abs(u.metrics["balanced_accuracy"] - p.metrics["balanced_accuracy"])
                        for u, p in zip(fast.units, plain))
-        # same arithmetic, different summation order: float32 round-off, amplified over epochs
-        assert diff < 0.05 and acc_diff < 0.05, f"{arch}: probabilities differ by {diff}, accuracy by {acc_diff}"
+        mean_diff = abs(np.mean([u.metrics["balanced_accuracy"] for u in fast.units])
+                        - np.mean([p.metrics["balanced_accuracy"] for p in plain]))
+        # Same arithmetic, different float32 summation order: the round-off grows over hundreds of
+        # steps (tests/test_engine.py checks one-step agreement to 1e-5). The results must agree
+        # as results: each unit's balanced accuracy within 0.05, the job's mean within 0.01.
+        assert acc_diff < 0.05 and mean_diff < 0.01, f"{arch}: accuracy differs by {acc_diff} (mean {mean_diff})"
         out["architectures"][arch] = {"units": len(fast.units), "engine_s": round(t_fast, 2),
                                       "plain_loop_s": round(t_slow, 2), "speedup": round(t_slow / t_fast, 2),
-                                      "max_abs_proba_diff": diff, "max_balanced_accuracy_diff": acc_diff}
+                                      "max_abs_proba_diff": diff, "max_balanced_accuracy_diff": acc_diff,
+                                      "mean_balanced_accuracy_diff": mean_diff}
         print(arch, out["architectures"][arch], flush=True)
     out["load_after"] = os.getloadavg()[0]
     total_fast = sum(r["engine_s"] for r in out["architectures"].values())
     total_slow = sum(r["plain_loop_s"] for r in out["architectures"].values())
     out["total"] = {"engine_s": round(total_fast, 2), "plain_loop_s": round(total_slow, 2),
                     "speedup": round(total_slow / total_fast, 2)}
-    path = Path(__file__).parent / "results" / "training_engine.json"
+    out["command"] = "python benchmarks/training_engine.py " + " ".join(sys.argv[1:])
+    path = Path(__file__).parent / "results" / args.out
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(out, indent=2) + "\n")
     print("\n| architecture | units | engine (s) | plain loop (s) | speed-up | max |dp| |")

@@ -44,7 +44,7 @@ def test_same_seed_same_numbers_bit_for_bit(setup):
     assert not np.array_equal(c.units[0].z, a.get("mlp", 0, 0).z)
 
 
-@pytest.mark.parametrize("arch", ["mlp", "dgcnn"])
+@pytest.mark.parametrize("arch", ["logreg", "mlp", "dgcnn"])
 def test_stacked_equals_plain_sequential_loop(setup, arch):
     data, folds = setup
     cfg = engine.TrainConfig(max_epochs=2, batch_size=64, patience=5, window_stride=10)
@@ -55,6 +55,33 @@ def test_stacked_equals_plain_sequential_loop(setup, arch):
         np.testing.assert_allclose(u.z, ref.z, atol=2e-3, rtol=1e-3)
         assert u.metrics["best_epoch"] == ref.metrics["best_epoch"]
         assert abs(u.metrics["best_val_loss"] - ref.metrics["best_val_loss"]) < 1e-4
+
+
+@pytest.mark.parametrize("arch", ["logreg", "mlp"])
+@pytest.mark.parametrize("with_aux", [False, True])
+def test_dense_stack_steps_equal_the_vmap_autograd_steps(arch, with_aux):
+    """The hand-written forward/backward + flat AdamW of DenseStack == vmap + autograd + _adamw_."""
+    from vaxis import zoo
+
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(500, 32, 5, generator=gen), torch.randint(0, 9, (500,), generator=gen)
+    target = torch.randn(500, 4, generator=gen)
+
+    def aux(z, logits, yb, idx):  # touches z and the logits, as the alignment losses do
+        return ((z[:, :4] - target[idx]) ** 2).mean() + 0.1 * logits.pow(2).mean()
+
+    models = [zoo.build(arch, 32, 5, 9, seed=s) for s in range(3)]
+    dense, ref = engine.make_stack(models), engine._Stack(models)
+    assert isinstance(dense, engine.DenseStack)
+    for step in range(1, 6):
+        ib = torch.randint(0, 500, (3, 64), generator=gen)
+        for st in (dense, ref):
+            st.train_step(X, y, ib, step, CONFIG, aux if with_aux else None, 0.5)
+    for k, p in ref.params.items():
+        torch.testing.assert_close(dense.params[k], p.detach(), atol=1e-5, rtol=1e-4)
+    rows = torch.arange(40).view(2, 20).repeat(2, 1)[:3]
+    for a, b in zip(dense.forward_rows(X, rows), ref.forward_rows(X, rows)):
+        torch.testing.assert_close(a, b.detach(), atol=1e-5, rtol=1e-4)
 
 
 def test_interrupted_job_resumes_without_redoing_finished_units(setup, tmp_path, monkeypatch):

@@ -50,9 +50,12 @@ class Fold:
 
     def rows(self, subject_of_row: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Row indices ``(train, val, test)`` of a per-row subject array, each sorted ascending."""
-        s = np.asarray(subject_of_row).astype(str)
-        return tuple(np.flatnonzero(np.isin(s, np.asarray(part, dtype=str))) for part in
-                     (self.train, self.val, self.test))  # type: ignore[return-value]
+        ids, code = np.unique(np.asarray(subject_of_row).astype(str), return_inverse=True)
+        part_of = np.full(ids.size, -1)  # 0 train, 1 val, 2 test, -1 in no part (one pass over the rows)
+        for k, part in enumerate((self.train, self.val, self.test)):
+            part_of[np.isin(ids, np.asarray(part, dtype=str))] = k
+        row_part = part_of[code.ravel()]
+        return tuple(np.flatnonzero(row_part == k) for k in range(3))  # type: ignore[return-value]
 
     def as_dict(self) -> dict[str, object]:
         return {"index": self.index, "train": list(self.train), "val": list(self.val), "test": list(self.test)}

@@ -42,6 +42,16 @@ class ZooModel(nn.Module):
                 f"{type(self).__name__} expects x of shape (batch, {self.n_chans}, {self.n_bands}), "
                 f"got {tuple(x.shape)}.")
 
+    def dense_layers(self) -> list[tuple[str, str]] | None:
+        """``(weight, bias)`` parameter names of a plain ReLU perceptron, or ``None``.
+
+        An architecture that is exactly ``vec(x) -> [Linear -> ReLU]* -> Linear = logits``, with
+        ``z`` the output of the last ReLU (or the logits when there is no hidden layer), returns its
+        layers in order; the training engine then trains it with a hand-written batched
+        forward/backward pass (:class:`vaxis.engine.DenseStack`) instead of ``vmap``.
+        """
+        return None
+
     def embed(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         """Penultimate representation, shape (batch, embed_dim)."""
         raise NotImplementedError

@@ -27,6 +27,9 @@ class LogisticRegression(ZooModel):
         self.linear = nn.Linear(n_chans * n_bands, n_outputs)
         self.embed_dim = n_outputs
 
+    def dense_layers(self) -> list[tuple[str, str]]:
+        return [("linear.weight", "linear.bias")]
+
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         self._check(x)
         return self.linear(x.flatten(1))

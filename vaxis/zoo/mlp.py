@@ -29,6 +29,9 @@ class MLP(ZooModel):
         self.head = nn.Linear(embed, n_outputs)
         self.embed_dim = embed
 
+    def dense_layers(self) -> list[tuple[str, str]]:
+        return [("body.0.weight", "body.0.bias"), ("body.2.weight", "body.2.bias"), ("head.weight", "head.bias")]
+
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         self._check(x)
         return self.body(x.flatten(1))
