@@ -54,6 +54,7 @@ Families (:data:`FAMILIES`): ``distillation``, ``v_axis``, ``similarity``, ``con
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -535,11 +536,16 @@ def _pearson(a: Tensor, b: Tensor) -> Tensor:
     return (a * b).sum() / (a.norm() * b.norm() + _EPS)
 
 
+@functools.lru_cache(maxsize=16)
+def _upper_index(n: int, device: str) -> Tensor:
+    i, j = torch.triu_indices(n, n, offset=1, device=device)
+    return i * n + j
+
+
 def _upper(m: Tensor) -> Tensor:
-    """Strict upper triangle of a square matrix, flattened (static indices)."""
+    """Strict upper triangle of a square matrix, flattened (static indices, built once per size)."""
     n = m.shape[-1]
-    i, j = torch.triu_indices(n, n, offset=1, device=m.device)
-    return m[..., i, j]
+    return m.flatten(-2).index_select(-1, _upper_index(n, str(m.device)))
 
 
 def _pairs(b: int, n_pairs: int, device: Any) -> tuple[Tensor, Tensor]:

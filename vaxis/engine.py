@@ -756,11 +756,13 @@ def _train_chunk(arch: str, kwargs: dict[str, Any], data: TrainData, X: torch.Te
 
 
 def train_plain(arch: str, data: TrainData, fold: Fold, seed: int, config: TrainConfig = TrainConfig(),
-                arch_kwargs: dict[str, Any] | None = None) -> UnitResult:
+                arch_kwargs: dict[str, Any] | None = None, aux_loss: AuxLoss | None = None,
+                aux_weight: float = 0.0) -> UnitResult:
     """The reference: one model, a plain PyTorch loop with ``torch.optim.AdamW`` (no vmap, no cache).
 
     Same initial weights, minibatches, optimiser arithmetic and early stopping as :func:`train`;
-    used by the tests (stacked == sequential) and by ``benchmarks/training_engine.py``.
+    ``aux_loss`` (same contract, called on the one model's minibatch) is added with ``aux_weight``.
+    Used by the tests (stacked == sequential) and by ``benchmarks/`` (the plain way).
     """
     check_training_inputs(data.X, data.y, data.subject, [fold], len(data.classes))
     n_chans, n_bands = data.X.shape[1:]
@@ -775,7 +777,11 @@ def train_plain(arch: str, data: TrainData, fold: Fold, seed: int, config: Train
         batches = torch.as_tensor(_epoch_batches([rng], [tr], config.batch_size)[0])
         for ib in batches:
             opt.zero_grad(set_to_none=True)
-            torch.nn.functional.cross_entropy(model(X[ib]), y[ib]).backward()
+            logits, z = model(X[ib], return_embedding=True)
+            loss = torch.nn.functional.cross_entropy(logits, y[ib])
+            if aux_loss is not None and aux_weight != 0.0:
+                loss = loss + aux_weight * aux_loss(z, logits, y[ib], ib)
+            loss.backward()
             opt.step()
         if va.size == 0:
             best_state, best_epoch = copy.deepcopy(model.state_dict()), epoch
