@@ -94,7 +94,7 @@ from ._checks import VaxisInputError, check_option
 from .folds import Fold, check_training_inputs, fold_signature
 
 #: Version of the training protocol; part of every cache key (bump when the arithmetic changes).
-ENGINE_VERSION = 1
+ENGINE_VERSION = 2  # 2: DenseStack for the perceptron family
 
 AuxLoss = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -635,14 +635,18 @@ def _unit_result(arch: str, seed: int, fold: Fold, data: TrainData, z: np.ndarra
                       test_trials, np.asarray(history, dtype=np.float32))
 
 
-def unit_key(arch: str, data: TrainData, folds: Sequence[Fold], config: TrainConfig,
-             arch_kwargs: dict[str, Any] | None, aux_key: str | None, aux_weight: float) -> str:
-    """Cache key of every unit of a job (seed and fold are in the file name)."""
+def architecture_source_hash(arch: str) -> str:
+    """Hash of the source file of ``arch``'s model: results trained by older code are not reused."""
     import inspect
     import sys
 
-    source = inspect.getsource(sys.modules[zoo.ARCHITECTURES[arch].__module__])  # the model's code
-    return io.stable_hash(ENGINE_VERSION, arch, io.stable_hash(source), arch_kwargs or {}, data.fingerprint(),
+    return io.stable_hash(inspect.getsource(sys.modules[zoo.ARCHITECTURES[arch].__module__]))
+
+
+def unit_key(arch: str, data: TrainData, folds: Sequence[Fold], config: TrainConfig,
+             arch_kwargs: dict[str, Any] | None, aux_key: str | None, aux_weight: float) -> str:
+    """Cache key of every unit of a job (seed and fold are in the file name)."""
+    return io.stable_hash(ENGINE_VERSION, arch, architecture_source_hash(arch), arch_kwargs or {}, data.fingerprint(),
                           fold_signature(folds), config.key(), aux_key, float(aux_weight))
 
 

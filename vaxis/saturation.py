@@ -66,7 +66,8 @@ class SweepSetup:
         t = {f: getattr(self.targets, f).numpy().round(6).tobytes().hex()[:64]
              for f in ("category_vectors", "v_positions", "sentence_embeddings", "arousal")}
         return io.stable_hash(self.data.fingerprint(), [f.as_dict() for f in self.folds], self.seeds,
-                              self.arch, self.config.key(), self.arch_kwargs, t, engine.ENGINE_VERSION)
+                              self.arch, self.config.key(), self.arch_kwargs, t, engine.ENGINE_VERSION,
+                              engine.architecture_source_hash(self.arch))
 
 
 def save_setup(setup: SweepSetup, path: Path) -> Path:
