@@ -5,6 +5,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= full
+NBVAL_DIR := .nbval
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -16,7 +17,11 @@ book: models chapters html  ## the whole book with the full profile -> _build/ht
 test: models browser  ## unit tests, quick chapters + nbval, strict book build
 	$(PY) -m pytest tests -m "not book" -q
 	$(PY) -m vaxis.book run --profile quick
-	env -u MPLBACKEND $(PY) -m pytest --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg -q -p no:cacheprovider
+	@# nbval re-runs every chapter from scratch, with its own empty cache and results folder: a second,
+	@# independent run that tests/test_determinism.py compares with the first, file by file
+	rm -rf $(NBVAL_DIR)
+	VAXIS_RESULTS=$(NBVAL_DIR)/results VAXIS_CACHE=$(NBVAL_DIR)/cache env -u MPLBACKEND \
+	  $(PY) -m pytest --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg -q -p no:cacheprovider
 	$(PY) -m vaxis.book build
 	$(PY) -m pytest tests -m book -q
 
@@ -46,4 +51,4 @@ browser:  ## headless Chromium for the rendering test (best effort: the test ski
 	  || echo "note: chromium not installed; the screenshot test will be skipped"; }
 
 clean:
-	rm -rf _build book/chapters results .cache
+	rm -rf _build book/chapters results .cache $(NBVAL_DIR)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import sys
@@ -36,6 +37,42 @@ import torch
 from vaxis import engine, zoo
 from vaxis.eeg import faced_cohort
 from vaxis.folds import subject_folds
+
+
+def matmul_peak_gflops(n: int = 2048, repeats: int = 10) -> float:
+    """Float32 matrix-multiply throughput of this process (2 threads), GFLOP/s: the roofline."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * n**3 * repeats / (time.perf_counter() - t0) / 1e9
+
+
+def dense_job_gflop(arch: str, data: engine.TrainData, folds, n_seeds: int, config: engine.TrainConfig) -> float | None:
+    """Floating-point work of the plain way's job for a perceptron (GFLOP), or None for other models.
+
+    Per sample and layer (in -> out): forward 2*in*out, weight gradient 2*in*out, input gradient
+    2*in*out except for the first layer; training steps as the plain loop takes them, plus the
+    forward passes of validation (every epoch) and of the final evaluation. Elementwise work,
+    softmax and the optimiser are left out, so the bound below is generous to the plain way.
+    """
+    model = zoo.build(arch, *data.X.shape[1:], len(data.classes))
+    layers = model.dense_layers()
+    if not layers:
+        return None
+    named = dict(model.named_parameters())
+    sizes = [tuple(named[w].shape[::-1]) for w, _ in layers]  # (in, out)
+    fwd = sum(2 * i * o for i, o in sizes)
+    train = fwd + sum(2 * i * o for i, o in sizes) + sum(2 * i * o for i, o in sizes[1:])
+    total = 0.0
+    for fold in folds:
+        tr, va, _ = data.fold_rows(fold)
+        keep = data.window % config.window_stride == 0
+        n_tr, n_va = int(keep[tr].sum()), int(keep[va].sum())
+        steps = math.ceil(n_tr / config.batch_size) * config.max_epochs
+        total += n_seeds * (steps * config.batch_size * train + config.max_epochs * n_va * fwd + keep.sum() * fwd)
+    return total / 1e9
 
 
 def main() -> None:
@@ -57,7 +94,7 @@ def main() -> None:
     out: dict = {"subjects": args.subjects, "folds": args.folds, "seeds": args.seeds, "epochs": args.epochs,
                  "window_stride": args.window_stride, "threads": 2, "torch": torch.__version__,
                  "machine": platform.machine(), "cpus": os.cpu_count(), "load_before": os.getloadavg()[0],
-                 "architectures": {}}
+                 "matmul_peak_gflops": round(matmul_peak_gflops(), 1), "architectures": {}}
     warm = engine.TrainData.from_dataset(faced_cohort(None, n_subjects=6, seed=1))
     warm_folds = subject_folds(warm.subject, n_splits=2, seed=0)
     warm_config = engine.TrainConfig(max_epochs=1, window_stride=args.window_stride)
@@ -83,6 +120,13 @@ def main() -> None:
                                       "plain_loop_s": round(t_slow, 2), "speedup": round(t_slow / t_fast, 2),
                                       "max_abs_proba_diff": diff, "max_balanced_accuracy_diff": acc_diff,
                                       "mean_balanced_accuracy_diff": float(mean_diff)}
+        gflop = dense_job_gflop(arch, data, folds, len(seeds), config)
+        if gflop is not None:  # roofline: the fastest any stacked engine could do this job here
+            floor_s = gflop / out["matmul_peak_gflops"]
+            out["architectures"][arch].update({
+                "job_gflop": round(gflop, 1), "roofline_s": round(floor_s, 2),
+                "roofline_speedup": round(t_slow / floor_s, 2),
+                "engine_share_of_peak": round(gflop / t_fast / out["matmul_peak_gflops"], 2)})
         print(arch, out["architectures"][arch], flush=True)
     out["load_after"] = os.getloadavg()[0]
     total_fast = sum(r["engine_s"] for r in out["architectures"].values())
@@ -93,12 +137,14 @@ def main() -> None:
     path = Path(__file__).parent / "results" / args.out
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(out, indent=2) + "\n")
-    print("\n| architecture | units | engine (s) | plain loop (s) | speed-up | max |dp| |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(f"\nmatmul peak {out['matmul_peak_gflops']} GFLOP/s (2 threads)")
+    print("| architecture | units | engine (s) | plain loop (s) | speed-up | roofline speed-up | max |dp| |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for arch, r in out["architectures"].items():
-        print(f"| {arch} | {r['units']} | {r['engine_s']} | {r['plain_loop_s']} | {r['speedup']}x | "
+        roof = f"{r['roofline_speedup']}x" if "roofline_speedup" in r else ""
+        print(f"| {arch} | {r['units']} | {r['engine_s']} | {r['plain_loop_s']} | {r['speedup']}x | {roof} | "
               f"{r['max_abs_proba_diff']:.1e} |")
-    print(f"| all | | {out['total']['engine_s']} | {out['total']['plain_loop_s']} | {out['total']['speedup']}x | |")
+    print(f"| all | | {out['total']['engine_s']} | {out['total']['plain_loop_s']} | {out['total']['speedup']}x | | |")
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ def test_same_seed_same_numbers_bit_for_bit(setup):
     assert not np.array_equal(c.units[0].z, a.get("mlp", 0, 0).z)
 
 
-@pytest.mark.parametrize("arch", ["logreg", "mlp", "dgcnn"])
+@pytest.mark.parametrize("arch", ["logreg", "mlp", "dgcnn", "gridcnn"])
 def test_stacked_equals_plain_sequential_loop(setup, arch):
     data, folds = setup
     cfg = engine.TrainConfig(max_epochs=2, batch_size=64, patience=5, window_stride=10)
@@ -82,6 +82,29 @@ def test_dense_stack_steps_equal_the_vmap_autograd_steps(arch, with_aux):
     rows = torch.arange(40).view(2, 20).repeat(2, 1)[:3]
     for a, b in zip(dense.forward_rows(X, rows), ref.forward_rows(X, rows)):
         torch.testing.assert_close(a, b.detach(), atol=1e-5, rtol=1e-4)
+
+
+def test_each_architecture_gets_its_fastest_stack():
+    from vaxis import zoo
+
+    kinds = {a: type(engine.make_stack([zoo.build(a, 32, 5, 9, seed=0)])).__name__ for a in zoo.ARCHITECTURES}
+    assert kinds["logreg"] == kinds["mlp"] == "DenseStack"
+    assert kinds["dgcnn"] == kinds["eegnet"] == kinds["transformer"] == kinds["gridcnn"] == "LoopStack"
+
+
+def test_loop_stack_with_early_stopping_equals_the_plain_loop_bit_for_bit(setup):
+    """LoopStack runs the plain loop's arithmetic; replicas out of patience stop being updated."""
+    data, folds = setup
+    cfg = engine.TrainConfig(max_epochs=6, batch_size=64, patience=1, window_stride=10)
+    stacked = engine.train("eegnet", data, folds, [0, 1], cfg, cache=False, progress=False)
+    assert any(u.metrics["epochs_run"] < cfg.max_epochs for u in stacked.units), "no replica stopped early"
+    for u in stacked.units:
+        ref = engine.train_plain("eegnet", data, folds[u.fold], u.seed, cfg)
+        np.testing.assert_array_equal(u.proba, ref.proba)
+        np.testing.assert_array_equal(u.z, ref.z)
+        # the validation loss is averaged in float32 by the engine, in float64 by the plain loop
+        assert u.metrics.pop("best_val_loss") == pytest.approx(ref.metrics.pop("best_val_loss"), abs=1e-6)
+        assert u.metrics == ref.metrics
 
 
 def test_interrupted_job_resumes_without_redoing_finished_units(setup, tmp_path, monkeypatch):

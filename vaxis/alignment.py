@@ -605,18 +605,26 @@ def _coords_readout(z: Tensor, coords: Tensor) -> tuple[Tensor, Tensor]:
 def _ridge_r2(z: Tensor, t: Tensor, ridge: float) -> Tensor:
     """In-batch R^2 of a ridge regression of ``t`` (B,) or (B, q) on ``z`` (B, D), closed form.
 
-    Kernel form, so the cost is O(B^3) whatever D is: with K = Zc Zc^T and lam = ridge * tr(K)/B,
-    the residual is lam (K + lam I)^-1 Tc (Bertinetto et al., 2019, differentiable ridge solvers).
+    With centred Zc, Tc and lam = ridge * tr(Zc^T Zc) / B (+ a floor of 1e-3, which keeps the
+    inverse, and so the gradient, bounded when z collapses: dead units), the residual is
+    Tc - Zc (Zc^T Zc + lam I)^-1 Zc^T Tc = lam (Zc Zc^T + lam I)^-1 Tc (push-through identity;
+    differentiable ridge solvers: Bertinetto et al., 2019). The D x D (primal) form is used when
+    D <= B, the B x B (kernel) form otherwise, so the cost is O(B min(B, D)^2). Both are solved by
+    Cholesky (SPD), which is stable under vmap where LU was not.
     """
     zc = _center(z)
     tc = _center(t if t.ndim == 2 else t[:, None])
-    b = z.shape[0]
-    k = zc @ zc.T
-    # the floor keeps (K + lam I)^-1, and so the gradient, bounded when z collapses (dead units)
-    lam = ridge * torch.diagonal(k).sum() / b + 1e-3
-    eye = torch.eye(b, dtype=z.dtype, device=z.device)
-    chol = torch.linalg.cholesky(k + lam * eye)  # SPD: Cholesky is stable where LU under vmap was not
-    resid = lam * torch.cholesky_solve(tc, chol)
+    b, d = z.shape
+    if d <= b:
+        g = zc.T @ zc
+        lam = ridge * torch.diagonal(g).sum() / b + 1e-3
+        chol = torch.linalg.cholesky(g + lam * torch.eye(d, dtype=z.dtype, device=z.device))
+        resid = tc - zc @ torch.cholesky_solve(zc.T @ tc, chol)
+    else:
+        k = zc @ zc.T
+        lam = ridge * torch.diagonal(k).sum() / b + 1e-3
+        chol = torch.linalg.cholesky(k + lam * torch.eye(b, dtype=z.dtype, device=z.device))
+        resid = lam * torch.cholesky_solve(tc, chol)
     return 1.0 - (resid * resid).sum() / ((tc * tc).sum() + _EPS)
 
 

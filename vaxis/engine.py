@@ -9,7 +9,12 @@ the sum's gradient with respect to replica r's parameters is replica r's gradien
 elementwise, so one update of the stacked tensors is R independent updates. 36 classifiers x 5
 folds are ``6`` stacked jobs, not ``180`` Python training loops.
 
-The perceptron family (logistic regression, MLP: architectures with
+How replicas are stacked depends on the architecture (:func:`make_stack`), because on 2 CPU
+cores ``vmap`` only pays for small models (``benchmarks/README.md``): convolutional, graph and
+attention models (``vmap_stacking = False``) are trained one replica after another by
+:class:`LoopStack` (plain ``nn.Module`` + ``torch.optim.AdamW`` steps, skipping replicas whose
+early stopping has run out of patience), inside the same job, cache and evaluation. The
+perceptron family (logistic regression, MLP: architectures with
 :meth:`~vaxis.zoo.ZooModel.dense_layers`) goes further: :class:`DenseStack` writes their batched
 forward and backward passes by hand (batched matrix products into preallocated buffers) and
 updates all parameters with one AdamW step on a single flat tensor, so a training step is about 25
@@ -37,9 +42,9 @@ Protocol of one unit
   form).
 - Early stopping: after every epoch, the mean cross-entropy on the fold's validation subjects (held
   out of training, see :mod:`vaxis.folds`); the weights of the best epoch are kept; a replica stops
-  after ``patience`` epochs without improvement. Replicas that stopped keep being updated while
-  others run (it costs nothing extra in a stacked step), but their best weights are frozen, so the
-  result is exactly the one of a loop that stopped.
+  after ``patience`` epochs without improvement. In a stacked step, replicas that stopped keep
+  being updated while others run (it costs nothing extra), but their best weights are frozen, so
+  the result is exactly the one of a loop that stopped; :class:`LoopStack` skips them.
 
 Auxiliary losses (hook for chapter 5)
 -------------------------------------
@@ -94,7 +99,7 @@ from ._checks import VaxisInputError, check_option
 from .folds import Fold, check_training_inputs, fold_signature
 
 #: Version of the training protocol; part of every cache key (bump when the arithmetic changes).
-ENGINE_VERSION = 2  # 2: DenseStack for the perceptron family
+ENGINE_VERSION = 3  # 2: DenseStack for the perceptron family; 3: LoopStack where vmap does not pay
 
 AuxLoss = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -535,18 +540,83 @@ class DenseStack:
             self.flat.addcdiv_(self.m, (self.v.sqrt() / math.sqrt(1 - b2**step)).add_(eps), value=-lr / (1 - b1**step))
 
 
-def make_stack(models: list[zoo.ZooModel]) -> _Stack | DenseStack:
-    """The fastest stacked form of ``models`` (one architecture): :class:`DenseStack` when possible."""
-    return DenseStack(models) if models[0].dense_layers() else _Stack(models)
+class LoopStack:
+    """R replicas trained one after another: each an ``nn.Module`` with ``torch.optim.AdamW``.
+
+    For architectures whose per-replica work already fills the cores (convolutions, graph
+    convolutions, attention: :attr:`~vaxis.zoo.ZooModel.vmap_stacking` is False), where ``vmap``
+    adds cost instead of removing it (``benchmarks/README.md``). It offers the interface of the
+    other stacks, so caching, resumption, early stopping and evaluation are shared; ``params`` is a
+    stacked *copy* of the current weights. A replica whose early stopping has run out of patience
+    (``frozen``, set by the training loop) is no longer updated: its kept weights are fixed anyway.
+    """
+
+    def __init__(self, models: list[zoo.ZooModel]) -> None:
+        self.models = models
+        self.R = len(models)
+        self.names = [k for k, _ in models[0].named_parameters()]
+        self.frozen = np.zeros(self.R, dtype=bool)
+        self._opts: list[torch.optim.Optimizer] | None = None
+
+    @property
+    def params(self) -> dict[str, torch.Tensor]:
+        per_model = [dict(m.named_parameters()) for m in self.models]
+        return {k: torch.stack([d[k].detach() for d in per_model]) for k in self.names}
+
+    def train_step(self, X: torch.Tensor, y: torch.Tensor, ib: torch.Tensor, step: int, config: TrainConfig,
+                   aux_loss: AuxLoss | None, aux_weight: float) -> None:
+        """One AdamW step of every replica that is not frozen, on its minibatch rows ``ib[r]``."""
+        if self._opts is None:
+            self._opts = [torch.optim.AdamW(m.parameters(), lr=config.lr, weight_decay=config.weight_decay,
+                                            foreach=False) for m in self.models]
+        for r, (model, opt) in enumerate(zip(self.models, self._opts)):
+            if self.frozen[r]:
+                continue
+            rows = ib[r]
+            opt.zero_grad(set_to_none=True)
+            logits, z = model(X[rows], return_embedding=True)
+            loss = torch.nn.functional.cross_entropy(logits, y[rows])
+            if aux_loss is not None and aux_weight != 0.0:
+                loss = loss + aux_weight * aux_loss(z, logits, y[rows], rows)
+            loss.backward()
+            opt.step()
+
+    def _each(self, params: dict[str, torch.Tensor] | None, inputs: Callable[[int], torch.Tensor]):
+        outs = []
+        for r, model in enumerate(self.models):
+            if params is None:
+                outs.append(model(inputs(r), return_embedding=True))
+            else:
+                outs.append(functional_call(model, {k: v[r] for k, v in params.items()}, (inputs(r),),
+                                            {"return_embedding": True}))
+        return torch.stack([o[0] for o in outs]), torch.stack([o[1] for o in outs])
+
+    def forward_rows(self, X: torch.Tensor, rows: torch.Tensor, params=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits (R, n, K) and z (R, n, D) of rows (R, n) (each replica its own rows)."""
+        return self._each(params, lambda r: X[rows[r]])
+
+    def run_shared(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits (R, n, K) and z (R, n, D) of the same rows x for every replica."""
+        return self._each(params, lambda r: x)
 
 
-def _train_stack(stack: _Stack | DenseStack, X: torch.Tensor, y: torch.Tensor, train_rows: list[np.ndarray],
+Stack = _Stack | DenseStack | LoopStack
+
+
+def make_stack(models: list[zoo.ZooModel]) -> Stack:
+    """The fastest form of ``models`` (one architecture) on CPU: :class:`DenseStack` for the
+    perceptron family, :class:`_Stack` (vmap) where stacking pays, else :class:`LoopStack`."""
+    if models[0].dense_layers():
+        return DenseStack(models)
+    return _Stack(models) if models[0].vmap_stacking else LoopStack(models)
+
+
+def _train_stack(stack: Stack, X: torch.Tensor, y: torch.Tensor, train_rows: list[np.ndarray],
                  val_rows: list[np.ndarray], rngs: list[np.random.Generator], config: TrainConfig,
                  aux_loss: AuxLoss | None, aux_weight: float, tick: Callable[[], None]) -> dict[str, Any]:
     """Train stacked replicas with early stopping; returns best params and histories."""
     R = stack.R
-    params = stack.params
-    best = {k: p.detach().clone() for k, p in params.items()}
+    best = {k: p.detach().clone() for k, p in stack.params.items()}
     best_loss = torch.full((R,), float("inf"))
     best_epoch, bad = np.zeros(R, dtype=int), np.zeros(R, dtype=int)
     stopped_at = np.zeros(R, dtype=int)
@@ -578,7 +648,7 @@ def _train_stack(stack: _Stack | DenseStack, X: torch.Tensor, y: torch.Tensor, t
         improved = val < best_loss
         active = bad < config.patience
         upd = improved & torch.as_tensor(active)
-        for k, p in params.items():
+        for k, p in stack.params.items():
             best[k] = torch.where(upd.view(R, *([1] * (p.ndim - 1))), p.detach(), best[k])
         best_loss = torch.where(upd, val, best_loss)
         up = upd.numpy()
@@ -586,10 +656,12 @@ def _train_stack(stack: _Stack | DenseStack, X: torch.Tensor, y: torch.Tensor, t
         bad[up] = 0
         bad[active & ~up] += 1
         stopped_at[active & (bad >= config.patience)] = epoch
+        if isinstance(stack, LoopStack):
+            stack.frozen = bad >= config.patience
         if (bad >= config.patience).all():
             break
     if not has_val:
-        best = {k: p.detach().clone() for k, p in params.items()}
+        best = {k: p.detach().clone() for k, p in stack.params.items()}
         best_epoch[:] = config.max_epochs
     stopped_at[stopped_at == 0] = epoch  # replicas that never ran out of patience ran every epoch
     hist = np.stack(history, axis=1) if history else np.zeros((R, 0))
@@ -597,7 +669,7 @@ def _train_stack(stack: _Stack | DenseStack, X: torch.Tensor, y: torch.Tensor, t
             "best_loss": best_loss.numpy(), "history": hist}
 
 
-def _evaluate_stack(stack: _Stack | DenseStack, params: dict[str, torch.Tensor], data: TrainData, X: torch.Tensor,
+def _evaluate_stack(stack: Stack, params: dict[str, torch.Tensor], data: TrainData, X: torch.Tensor,
                     eval_batch: int, stride: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Trial-mean z (R, T, D), trial-mean softmax (R, T, K) and window predictions (R, N; -1 = skipped)."""
     N, T = X.shape[0], data.n_trials
@@ -764,7 +836,9 @@ def train_plain(arch: str, data: TrainData, fold: Fold, seed: int, config: Train
                 aux_weight: float = 0.0) -> UnitResult:
     """The reference: one model, a plain PyTorch loop with ``torch.optim.AdamW`` (no vmap, no cache).
 
-    Same initial weights, minibatches, optimiser arithmetic and early stopping as :func:`train`;
+    Same initial weights, minibatches, optimiser arithmetic and early stopping as :func:`train`
+    (when the folds' training sets differ in size, a stacked job gives every replica the step count
+    of the largest and the plain loop takes its own, so the two then differ by a few steps);
     ``aux_loss`` (same contract, called on the one model's minibatch) is added with ``aux_weight``.
     Used by the tests (stacked == sequential) and by ``benchmarks/`` (the plain way).
     """

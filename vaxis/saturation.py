@@ -31,6 +31,7 @@ Saturation diagnostics
 from __future__ import annotations
 
 import functools
+import inspect
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ from ._checks import VaxisInputError
 from .folds import Fold
 
 BASELINE = "baseline"
+#: Hash of the alignment losses' code: part of every task key, so results of older losses are not reused.
+_ALIGNMENT_SOURCE = io.stable_hash(inspect.getsource(alignment))
 
 
 @dataclass
@@ -67,7 +70,7 @@ class SweepSetup:
              for f in ("category_vectors", "v_positions", "sentence_embeddings", "arousal")}
         return io.stable_hash(self.data.fingerprint(), [f.as_dict() for f in self.folds], self.seeds,
                               self.arch, self.config.key(), self.arch_kwargs, t, engine.ENGINE_VERSION,
-                              engine.architecture_source_hash(self.arch))
+                              engine.architecture_source_hash(self.arch), _ALIGNMENT_SOURCE)
 
 
 def save_setup(setup: SweepSetup, path: Path) -> Path:

@@ -25,6 +25,9 @@ class ZooModel(nn.Module):
 
     #: Name in the registry (set by subclasses).
     name: str = ""
+    #: Whether the training engine stacks replicas with ``vmap`` (True) or trains them one after
+    #: another (False: per-replica work already fills the cores; measured in ``benchmarks/``).
+    vmap_stacking: bool = True
 
     def __init__(self, n_chans: int, n_bands: int, n_outputs: int) -> None:
         super().__init__()

@@ -66,6 +66,7 @@ class ScalpGridCNN(ZooModel):
     """
 
     name = "gridcnn"
+    vmap_stacking = False  # no faster stacked than one by one on 2 cores (benchmarks/README.md)
 
     def __init__(self, n_chans: int, n_bands: int, n_outputs: int, filters: int = 16, embed: int = 32,
                  channels: Sequence[str] | None = None) -> None:

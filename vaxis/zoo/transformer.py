@@ -30,6 +30,7 @@ class ChannelTransformer(ZooModel):
     """
 
     name = "transformer"
+    vmap_stacking = False  # slower stacked than one by one on 2 cores (benchmarks/README.md)
 
     def __init__(self, n_chans: int, n_bands: int, n_outputs: int, d_model: int = 16, heads: int = 2,
                  layers: int = 1, embed: int = 32) -> None:
