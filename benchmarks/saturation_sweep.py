@@ -57,7 +57,8 @@ def build_setup(p: dict, profile: str) -> tuple[saturation.SweepSetup, list[str]
     data = engine.TrainData.from_dataset(data_eeg)
     folds = subject_folds(data_eeg.subjects, n_splits=p["n_splits"], seed=p["seed"])
     targets = saturation.targets_from_results(io.results_dir(profile), data_eeg, data.classes)
-    config = engine.TrainConfig(max_epochs=p["max_epochs"], window_stride=p["window_stride"])
+    config = engine.TrainConfig(max_epochs=p["max_epochs"], lr=p["lr"], patience=p["patience"],
+                                window_stride=p["window_stride"])
     setup = saturation.SweepSetup(data, folds, list(p["seeds"]), p["arch"], config, targets)
     names = list(alignment.STRATEGIES) if p["strategies"] is None else list(p["strategies"])
     return setup, names

@@ -540,6 +540,18 @@ class DenseStack:
             self.flat.addcdiv_(self.m, (self.v.sqrt() / math.sqrt(1 - b2**step)).add_(eps), value=-lr / (1 - b1**step))
 
 
+def _plain_step(model: zoo.ZooModel, opt: torch.optim.Optimizer, X: torch.Tensor, y: torch.Tensor,
+                rows: torch.Tensor, aux_loss: AuxLoss | None, aux_weight: float) -> None:
+    """One optimiser step of one model on minibatch ``rows``: cross-entropy (+ weighted auxiliary loss)."""
+    opt.zero_grad(set_to_none=True)
+    logits, z = model(X[rows], return_embedding=True)
+    loss = torch.nn.functional.cross_entropy(logits, y[rows])
+    if aux_loss is not None and aux_weight != 0.0:
+        loss = loss + aux_weight * aux_loss(z, logits, y[rows], rows)
+    loss.backward()
+    opt.step()
+
+
 class LoopStack:
     """R replicas trained one after another: each an ``nn.Module`` with ``torch.optim.AdamW``.
 
@@ -572,14 +584,7 @@ class LoopStack:
         for r, (model, opt) in enumerate(zip(self.models, self._opts)):
             if self.frozen[r]:
                 continue
-            rows = ib[r]
-            opt.zero_grad(set_to_none=True)
-            logits, z = model(X[rows], return_embedding=True)
-            loss = torch.nn.functional.cross_entropy(logits, y[rows])
-            if aux_loss is not None and aux_weight != 0.0:
-                loss = loss + aux_weight * aux_loss(z, logits, y[rows], rows)
-            loss.backward()
-            opt.step()
+            _plain_step(model, opt, X, y, ib[r], aux_loss, aux_weight)
 
     def _each(self, params: dict[str, torch.Tensor] | None, inputs: Callable[[int], torch.Tensor]):
         outs = []
@@ -854,13 +859,7 @@ def train_plain(arch: str, data: TrainData, fold: Fold, seed: int, config: Train
     for epoch in range(1, config.max_epochs + 1):
         batches = torch.as_tensor(_epoch_batches([rng], [tr], config.batch_size)[0])
         for ib in batches:
-            opt.zero_grad(set_to_none=True)
-            logits, z = model(X[ib], return_embedding=True)
-            loss = torch.nn.functional.cross_entropy(logits, y[ib])
-            if aux_loss is not None and aux_weight != 0.0:
-                loss = loss + aux_weight * aux_loss(z, logits, y[ib], ib)
-            loss.backward()
-            opt.step()
+            _plain_step(model, opt, X, y, ib, aux_loss, aux_weight)
         if va.size == 0:
             best_state, best_epoch = copy.deepcopy(model.state_dict()), epoch
             continue
