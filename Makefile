@@ -20,7 +20,7 @@ test: models browser  ## unit tests, quick chapters + nbval, strict book build
 	@# nbval re-runs every chapter from scratch, with its own empty cache and results folder: a second,
 	@# independent run that tests/test_determinism.py compares with the first, file by file
 	rm -rf $(NBVAL_DIR)
-	VAXIS_RESULTS=$(NBVAL_DIR)/results VAXIS_CACHE=$(NBVAL_DIR)/cache env -u MPLBACKEND \
+	VAXIS_RESULTS=$(CURDIR)/$(NBVAL_DIR)/results VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache env -u MPLBACKEND \
 	  $(PY) -m pytest --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg -q -p no:cacheprovider
 	$(PY) -m vaxis.book build
 	$(PY) -m pytest tests -m book -q

@@ -9,6 +9,14 @@ Modules, one concept each:
 - :mod:`vaxis.book` -- the chapter runner (papermill) and the book build (jupyter-book).
 """
 
+import warnings
+
 __version__ = "0.1.0"
+
+# transformers / huggingface_hub import tqdm.auto, which warns once per kernel that ipywidgets is
+# missing. The warning says nothing about any result, and it would land in whichever chapter cell
+# first loads a model -- which depends on what is cached -- so chapter outputs would depend on the
+# cache. Silenced here, by its message only.
+warnings.filterwarnings("ignore", message="IProgress not found")
 
 __all__ = ["__version__"]
