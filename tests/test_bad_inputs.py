@@ -1,8 +1,11 @@
 """Bad input at the entry points a user touches: the runner's command line and the chapters' parameters.
 
 Each case must end in ONE clear message (a vaxis error, shown without a traceback by the command
-line) naming the problem and the fix, and must leave no result file behind. The table below is
-the list; its length is the count (``pytest tests/test_bad_inputs.py --collect-only -q``).
+line) naming the problem and the fix, and must leave no result file behind. The tables below are
+the list: ``CLI_CASES`` (the runner's command line and chapter parameters) and
+``FACED_FOLDER_CASES`` (a damaged data folder met by a running chapter: missing subject, truncated
+pickle, NaN, wrong channel count), plus the memory refusal; the count is
+``pytest tests/test_bad_inputs.py --collect-only -q``.
 Lower-level bad inputs are tested beside their code: loaders in ``test_eeg_loaders.py`` (missing,
 partial, truncated, NaN, duplicated, wrong-shape, wrong-release files), models in ``test_llm.py``,
 texts and layers in ``test_hidden.py``, axis inputs in ``test_axis.py``.
