@@ -119,8 +119,10 @@ print(f"{train_data.X.shape[0]} windows; folds (train/val/test subjects):",
 # %% [markdown]
 # ## 2. Thirty-six classifiers, labels only
 #
-# All seeds and folds of an architecture train at once as stacked replicas (`vaxis.engine`); each
-# finished network is cached, so a re-run (or chapters 5 and 6) reuses it.
+# All seeds and folds of an architecture form one training job (`vaxis.engine`): the perceptrons
+# (logistic regression, MLP) train at once as stacked replicas, the convolutional, graph and
+# attention networks one after another (on a CPU, stacking does not pay for them). Each finished
+# network is cached, so a re-run (or chapters 5 and 6) reuses it.
 
 # %% tags=["nbval-ignore-output", "remove-stderr"]
 trained = engine.train(architectures, train_data, fold_list, seeds, config, desc="36 classifiers")

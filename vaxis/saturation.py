@@ -12,8 +12,8 @@ Design
   fold's held-out test subjects read.
 - **Tasks.** The unit of analysis is one (strategy, fold, seed) network. For speed, the unit of
   *work* is one (strategy, weight): its folds x seeds networks are trained together as stacked
-  replicas by :mod:`vaxis.engine` (one vmapped job; small networks are dominated by per-step
-  overhead, so 15 replicas cost little more than one), and stored as one row per (fold, seed).
+  replicas by :mod:`vaxis.engine` (one stacked job; for the MLP, 15 replicas cost a few times one,
+  ``benchmarks/README.md``), and stored as one row per (fold, seed).
   Tasks run through :mod:`vaxis.sweep` (joblib; Dask or Ray by changing ``backend``); results go to
   an append-only, atomic store: a killed sweep loses at most the tasks in flight and resumes.
 - **Statistics.** For each strategy, the paired differences with the baseline over the same
