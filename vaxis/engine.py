@@ -160,9 +160,16 @@ class TrainData:
 
     def fold_rows(self, fold: Fold) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``fold.rows(self.subject)`` (train, val, test row indices), computed once per fold."""
-        key = (fold.train, fold.val, fold.test)
+        key = ("rows", fold.train, fold.val, fold.test)
         if key not in self._rows:
             self._rows[key] = fold.rows(self.subject)
+        return self._rows[key]
+
+    def fold_trials(self, fold: Fold) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Trial indices (train, val, test) of the fold's subjects, computed once per fold."""
+        key = ("trials", fold.train, fold.val, fold.test)
+        if key not in self._rows:
+            self._rows[key] = fold.rows(self.trial_subject)
         return self._rows[key]
 
     @property
@@ -340,17 +347,20 @@ def _epoch_batches(rngs: list[np.random.Generator], train_rows: list[np.ndarray]
 def _adamw_(params: dict[str, torch.Tensor], state: dict[str, list[torch.Tensor]], step: int,
             lr: float, wd: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
     """In-place AdamW update, the arithmetic of torch.optim.AdamW (single-tensor form)."""
-    b1, b2 = betas
-    bc1, bc2_sqrt = 1 - b1**step, math.sqrt(1 - b2**step)
     with torch.no_grad():
         for k, p in params.items():
-            g = p.grad
-            m, v = state[k]
-            p.mul_(1 - lr * wd)
-            m.lerp_(g, 1 - b1)
-            v.mul_(b2).addcmul_(g, g, value=1 - b2)
-            p.addcdiv_(m, (v.sqrt() / bc2_sqrt).add_(eps), value=-lr / bc1)
+            _adamw_tensor_(p, p.grad, *state[k], step, lr, wd, betas, eps)
             p.grad = None
+
+
+def _adamw_tensor_(p: torch.Tensor, g: torch.Tensor, m: torch.Tensor, v: torch.Tensor, step: int, lr: float,
+                   wd: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+    """AdamW update of one tensor ``p`` with gradient ``g`` and moments ``m``, ``v``, in place."""
+    b1, b2 = betas
+    p.mul_(1 - lr * wd)
+    m.lerp_(g, 1 - b1)
+    v.mul_(b2).addcmul_(g, g, value=1 - b2)
+    p.addcdiv_(m, (v.sqrt() / math.sqrt(1 - b2**step)).add_(eps), value=-lr / (1 - b1**step))
 
 
 class _Stack:
@@ -434,29 +444,24 @@ class DenseStack:
         p = self.params if params is None else params
         return [(p[w], p[b]) for w, b in self.layers]
 
-    def _forward(self, x: torch.Tensor, params=None) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
-        """x (R, n, F) or (n, F) -> logits (R, n, K), z, layer inputs, hidden pre-activations."""
-        inputs, pre = [], []
+    def _forward(self, x: torch.Tensor, params=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """x (R, n, F) or (n, F) -> logits (R, n, K) and z (R, n, D)."""
         h = x
         weights = self._weights(params)
         for i, (w, b) in enumerate(weights):
-            inputs.append(h)
             a = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2)) if h.ndim == 3 else \
                 torch.matmul(h, w.transpose(1, 2)).add_(b.unsqueeze(1))
             if i < len(weights) - 1:
-                pre.append(a)
                 h = a.clamp_min(0)
-        return a, (h if len(weights) > 1 else a), inputs, pre
+        return a, (h if len(weights) > 1 else a)
 
     def forward_rows(self, X: torch.Tensor, rows: torch.Tensor, params=None) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits (R, n, K) and z (R, n, D) of rows (R, n) (each replica its own rows)."""
-        logits, z, _, _ = self._forward(X[rows].flatten(2), params)
-        return logits, z
+        return self._forward(X[rows].flatten(2), params)
 
     def run_shared(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits (R, n, K) and z (R, n, D) of the same rows x (n, C, F) for every replica."""
-        logits, z, _, _ = self._forward(x.flatten(1), params)
-        return logits, z
+        return self._forward(x.flatten(1), params)
 
     def _aux_grads(self, z, logits, y, ib, aux_loss, aux_weight) -> tuple[torch.Tensor | None, torch.Tensor]:
         """Gradients of ``aux_weight * aux_loss`` (summed over replicas) w.r.t. z and the logits."""
@@ -532,12 +537,7 @@ class DenseStack:
                 if gz is not None and i == L - 1:
                     d.add_(gz)
                 torch.ops.aten.threshold_backward.grad_input(d, act[i - 1], 0.0, grad_input=d)
-            b1, b2, eps = 0.9, 0.999, 1e-8  # torch.optim.AdamW defaults, as _adamw_
-            lr, wd = config.lr, config.weight_decay
-            self.flat.mul_(1 - lr * wd)
-            self.m.lerp_(self.grad, 1 - b1)
-            self.v.mul_(b2).addcmul_(self.grad, self.grad, value=1 - b2)
-            self.flat.addcdiv_(self.m, (self.v.sqrt() / math.sqrt(1 - b2**step)).add_(eps), value=-lr / (1 - b1**step))
+            _adamw_tensor_(self.flat, self.grad, self.m, self.v, step, config.lr, config.weight_decay)
 
 
 def _plain_step(model: zoo.ZooModel, opt: torch.optim.Optimizer, X: torch.Tensor, y: torch.Tensor,
@@ -702,7 +702,7 @@ def _unit_result(arch: str, seed: int, fold: Fold, data: TrainData, z: np.ndarra
                  history: np.ndarray) -> UnitResult:
     _, _, te_rows = data.fold_rows(fold)
     te_rows = te_rows[pred[te_rows] >= 0]
-    test_trials = np.flatnonzero(np.isin(data.trial_subject, np.asarray(fold.test, dtype=str)))
+    test_trials = data.fold_trials(fold)[2]
     metrics = {
         "balanced_accuracy": balanced_accuracy(data.trial_label[test_trials], proba[test_trials].argmax(1)),
         "window_balanced_accuracy": balanced_accuracy(data.y[te_rows], pred[te_rows]),

@@ -289,17 +289,12 @@ class FoldMembers:
     test: np.ndarray
 
 
-def fold_trials(trial_subject: np.ndarray, fold: Fold) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Trial indices of the fold's training, validation and test subjects."""
-    return fold.rows(np.asarray(trial_subject).astype(str))
-
-
 def fold_members(trained: engine.TrainResults, fold: Fold) -> FoldMembers:
     """Collect every (architecture, seed) unit of ``fold`` from a training job."""
     units = [u for u in trained.units if u.fold == fold.index]
     if not units:
         raise VaxisInputError(f"No trained unit of fold {fold.index}.")
-    tr, va, te = fold_trials(trained.data.trial_subject, fold)
+    tr, va, te = trained.data.fold_trials(fold)
     return FoldMembers([f"{u.arch}/{u.seed}" for u in units], [u.arch for u in units],
                        np.stack([u.proba for u in units]).astype(float), [u.z.astype(float) for u in units],
                        np.asarray(trained.data.trial_label), tr, va, te)

@@ -114,7 +114,7 @@ def run_task(setup_path: str, task: sweep.Task) -> list[dict[str, Any]]:
     rows = []
     for unit in res.units:
         fold = next(f for f in setup.folds if f.index == unit.fold)
-        val_trials = np.flatnonzero(np.isin(setup.data.trial_subject, np.asarray(fold.val, dtype=str)))
+        val_trials = setup.data.fold_trials(fold)[1]
         val_pred = unit.proba[val_trials].argmax(1)
         rows.append({"fold": unit.fold, "seed": unit.seed,
                      "val_bacc": engine.balanced_accuracy(setup.data.trial_label[val_trials], val_pred),
@@ -262,5 +262,5 @@ def baseline_representation(setup: SweepSetup, fold: int = 0, seed: int | None =
     res = engine.train(setup.arch, setup.data, [f], [seed], setup.config, progress=False,
                        arch_kwargs={setup.arch: setup.arch_kwargs} if setup.arch_kwargs else None)
     unit = res.units[0]
-    train = np.flatnonzero(np.isin(setup.data.trial_subject, np.asarray(f.train, dtype=str)))
+    train = setup.data.fold_trials(f)[0]
     return unit.z[train], unit.proba[train], setup.data.trial_label[train]
