@@ -9,19 +9,25 @@ NBVAL_DIR := .nbval
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# no second copy of every wheel in pip's cache: the venv and the models already take ~6 GB of disk
+export PIP_NO_CACHE_DIR := 1
 
-.PHONY: book test env models chapters html unit nbval clean browser
+.PHONY: book test env models chapters html unit nbval clean tools
 
 book: models chapters html  ## the whole book with the full profile -> _build/html/index.html
 
-test: models browser  ## unit tests, quick chapters + nbval, strict book build
+test: models tools  ## unit tests, quick chapters + nbval, strict book build
 	$(PY) -m pytest tests -m "not book" -q
-	$(PY) -m vaxis.book run --profile quick
-	@# nbval re-runs every chapter from scratch, with its own empty cache and results folder: a second,
-	@# independent run that tests/test_determinism.py compares with the first, file by file
+	@# Two independent runs of every chapter, each with its own empty cache (removed after it, to keep
+	@# the disk small): the runner, then nbval from scratch with its own results folder, which also
+	@# compares every printed output with the committed notebooks; tests/test_determinism.py then
+	@# compares the two runs' result files
 	rm -rf $(NBVAL_DIR)
+	VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache $(PY) -m vaxis.book run --profile quick
+	rm -rf $(NBVAL_DIR)/cache
 	VAXIS_RESULTS=$(CURDIR)/$(NBVAL_DIR)/results VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache env -u MPLBACKEND \
 	  $(PY) -m pytest --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg -q -p no:cacheprovider
+	rm -rf $(NBVAL_DIR)/cache
 	$(PY) -m vaxis.book build
 	$(PY) -m pytest tests -m book -q
 
@@ -45,10 +51,13 @@ chapters: env
 html: env
 	$(PY) -m vaxis.book build
 
-browser:  ## headless Chromium for the rendering test (best effort: the test skips without it)
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || echo "note: chromium not installed; the screenshot test will be skipped"; }
+# Best effort, from Debian's packages when run as root: headless Chromium for the rendering test and
+# qemu-user for the cross-CPU numerics test (each test skips, saying why, without its tool).
+TOOLS := $(if $(shell command -v chromium),,chromium) $(if $(shell command -v qemu-x86_64),,qemu-user)
+tools:
+	@[ -z "$(strip $(TOOLS))" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TOOLS) >/dev/null) \
+	  || echo "note: $(strip $(TOOLS)) not installed; the tests that need them will be skipped"; }
 
 clean:
 	rm -rf _build book/chapters results .cache $(NBVAL_DIR)

@@ -73,17 +73,17 @@ batch_size = 64
 results_root: Optional[str] = None
 
 # %%
+import vaxis  # first: it pins portable floating point before numpy and torch load (vaxis.numerics)
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
 
-import vaxis
 from vaxis import io, norms, plots, results, stimuli, validation
 
 torch.set_num_threads(2)  # pinned: results must not depend on the machine's core count
 out_dir = io.results_dir(profile, results_root)
-print(f"vaxis {vaxis.__version__}; results go to results/{profile}/")
+print(f"vaxis {vaxis.__version__}; {vaxis.numerics.describe()['mode']} numerics; results go to results/{profile}/")
 
 # %% [markdown]
 # ## 1. Nine anchor sentences

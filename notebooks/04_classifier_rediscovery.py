@@ -86,6 +86,7 @@ level = 0.05
 results_root = None
 
 # %%
+import vaxis  # first: it pins portable floating point before numpy and torch load (vaxis.numerics)
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd

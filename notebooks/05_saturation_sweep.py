@@ -87,6 +87,7 @@ seed = 0
 results_root: Optional[str] = None
 
 # %%
+import vaxis  # first: it pins portable floating point before numpy and torch load (vaxis.numerics)
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd

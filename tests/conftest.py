@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+import vaxis  # noqa: E402,F401  first: portable numerics before numpy and torch load (vaxis.numerics)
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")  # in-process only: the kernels nbval and papermill start keep the inline backend

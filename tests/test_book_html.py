@@ -88,7 +88,7 @@ def _chromium():
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.skipif(_chromium() is None, reason="headless Chromium not installed (make browser installs it)")
+@pytest.mark.skipif(_chromium() is None, reason="headless Chromium not installed (make tools installs it)")
 @pytest.mark.parametrize("page", ["book/intro.html", "book/chapters/01_axis_construction.html"])
 def test_chromium_renders_the_page(page, tmp_path):
     out = ROOT / "_build" / "screenshots" / (Path(page).stem + ".png")

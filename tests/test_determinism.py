@@ -1,7 +1,7 @@
 """Determinism of the whole book: two independent runs of every chapter give identical results.
 
 The README's test command runs the chapters twice with the quick profile: once with the runner
-(results in ``results/quick``, cache ``.cache``) and once under nbval with an empty cache and its
+(results in ``results/quick``) and once under nbval, each with an empty cache, the second with its
 own results folder (``.nbval/``; see the Makefile). Nothing is shared between the two runs but the
 provisioned models, so every hidden state, trained network and sweep task is computed twice. Here
 every result file of each chapter is compared: JSON values exactly (floats bit for bit), arrays of

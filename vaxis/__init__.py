@@ -7,9 +7,16 @@ Modules, one concept each:
 - :mod:`vaxis.io` -- results folders, atomic writes, content-keyed caches.
 - :mod:`vaxis.llm` -- registry of offline models and :func:`vaxis.llm.load`.
 - :mod:`vaxis.book` -- the chapter runner (papermill) and the book build (jupyter-book).
+- :mod:`vaxis.numerics` -- portable floating point (the same numbers on Intel and AMD CPUs).
 """
 
 import warnings
+
+from . import numerics
+
+# Before anything imports numpy or torch: pin the math libraries to code paths every x86-64 CPU
+# shares, so the book's numbers do not depend on the machine (VAXIS_NUMERICS=native turns it off).
+numerics.apply()
 
 __version__ = "0.1.0"
 

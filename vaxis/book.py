@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from . import numerics
 from ._checks import VaxisError, VaxisInputError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -305,7 +306,7 @@ def record_run(profile: str, chapter: str, **fields: Any) -> Path:
         runs = load_json(path) if path.is_file() else {}
     except (ValueError, VaxisError):  # an unreadable log is replaced, never fatal
         runs = {}
-    runs[chapter] = {**fields, "cpus": os.cpu_count(),
+    runs[chapter] = {**fields, "cpus": os.cpu_count(), "numerics": numerics.describe()["mode"],
                      "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     return save_json(path, runs)
 

@@ -38,8 +38,10 @@ Protocol of one unit
 - Minibatches: every epoch, replica (seed, fold) draws a permutation of its training rows with its
   own generator ``numpy.random.default_rng([seed, fold, 1])``; all replicas of a job take the same
   number of steps per epoch (that of the largest training set; smaller sets wrap around).
-- Optimiser: AdamW (decoupled weight decay), the arithmetic of ``torch.optim.AdamW`` (single-tensor
-  form).
+- Optimiser: AdamW (decoupled weight decay), PyTorch's fused AdamW kernel (``torch.optim.AdamW(...,
+  fused=True)``; :class:`DenseStack` calls the same kernel on its flat tensor). Its square root is
+  the exactly rounded hardware one, so training rounds the same on every CPU (:mod:`vaxis.numerics`);
+  the single-tensor and foreach forms take ``torch.sqrt``, which does not.
 - Early stopping: after every epoch, the mean cross-entropy on the fold's validation subjects (held
   out of training, see :mod:`vaxis.folds`); the weights of the best epoch are kept; a replica stops
   after ``patience`` epochs without improvement. In a stacked step, replicas that stopped keep
@@ -94,12 +96,12 @@ import pandas as pd
 import torch
 from torch.func import functional_call, stack_module_state, vmap
 
-from . import io, zoo
+from . import io, numerics, zoo
 from ._checks import VaxisInputError, check_option
 from .folds import Fold, check_training_inputs, fold_signature
 
 #: Version of the training protocol; part of every cache key (bump when the arithmetic changes).
-ENGINE_VERSION = 3  # 2: DenseStack for the perceptron family; 3: LoopStack where vmap does not pay
+ENGINE_VERSION = 4  # 2: DenseStack for the perceptron family; 3: LoopStack where vmap does not pay; 4: fused AdamW
 
 AuxLoss = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -355,12 +357,18 @@ def _adamw_(params: dict[str, torch.Tensor], state: dict[str, list[torch.Tensor]
 
 def _adamw_tensor_(p: torch.Tensor, g: torch.Tensor, m: torch.Tensor, v: torch.Tensor, step: int, lr: float,
                    wd: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
-    """AdamW update of one tensor ``p`` with gradient ``g`` and moments ``m``, ``v``, in place."""
-    b1, b2 = betas
-    p.mul_(1 - lr * wd)
-    m.lerp_(g, 1 - b1)
-    v.mul_(b2).addcmul_(g, g, value=1 - b2)
-    p.addcdiv_(m, (v.sqrt() / math.sqrt(1 - b2**step)).add_(eps), value=-lr / (1 - b1**step))
+    """AdamW update of one tensor ``p`` with gradient ``g`` and moments ``m``, ``v``, in place.
+
+    PyTorch's fused AdamW kernel, the one ``torch.optim.AdamW(fused=True)`` runs: ``p *= 1 - lr*wd``,
+    ``m = lerp(m, g, 1-b1)``, ``v = b2*v + (1-b2)*g^2``, ``p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)``.
+    """
+    torch._fused_adamw_([p], [g], [m], [v], [], [torch.tensor(float(step))], lr=lr, beta1=betas[0],
+                        beta2=betas[1], weight_decay=wd, eps=eps, amsgrad=False, maximize=False)
+
+
+def _adamw_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    """``torch.optim.AdamW`` for one model, with the fused kernel of :func:`_adamw_tensor_`."""
+    return torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=True)
 
 
 class _Stack:
@@ -579,8 +587,7 @@ class LoopStack:
                    aux_loss: AuxLoss | None, aux_weight: float) -> None:
         """One AdamW step of every replica that is not frozen, on its minibatch rows ``ib[r]``."""
         if self._opts is None:
-            self._opts = [torch.optim.AdamW(m.parameters(), lr=config.lr, weight_decay=config.weight_decay,
-                                            foreach=False) for m in self.models]
+            self._opts = [_adamw_optimizer(m, config) for m in self.models]
         for r, (model, opt) in enumerate(zip(self.models, self._opts)):
             if self.frozen[r]:
                 continue
@@ -724,7 +731,7 @@ def unit_key(arch: str, data: TrainData, folds: Sequence[Fold], config: TrainCon
              arch_kwargs: dict[str, Any] | None, aux_key: str | None, aux_weight: float) -> str:
     """Cache key of every unit of a job (seed and fold are in the file name)."""
     return io.stable_hash(ENGINE_VERSION, arch, architecture_source_hash(arch), arch_kwargs or {}, data.fingerprint(),
-                          fold_signature(folds), config.key(), aux_key, float(aux_weight))
+                          fold_signature(folds), config.key(), aux_key, float(aux_weight), numerics.fingerprint())
 
 
 # ----------------------------------------------------------------------------- public API
@@ -853,7 +860,7 @@ def train_plain(arch: str, data: TrainData, fold: Fold, seed: int, config: Train
     X, y = torch.as_tensor(data.X), torch.as_tensor(data.y)
     tr, va = _fold_plan(data, fold, config.window_stride)
     rng = np.random.default_rng([seed, fold.index, 1])
-    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, foreach=False)
+    opt = _adamw_optimizer(model, config)
     best_state = copy.deepcopy(model.state_dict())
     best_loss, best_epoch, bad, stopped, history = float("inf"), 0, 0, config.max_epochs, []
     for epoch in range(1, config.max_epochs + 1):

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from . import io
+from . import io, numerics
 from ._checks import VaxisInputError
 from .llm import REGISTRY, LoadedModel, is_provisioned, load, models_dir
 
@@ -147,7 +147,7 @@ def extract(
     results: list[dict[str, np.ndarray] | None] = []
     paths = []
     for chunk in chunks:
-        key = io.stable_hash(ident, chunk, pooling, max_length)
+        key = io.stable_hash(ident, chunk, pooling, max_length, numerics.fingerprint())
         paths.append(folder / f"{_slug(name)}-{key}.npz")
         results.append(io.load_npz(paths[-1]) if cache and paths[-1].is_file() else None)
     todo = [i for i, r in enumerate(results) if r is None]

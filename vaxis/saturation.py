@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import alignment, engine, io, stats, sweep
+from . import alignment, engine, io, numerics, stats, sweep
 from ._checks import VaxisInputError
 from .folds import Fold
 
@@ -70,7 +70,8 @@ class SweepSetup:
              for f in ("category_vectors", "v_positions", "sentence_embeddings", "arousal")}
         return io.stable_hash(self.data.fingerprint(), [f.as_dict() for f in self.folds], self.seeds,
                               self.arch, self.config.key(), self.arch_kwargs, t, engine.ENGINE_VERSION,
-                              engine.architecture_source_hash(self.arch), _ALIGNMENT_SOURCE)
+                              engine.architecture_source_hash(self.arch), _ALIGNMENT_SOURCE,
+                              numerics.fingerprint())
 
 
 def save_setup(setup: SweepSetup, path: Path) -> Path:
