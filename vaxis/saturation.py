@@ -163,6 +163,30 @@ def compare(table: pd.DataFrame, alpha: float = 0.05, n_boot: int = 2000, seed: 
     return out.sort_values("mean_diff").reset_index(drop=True)
 
 
+def best_epochs(table: pd.DataFrame) -> pd.DataFrame:
+    """How long the losses acted: best epoch (early stopping) of the baseline and of the strategies.
+
+    Rows ``baseline`` and ``strategies`` (at their chosen weights), columns ``mean``, ``median``,
+    ``max`` over (fold, seed) units.
+    """
+    chosen = choose_weights(table)
+    who = np.where(chosen.task == BASELINE, "baseline", "strategies")
+    out = chosen.groupby(who).best_epoch.agg(["mean", "median", "max"])
+    return out.reindex(["baseline", "strategies"])
+
+
+def compare_schedules(comparisons: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per strategy: its effect and verdict under each training schedule (from :func:`compare`).
+
+    ``comparisons`` maps a schedule's name to its :func:`compare` table; columns are
+    ``(schedule, mean_diff | ci_low | ci_high | q | verdict)``. Rows in the first schedule's order.
+    """
+    cols = ["mean_diff", "ci_low", "ci_high", "q", "verdict"]
+    parts = {name: c.set_index("strategy")[cols] for name, c in comparisons.items()}
+    first = next(iter(parts.values()))
+    return pd.concat(parts, axis=1).loc[first.index]
+
+
 def basin_shares(z: np.ndarray, proba: np.ndarray, y: np.ndarray, targets: alignment.AlignmentTargets,
                  strategies: Sequence[str], max_rows: int = 512, seed: int = 0) -> pd.DataFrame:
     """Share of each strategy's gradient (w.r.t. the representation) in the label-driven basin.
