@@ -113,6 +113,13 @@ def sync_pair(chapter: Chapter) -> Path:
         from jupytext.combine import combine_inputs_with_outputs
 
         nb = combine_inputs_with_outputs(nb, old)
+        # jupytext gives a cell that the old twin did not have empty tags: the .py's tags rule
+        for cell, src in zip(nb.cells, jupytext.read(chapter.source).cells):
+            tags = src.metadata.get("tags")
+            if tags:
+                cell.metadata["tags"] = list(tags)
+            else:
+                cell.metadata.pop("tags", None)
     nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                           "language": "python"})
     jupytext.write(nb, chapter.paired)

