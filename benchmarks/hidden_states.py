@@ -19,6 +19,7 @@ import platform
 import time
 from pathlib import Path
 
+import vaxis  # first: the numerics mode (VAXIS_NUMERICS, default portable) before numpy and torch load
 import numpy as np
 import torch
 
@@ -40,8 +41,8 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(2)
     data = texts(args.n)
-    out: dict = {"n_texts": args.n, "threads": 2, "torch": torch.__version__,
-                 "machine": platform.machine(), "cpus": os.cpu_count(), "models": {}}
+    out: dict = {"n_texts": args.n, "threads": 2, "numerics": vaxis.numerics.describe()["mode"],
+                 "torch": torch.__version__, "machine": platform.machine(), "cpus": os.cpu_count(), "models": {}}
     for name in args.models:
         llm.provision([name], quiet=True)
         loaded = llm.load(name)

@@ -33,6 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import vaxis  # first: the numerics mode (VAXIS_NUMERICS, default portable) before numpy and torch load
 import numpy as np
 import pandas as pd
 import torch
@@ -120,6 +121,7 @@ def main() -> None:
                                                   if k in ("n_subjects", "n_splits", "seeds", "weights", "arch",
                                                            "max_epochs", "window_stride", "n_jobs")},
            "torch": torch.__version__, "machine": platform.machine(), "cpus": os.cpu_count(), "threads": 2,
+           "numerics": vaxis.numerics.describe()["mode"],
            "load_average_after": os.getloadavg()[0],
            **{w: {k: v for k, v in r.items() if k != "rows"} for w, r in ways.items()},
            "speedup": round(ways["plain"]["wall_s"] / ways["engine"]["wall_s"], 2),

@@ -31,6 +31,7 @@ import sys
 import time
 from pathlib import Path
 
+import vaxis  # first: the numerics mode (VAXIS_NUMERICS, default portable) before numpy and torch load
 import numpy as np
 import torch
 
@@ -92,7 +93,8 @@ def main() -> None:
     config = engine.TrainConfig(max_epochs=args.epochs, patience=args.epochs + 1, window_stride=args.window_stride)
     seeds = list(range(args.seeds))
     out: dict = {"subjects": args.subjects, "folds": args.folds, "seeds": args.seeds, "epochs": args.epochs,
-                 "window_stride": args.window_stride, "threads": 2, "torch": torch.__version__,
+                 "window_stride": args.window_stride, "threads": 2, "numerics": vaxis.numerics.describe()["mode"],
+                 "torch": torch.__version__,
                  "machine": platform.machine(), "cpus": os.cpu_count(), "load_before": os.getloadavg()[0],
                  "matmul_peak_gflops": round(matmul_peak_gflops(), 1), "architectures": {}}
     warm = engine.TrainData.from_dataset(faced_cohort(None, n_subjects=6, seed=1))

@@ -259,7 +259,8 @@ def _convert(spec: ModelSpec, target: Path, install: bool, quiet: bool) -> None:
         os.replace(target / (_MARKER + ".part"), target / _MARKER)
     finally:
         sys.path.remove(str(packages))
-        for mod in [m for m, v in sys.modules.items() if str(getattr(v, "__file__", "") or "").startswith(str(packages))]:
+        scratch = [m for m, v in sys.modules.items() if str(getattr(v, "__file__", None)).startswith(str(packages))]
+        for mod in scratch:
             del sys.modules[mod]
         importlib.invalidate_caches()
         shutil.rmtree(work, ignore_errors=True)

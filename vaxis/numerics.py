@@ -105,9 +105,10 @@ def apply() -> dict[str, Any]:
     _STATE.update(mode=chosen, late=late if missing else [], set_here=sorted(missing))
     if missing and late:
         warnings.warn(
-            f"vaxis: portable numerics may not be in effect, because {' and '.join(late)} {'was' if len(late) == 1 else 'were'} imported "
-            "before vaxis; results may then differ in the last digits from other machines. Import vaxis "
-            f"first, or set {MODE_ENV}=native to silence this.", RuntimeWarning, stacklevel=3)
+            f"vaxis: portable numerics may not be in effect, because {' and '.join(late)} "
+            f"{'was' if len(late) == 1 else 'were'} imported before vaxis; results may then differ in the last "
+            f"digits from other machines. Import vaxis first, or set {MODE_ENV}=native to silence this.",
+            RuntimeWarning, stacklevel=3)
     return describe()
 
 
