@@ -1,0 +1,58 @@
+"""Chapter 5's bookkeeping: weight choice on validation only, paired verdicts, epochs, schedules."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vaxis import saturation
+
+B = saturation.BASELINE
+
+
+def _table(shift: dict[str, float], n_folds: int = 4, n_seeds: int = 4, seed: int = 0) -> pd.DataFrame:
+    """Runs of the baseline and of strategies whose weight 1.0 shifts test accuracy by ``shift``."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for f in range(n_folds):
+        for s in range(n_seeds):
+            base = 0.3 + 0.02 * rng.standard_normal()
+            rows.append(dict(task=B, weight=0.0, fold=f, seed=s, val_bacc=0.3, test_bacc=base, best_epoch=2))
+            for name, d in shift.items():
+                for w, val in ((0.1, 0.2), (1.0, 0.4)):  # weight 1.0 always wins on validation
+                    test = base + (d if w == 1.0 else -0.5) + 0.001 * rng.standard_normal()
+                    rows.append(dict(task=name, weight=w, fold=f, seed=s, val_bacc=val, test_bacc=test,
+                                     best_epoch=4 if w == 1.0 else 9))
+    return pd.DataFrame(rows)
+
+
+def test_weights_are_chosen_on_validation_and_ties_go_to_the_smaller():
+    t = _table({"kd_t1": 0.0})
+    chosen = saturation.choose_weights(t)
+    assert set(chosen[chosen.task == "kd_t1"].weight) == {1.0}  # despite its test accuracy
+    t.loc[t.task == "kd_t1", "val_bacc"] = 0.3
+    assert set(saturation.choose_weights(t).query("task == 'kd_t1'").weight) == {0.1}
+
+
+def test_verdicts_follow_the_paired_differences():
+    cmp = saturation.compare(_table({"kd_t1": 0.05, "rsa_pearson": -0.05, "cka_linear": 0.0}), n_boot=200)
+    verdict = cmp.set_index("strategy").verdict
+    assert verdict["kd_t1"] == "helped" and verdict["rsa_pearson"] == "hurt"
+    assert verdict["cka_linear"] == "no difference"
+    assert list(cmp.mean_diff) == sorted(cmp.mean_diff)
+    assert cmp.set_index("strategy").mean_diff["kd_t1"] == pytest.approx(0.05, abs=0.002)
+
+
+def test_best_epochs_at_the_chosen_weights():
+    ep = saturation.best_epochs(_table({"kd_t1": 0.0, "rsa_pearson": 0.0}))
+    assert list(ep.index) == ["baseline", "strategies"]
+    assert ep.loc["baseline", "mean"] == 2 and ep.loc["strategies", "mean"] == 4  # not the unchosen 9
+
+
+def test_schedules_side_by_side():
+    a = saturation.compare(_table({"kd_t1": 0.05, "rsa_pearson": -0.05}), n_boot=100)
+    b = saturation.compare(_table({"kd_t1": 0.0, "rsa_pearson": -0.05}, seed=1), n_boot=100)
+    both = saturation.compare_schedules({"default": a, "long": b})
+    assert list(both.index) == list(a.strategy)
+    assert both[("default", "verdict")]["kd_t1"] == "helped"
+    assert both[("long", "verdict")]["kd_t1"] == "no difference"
+    assert both[("long", "verdict")]["rsa_pearson"] == "hurt"
