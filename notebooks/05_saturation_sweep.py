@@ -143,9 +143,9 @@ runs = saturation.run_sweep(setup, names, out_dir / "05_sweep_store", backend=ba
 
 # %%
 comparison = saturation.compare(runs, alpha=alpha, n_boot=n_boot, seed=seed)
-counts = comparison.verdict.value_counts().reindex(["helped", "no difference", "hurt"], fill_value=0)
+counts = saturation.verdict_counts(comparison)
 print(f"baseline balanced accuracy {comparison.attrs['baseline_bacc']:.3f} (chance {1 / len(data.classes):.3f})")
-print("verdicts at FDR", alpha, "->", {k: int(v) for k, v in counts.items()})
+print("verdicts at FDR", alpha, "->", counts)
 comparison[["strategy", "family", "weights", "bacc", "mean_diff", "ci_low", "ci_high", "d_z", "p_wilcoxon", "q",
             "verdict"]].round(4)
 
@@ -223,7 +223,7 @@ if long_schedule:
 
 # %%
 for name, c in schedules.items():
-    n = c.verdict.value_counts().reindex(["helped", "no difference", "hurt"], fill_value=0)
+    n = saturation.verdict_counts(c)
     ep = epochs_by_schedule[name]
     print(f"{name:8s} baseline {c.attrs['baseline_bacc']:.3f}; helped {n['helped']}, no difference "
           f"{n['no difference']}, hurt {n['hurt']}; best epoch: baseline mean {ep.loc['baseline', 'mean']:.1f}, "
@@ -257,12 +257,12 @@ if long_schedule:
 # %%
 io.save_json(out_dir / "05_saturation.json", {
     "profile": profile, "arch": arch, "n_units": int(comparison.n_units.iloc[0]),
-    "baseline_bacc": comparison.attrs["baseline_bacc"], "counts": {k: int(v) for k, v in counts.items()},
+    "baseline_bacc": comparison.attrs["baseline_bacc"], "counts": counts,
     "strategies": comparison.merge(shares, on="strategy").round(5).to_dict(orient="records"),
     "trajectory": trajectory.groupby("epochs").mean(numeric_only=True).round(5).to_dict(orient="index"),
     "schedules": {name: {"changes": {} if name == "default" else long_schedule,
                          "baseline_bacc": c.attrs["baseline_bacc"],
-                         "counts": {k: int(v) for k, v in c.verdict.value_counts().items()},
+                         "counts": saturation.verdict_counts(c),
                          "best_epochs": epochs_by_schedule[name].round(3).to_dict(orient="index"),
                          "effects": c[["strategy", "mean_diff", "ci_low", "ci_high", "q", "verdict"]].round(5)
                          .to_dict(orient="records")}
@@ -286,7 +286,7 @@ print(f"How long the losses acted: best epoch (early stopping on validation subj
       f"at their chosen weight mean {epochs.loc['strategies', 'mean']:.1f}, median "
       f"{epochs.loc['strategies', 'median']:.0f} (of at most {max_epochs}).")
 if long_schedule:
-    n_long = schedules["long"].verdict.value_counts().reindex(["helped", "no difference", "hurt"], fill_value=0)
+    n_long = saturation.verdict_counts(schedules["long"])
     print(f"Long schedule ({long_schedule}): helped {n_long['helped']}, no difference {n_long['no difference']}, "
           f"hurt {n_long['hurt']}; best epoch of the baseline mean "
           f"{epochs_by_schedule['long'].loc['baseline', 'mean']:.1f} (of at most {setup_long.config.max_epochs}).")

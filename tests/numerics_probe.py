@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import tempfile
 
@@ -121,8 +122,6 @@ def alignment_part(out: dict) -> None:
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        import os
-
         os.environ["VAXIS_CACHE"] = tmp
         out: dict = {"numerics": vaxis.numerics.describe()["mode"]}
         for part in (numpy_part, llm_part, training_part, alignment_part):

@@ -39,6 +39,7 @@ def test_verdicts_follow_the_paired_differences():
     assert verdict["kd_t1"] == "helped" and verdict["rsa_pearson"] == "hurt"
     assert verdict["cka_linear"] == "no difference"
     assert list(cmp.mean_diff) == sorted(cmp.mean_diff)
+    assert saturation.verdict_counts(cmp) == {"helped": 1, "no difference": 1, "hurt": 1}
     assert cmp.set_index("strategy").mean_diff["kd_t1"] == pytest.approx(0.05, abs=0.002)
 
 

@@ -33,6 +33,7 @@ The same machine and thread count give bit-for-bit equal numbers in either mode.
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import sys
@@ -63,15 +64,16 @@ def mode() -> str:
     return value
 
 
-def _cpu_flags() -> set[str]:
+@functools.lru_cache(maxsize=1)
+def _cpu_flags() -> frozenset[str]:
     try:
         with open("/proc/cpuinfo") as fh:
             for line in fh:
                 if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
+                    return frozenset(line.split(":", 1)[1].split())
     except OSError:
         pass
-    return set()
+    return frozenset()
 
 
 def portable_env() -> dict[str, str]:
@@ -102,7 +104,7 @@ def apply() -> dict[str, Any]:
     missing = {k: v for k, v in env.items() if k not in os.environ}
     for key, value in missing.items():
         os.environ[key] = value
-    _STATE.update(mode=chosen, late=late if missing else [], set_here=sorted(missing))
+    _STATE.update(mode=chosen, late=late if missing else [])
     if missing and late:
         warnings.warn(
             f"vaxis: portable numerics may not be in effect, because {' and '.join(late)} "

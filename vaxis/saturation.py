@@ -163,6 +163,12 @@ def compare(table: pd.DataFrame, alpha: float = 0.05, n_boot: int = 2000, seed: 
     return out.sort_values("mean_diff").reset_index(drop=True)
 
 
+def verdict_counts(comparison: pd.DataFrame) -> dict[str, int]:
+    """How many strategies of a :func:`compare` table helped, made no difference, hurt (in that order)."""
+    counts = comparison.verdict.value_counts()
+    return {k: int(counts.get(k, 0)) for k in ("helped", "no difference", "hurt")}
+
+
 def best_epochs(table: pd.DataFrame) -> pd.DataFrame:
     """How long the losses acted: best epoch (early stopping) of the baseline and of the strategies.
 
