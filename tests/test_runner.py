@@ -86,3 +86,19 @@ def test_peak_memory_follows_child_processes():
     with resources.PeakMemory(interval=0.05) as mem:
         subprocess.run([sys.executable, "-c", code], check=True)
     assert mem.peak_bytes > 200 * 2**20
+
+
+def test_refreshed_twins_carry_no_run_metadata_or_empty_tags(tmp_path):
+    """What refresh writes equals what sync_pair would write: no papermill metadata, no empty tags."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"duration": 1.0}
+    nb.cells = [nbformat.v4.new_code_cell("1", metadata={"tags": [], "papermill": {}, "execution": {}}),
+                nbformat.v4.new_code_cell("2", metadata={"tags": ["parameters"]})]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    book._strip_run_metadata(path)
+    out = nbformat.read(path, as_version=4)
+    assert "papermill" not in out.metadata
+    assert out.cells[0].metadata == {} and out.cells[1].metadata == {"tags": ["parameters"]}

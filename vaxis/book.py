@@ -343,7 +343,11 @@ def refresh(only: list[str] | None = None) -> list[Path]:
 
 
 def _strip_run_metadata(path: Path) -> None:
-    """Drop papermill's timings and environment from a notebook so re-runs diff cleanly."""
+    """Drop papermill's timings, environment and empty tag lists so re-runs diff cleanly.
+
+    (Empty tag lists, which papermill adds to every cell, are also what :func:`sync_pair` removes:
+    without this a refreshed twin changes again at the next run.)
+    """
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
@@ -351,6 +355,8 @@ def _strip_run_metadata(path: Path) -> None:
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        if not cell.metadata.get("tags", True):
+            del cell.metadata["tags"]
     nbformat.write(nb, path)
 
 
