@@ -1,10 +1,15 @@
+"""The one definition of each statistic (vaxis.stats): known answers, and intervals that can be wrong."""
+
 import numpy as np
 import pytest
+import torch
 
+from geometry_cases import constructed
 from vaxis import stats
 from vaxis._checks import VaxisInputError
 
 
+# ----------------------------------------------------------------------------- correlation
 def test_spearman_and_bootstrap_known_values():
     x = np.arange(50.0)
     est = stats.bootstrap_corr(x, x**3, n_boot=200, seed=1)
@@ -21,17 +26,46 @@ def test_bootstrap_interval_covers_and_is_seeded():
     b = stats.bootstrap_corr(x, y, method="pearson", n_boot=500, seed=3)
     assert a == b
     assert a.low < 0.447 < a.high  # population r = 0.5 / sqrt(1.25)
+    assert 0.12 < a.high - a.low < 0.22  # about 2 * 1.96 * (1 - r^2) / sqrt(n) = 0.157
 
 
-def test_bootstrap_mean_and_errors():
-    est = stats.bootstrap_mean(np.array([1.0, 2, 3, 4]), n_boot=500)
-    assert est.value == 2.5 and est.low >= 1 and est.high <= 4
+# ----------------------------------------------------------------------------- bootstrap
+def test_bootstrap_mean_is_the_percentile_interval_of_the_resampled_means():
+    v = np.random.default_rng(5).exponential(size=30)
+    est = stats.bootstrap_mean(v, n_boot=999, level=0.9, seed=7)
+    means = v[np.random.default_rng(7).integers(0, v.size, size=(999, v.size))].mean(axis=1)
+    assert est.value == v.mean() and est.n == 30 and est.level == 0.9
+    assert (est.low, est.high) == tuple(np.percentile(means, [5.0, 95.0]))
+
+
+def test_bootstrap_mean_interval_has_the_normal_width_and_coverage():
+    """Width about 2 * 1.96 * sd / sqrt(n); over 300 samples the 95% interval covers the true mean ~95%."""
+    rng = np.random.default_rng(11)
+    v = rng.normal(size=400)
+    est = stats.bootstrap_mean(v, n_boot=2000, seed=1)
+    assert est.high - est.low == pytest.approx(2 * 1.96 * v.std(ddof=1) / 20, rel=0.12)
+    covered = [(lambda e: e.low <= 1.0 <= e.high)(stats.bootstrap_mean(rng.normal(1.0, 2.0, 50), n_boot=400, seed=s))
+               for s in range(300)]
+    assert 0.89 <= np.mean(covered) <= 0.99
+
+
+def test_resampling_is_seeded_and_shaped():
+    a = stats.resample_indices(7, 5, seed=[3, 6])
+    assert a.shape == (5, 7) and a.min() >= 0 and a.max() < 7
+    np.testing.assert_array_equal(a, np.random.default_rng([3, 6]).integers(0, 7, size=(5, 7)))
+    assert stats.percentile_interval(np.arange(101.0), 0.9) == pytest.approx((5.0, 95.0))
+
+
+def test_bootstrap_errors():
+    with pytest.raises(VaxisInputError):
+        stats.bootstrap_mean(np.array([1.0]))
     with pytest.raises(VaxisInputError):
         stats.bootstrap_corr(np.arange(2.0), np.arange(2.0))
     with pytest.raises(VaxisInputError, match="NaN"):
         stats.bootstrap_corr(np.array([1, np.nan, 3.0]), np.arange(3.0))
 
 
+# ----------------------------------------------------------------------------- permutations and p-values
 def test_auc_known_values():
     assert stats.auc(np.array([0.1, 0.2, 0.8, 0.9]), np.array([0, 0, 1, 1])) == 1.0
     assert stats.auc(np.array([0.9, 0.8, 0.2, 0.1]), np.array([0, 0, 1, 1])) == 0.0
@@ -41,3 +75,122 @@ def test_auc_known_values():
 def test_permutation_pvalue_counts_observed():
     assert stats.permutation_pvalue(10, np.zeros(99)) == pytest.approx(0.01)
     assert stats.permutation_pvalue(0, np.zeros(99)) == 1.0
+    assert stats.share_at_least(np.array([3.0, 1.0, 2.0, 3.0]), 3.0) == 0.5
+
+
+def test_permutation_draws_are_the_generators_permutations():
+    draws = stats.draw_permutations(9, 50, seed=4)
+    rng = np.random.default_rng(4)
+    np.testing.assert_array_equal(draws, np.stack([rng.permutation(9) for _ in range(50)]))
+    assert all(sorted(row) == list(range(9)) for row in draws)
+    exact = stats.assignments(4, "exact")
+    assert exact.shape == (24, 4) and exact[0].tolist() == [0, 1, 2, 3] and len({tuple(r) for r in exact}) == 24
+    mc = stats.assignments(4, 10, seed=4)
+    assert mc.shape == (11, 4) and mc[0].tolist() == [0, 1, 2, 3]
+    np.testing.assert_array_equal(mc[1:], stats.draw_permutations(4, 10, seed=4))
+    with pytest.raises(VaxisInputError):
+        stats.assignments(4, "all")
+
+
+# ----------------------------------------------------------------------------- multiple comparisons
+def test_benjamini_hochberg_against_its_definition():
+    """q_(i) = min over j >= i of p_(j) m / j, clipped at 1; NaN stays NaN and does not count in m."""
+    p = np.random.default_rng(2).uniform(size=40) ** 3
+    q = stats.benjamini_hochberg(p)
+    order = np.argsort(p)
+    ranked = p[order] * p.size / np.arange(1, p.size + 1)
+    expected = np.empty_like(p)
+    expected[order] = [min(1.0, ranked[i:].min()) for i in range(p.size)]
+    np.testing.assert_allclose(q, expected, rtol=1e-12)
+    q = stats.benjamini_hochberg(np.array([0.01, 0.04, 0.03, 0.5, np.nan]))
+    np.testing.assert_allclose(q[:4], [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5], rtol=1e-6)
+    assert np.isnan(q[4])
+    assert np.isnan(stats.benjamini_hochberg(np.array([np.nan]))).all()
+    tied = stats.benjamini_hochberg(np.array([0.02, 0.02, 0.02, 0.9]))
+    assert tied[0] == tied[1] == tied[2]
+
+
+def test_holm_known_values():
+    np.testing.assert_allclose(stats.holm(np.array([0.01, 0.04, 0.03])), [0.03, 0.06, 0.06])
+    np.testing.assert_allclose(stats.holm(np.array([0.5, 0.001])), [0.5, 0.002])
+
+
+def test_paired_comparison_detects_shift():
+    rng = np.random.default_rng(0)
+    base = rng.normal(0.4, 0.05, 30)
+    res = stats.paired_comparison(base + 0.05 + rng.normal(0, 0.01, 30), base)
+    assert res["p_wilcoxon"] < 1e-4 and res["ci_low"] > 0 and res["d_z"] > 1
+    same = stats.paired_comparison(base, base)
+    assert same["p_wilcoxon"] == 1.0 and same["mean_diff"] == 0
+
+
+# ----------------------------------------------------------------------------- balanced accuracy
+def test_balanced_accuracy_known_values_rows_and_counts():
+    y = np.array([0, 0, 0, 0, 1, 1, 2, 2])
+    pred = np.array([0, 0, 1, 1, 1, 1, 0, 2])
+    assert stats.balanced_accuracy(y, pred) == pytest.approx((0.5 + 1.0 + 0.5) / 3)
+    rows = np.stack([pred, y, np.zeros_like(y)])
+    np.testing.assert_allclose(stats.balanced_accuracy(y, rows), [(0.5 + 1 + 0.5) / 3, 1.0, 1 / 3])
+    assert stats.balanced_accuracy(np.array(["a", "a", "b"]), np.array(["a", "c", "b"])) == pytest.approx(0.75)
+    n = np.array([[4.0, 2.0, 2.0, 0.0]])  # a fourth class absent from the labels
+    correct = np.array([[2.0, 2.0, 1.0, 0.0]])
+    assert stats.balanced_accuracy_from_counts(n, correct)[0] == pytest.approx(stats.balanced_accuracy(y, pred))
+    with pytest.raises(VaxisInputError, match="shape"):
+        stats.balanced_accuracy(y, pred[:3])
+
+
+def test_balanced_accuracy_is_sklearns():
+    from sklearn.metrics import balanced_accuracy_score
+
+    rng = np.random.default_rng(3)
+    y, pred = rng.integers(0, 9, 500), rng.integers(0, 9, 500)
+    assert stats.balanced_accuracy(y, pred) == balanced_accuracy_score(y, pred)
+
+
+# ----------------------------------------------------------------------------- geometry
+def test_basin_and_residual_known_answer():
+    z, y, o, within = constructed()
+    origin, Q = stats.basin_basis(z, y)
+    assert Q.shape == (5, 2)
+    np.testing.assert_allclose(origin, o, atol=1e-12)
+    np.testing.assert_allclose(np.abs(Q[2:]), 0, atol=1e-12)  # basin = span(e1, e2)
+    np.testing.assert_allclose(stats.project_out(z, origin, Q), within, atol=1e-10)  # the within-class part
+    new = np.array([[7.0, 9.0, 1.0, 2.0, 5.0]])  # a new point: basin coordinates removed
+    np.testing.assert_allclose(stats.project_out(new, origin, Q), [[0, 0, 0.5, -1.0, 5.0]], atol=1e-10)
+    _, Q_str = stats.basin_basis(z, np.array(list("abcd"))[y])  # labels may be strings: the same span
+    np.testing.assert_allclose(Q_str @ Q_str.T, Q @ Q.T, atol=1e-10)
+    with pytest.raises(VaxisInputError, match="at least 2 classes"):
+        stats.basin_basis(np.ones((4, 3)), np.zeros(4, int))
+
+
+def test_an_ensemble_members_residual_is_its_within_class_part():
+    from vaxis.decoding import ensembles
+
+    z, y, _, within = constructed()
+    np.testing.assert_allclose(ensembles.member_residual(z, y, np.arange(y.size)), within, atol=1e-10)
+
+
+def test_basin_is_fitted_on_the_rows_given_only():
+    z, y, _, _ = constructed()
+    z2 = z.copy()
+    z2[50:] += 100.0  # moving rows outside the first 50 does not move the basin fitted on them
+    a, b = stats.basin_basis(z[:50], y[:50]), stats.basin_basis(z2[:50], y[:50])
+    np.testing.assert_allclose(a[0], b[0])
+    np.testing.assert_allclose(a[1], b[1])
+
+
+def test_linear_cka_properties_in_numpy_and_torch():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    R = np.linalg.qr(rng.normal(size=(4, 4)))[0]
+    assert stats.linear_cka(X, 3 * X @ R) == pytest.approx(1.0)  # rotation and scale invariant
+    assert stats.linear_cka(X, rng.normal(size=(60, 7))) < 0.3
+    assert np.isnan(stats.linear_cka(X, np.ones((60, 2))))  # no variance
+    Y = rng.normal(size=(60, 3)) + X[:, :3]
+    feature_form = np.linalg.norm((X - X.mean(0)).T @ (Y - Y.mean(0))) ** 2 / (
+        np.linalg.norm((X - X.mean(0)).T @ (X - X.mean(0))) * np.linalg.norm((Y - Y.mean(0)).T @ (Y - Y.mean(0))))
+    assert stats.linear_cka(X, Y) == pytest.approx(feature_form, rel=1e-12)
+    t = stats.linear_cka(torch.tensor(X), torch.tensor(Y))
+    assert isinstance(t, torch.Tensor) and float(t) == pytest.approx(feature_form, rel=1e-12)
+    with pytest.raises(VaxisInputError, match="same items"):
+        stats.linear_cka(np.ones((3, 2)), np.ones((4, 2)))

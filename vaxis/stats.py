@@ -1,16 +1,36 @@
-"""Statistics shared by every chapter: rank correlations, bootstrap intervals, permutation nulls.
+"""Statistics of the book, one definition each: correlations, resampling, tests, accuracy, geometry.
 
-All resampling is vectorised over resamples and takes an explicit ``seed``.
+Everything a chapter reports as a number with its uncertainty and its null is computed here, once:
+
+- rank correlation (:func:`spearman`, :func:`pearson_rows`) and the AUC;
+- resampling: :func:`resample_indices` (the bootstrap's draws), :func:`bootstrap_corr`,
+  :func:`bootstrap_mean`, :func:`percentile_interval`; permutations: :func:`draw_permutations`,
+  :func:`all_permutations`, :func:`assignments` (identity first);
+- p-values: :func:`permutation_pvalue` (observed counted once), :func:`share_at_least` (a null that
+  already holds the observed value); multiple comparisons: :func:`benjamini_hochberg`, :func:`holm`;
+  paired tests: :func:`paired_comparison`;
+- classification: :func:`balanced_accuracy` (labels) and :func:`balanced_accuracy_from_counts`
+  (the same statistic from per-class counts, for resampling subjects);
+- representation geometry: :func:`linear_cka` (numpy or torch, differentiable) and the
+  label-driven *basin* of a representation, :func:`basin_basis` and :func:`project_out`.
+
+All resampling is vectorised over resamples and takes an explicit ``seed`` (an int or a sequence of
+ints, as :func:`numpy.random.default_rng` accepts).
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats as _st
 
 from ._checks import VaxisInputError, check_array
+
+Seed = int | Sequence[int]
 
 
 @dataclass(frozen=True)
@@ -42,8 +62,9 @@ class Estimate:
         return {"value": self.value, "low": self.low, "high": self.high, "level": self.level, "n": self.n}
 
 
-def _rowwise_pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pearson correlation of matching rows of ``a`` and ``b`` (both (B, n))."""
+# ----------------------------------------------------------------------------- correlation
+def pearson_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pearson correlation of matching rows of ``a`` and ``b`` (both (B, n)); NaN for a constant row."""
     a = a - a.mean(axis=-1, keepdims=True)
     b = b - b.mean(axis=-1, keepdims=True)
     num = (a * b).sum(axis=-1)
@@ -58,56 +79,7 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
     y = check_array("y", y, shape=(x.shape[0],))
     if x.shape[0] < 3:
         raise VaxisInputError(f"spearman needs at least 3 items, got {x.shape[0]}.")
-    return float(_rowwise_pearson(_st.rankdata(x)[None], _st.rankdata(y)[None])[0])
-
-
-def bootstrap_corr(
-    x: np.ndarray,
-    y: np.ndarray,
-    method: str = "spearman",
-    n_boot: int = 1000,
-    level: float = 0.95,
-    seed: int = 0,
-) -> Estimate:
-    """Correlation of paired items with a percentile bootstrap interval over items.
-
-    Parameters
-    ----------
-    x, y : array, shape (n_items,)
-        Paired observations (e.g. axis positions and human valence ratings).
-    method : {"spearman", "pearson"}
-    n_boot : int
-        Bootstrap resamples (items drawn with replacement).
-    """
-    x = check_array("x", x, ndim=1)
-    y = check_array("y", y, shape=(x.shape[0],))
-    if method not in ("spearman", "pearson"):
-        raise VaxisInputError(f"method={method!r} is not valid; use 'spearman' or 'pearson'.")
-    n = x.shape[0]
-    if n < 3:
-        raise VaxisInputError(f"bootstrap_corr needs at least 3 items, got {n}.")
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(n_boot, n))
-    xb, yb = x[idx], y[idx]
-    if method == "spearman":
-        xb, yb = _st.rankdata(xb, axis=1), _st.rankdata(yb, axis=1)
-        point = spearman(x, y)
-    else:
-        point = float(_rowwise_pearson(x[None], y[None])[0])
-    boots = _rowwise_pearson(xb, yb)
-    lo, hi = np.nanpercentile(boots, [100 * (1 - level) / 2, 100 * (1 + level) / 2])
-    return Estimate(point, float(lo), float(hi), level, n)
-
-
-def bootstrap_mean(values: np.ndarray, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> Estimate:
-    """Mean of independent units (e.g. per-subject scores) with a percentile bootstrap interval."""
-    v = check_array("values", values, ndim=1)
-    if v.shape[0] < 2:
-        raise VaxisInputError(f"bootstrap_mean needs at least 2 values, got {v.shape[0]}.")
-    rng = np.random.default_rng(seed)
-    boots = v[rng.integers(0, v.shape[0], size=(n_boot, v.shape[0]))].mean(axis=1)
-    lo, hi = np.percentile(boots, [100 * (1 - level) / 2, 100 * (1 + level) / 2])
-    return Estimate(float(v.mean()), float(lo), float(hi), level, int(v.shape[0]))
+    return float(pearson_rows(_st.rankdata(x)[None], _st.rankdata(y)[None])[0])
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -123,8 +95,106 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float:
     return float((ranks[lab].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+# ----------------------------------------------------------------------------- bootstrap
+def resample_indices(n: int, n_boot: int, seed: Seed = 0) -> np.ndarray:
+    """The bootstrap's draws: ``(n_boot, n)`` indices of ``n`` units drawn with replacement.
+
+    ``numpy.random.default_rng(seed).integers(0, n, size=(n_boot, n))``: every bootstrap of the
+    book resamples through this, so the same seed gives the same resamples everywhere.
+    """
+    if n < 1 or n_boot < 1:
+        raise VaxisInputError(f"resample_indices needs n >= 1 and n_boot >= 1, got {n} and {n_boot}.")
+    return np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+
+
+def percentile_interval(boots: np.ndarray, level: float = 0.95, ignore_nan: bool = False) -> tuple[float, float]:
+    """Percentile interval ``(low, high)`` at ``level`` of bootstrap statistics (NaN-aware if asked)."""
+    q = [100 * (1 - level) / 2, 100 * (1 + level) / 2]
+    lo, hi = (np.nanpercentile if ignore_nan else np.percentile)(boots, q)
+    return float(lo), float(hi)
+
+
+def bootstrap_corr(
+    x: np.ndarray,
+    y: np.ndarray,
+    method: str = "spearman",
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: Seed = 0,
+) -> Estimate:
+    """Correlation of paired items with a percentile bootstrap interval over items.
+
+    Parameters
+    ----------
+    x, y : array, shape (n_items,)
+        Paired observations (e.g. axis positions and human valence ratings).
+    method : {"spearman", "pearson"}
+    n_boot : int
+        Bootstrap resamples (items drawn with replacement, :func:`resample_indices`).
+    """
+    x = check_array("x", x, ndim=1)
+    y = check_array("y", y, shape=(x.shape[0],))
+    if method not in ("spearman", "pearson"):
+        raise VaxisInputError(f"method={method!r} is not valid; use 'spearman' or 'pearson'.")
+    n = x.shape[0]
+    if n < 3:
+        raise VaxisInputError(f"bootstrap_corr needs at least 3 items, got {n}.")
+    idx = resample_indices(n, n_boot, seed)
+    xb, yb = x[idx], y[idx]
+    if method == "spearman":
+        xb, yb = _st.rankdata(xb, axis=1), _st.rankdata(yb, axis=1)
+        point = spearman(x, y)
+    else:
+        point = float(pearson_rows(x[None], y[None])[0])
+    lo, hi = percentile_interval(pearson_rows(xb, yb), level, ignore_nan=True)
+    return Estimate(point, lo, hi, level, n)
+
+
+def bootstrap_mean(values: np.ndarray, n_boot: int = 2000, level: float = 0.95, seed: Seed = 0) -> Estimate:
+    """Mean of independent units (e.g. per-subject scores) with a percentile bootstrap interval."""
+    v = check_array("values", values, ndim=1)
+    if v.shape[0] < 2:
+        raise VaxisInputError(f"bootstrap_mean needs at least 2 values, got {v.shape[0]}.")
+    boots = v[resample_indices(v.shape[0], n_boot, seed)].mean(axis=1)
+    lo, hi = percentile_interval(boots, level)
+    return Estimate(float(v.mean()), lo, hi, level, int(v.shape[0]))
+
+
+# ----------------------------------------------------------------------------- permutations
+def draw_permutations(n_items: int, n_draws: int, seed: Seed = 0) -> np.ndarray:
+    """``n_draws`` uniform random permutations of ``range(n_items)``: int array (n_draws, n_items).
+
+    Row ``i`` is ``rng.permutation(n_items)`` of the ``i``-th draw of ``default_rng(seed)`` (the
+    rows are shuffled one after another), so applying row ``i`` to any vector of length
+    ``n_items`` permutes it as ``rng.permuted`` would.
+    """
+    if n_items < 1 or n_draws < 0:
+        raise VaxisInputError(f"draw_permutations needs n_items >= 1 and n_draws >= 0, got {n_items}, {n_draws}.")
+    return np.random.default_rng(seed).permuted(np.tile(np.arange(n_items), (n_draws, 1)), axis=1)
+
+
+def all_permutations(n_items: int) -> np.ndarray:
+    """Every permutation of ``range(n_items)``, identity first (lexicographic): int16 (n_items!, n_items)."""
+    if n_items > 10:
+        raise VaxisInputError(f"{n_items}! permutations are too many to enumerate; sample them instead.")
+    return np.array(list(itertools.permutations(range(n_items))), dtype=np.int16)
+
+
+def assignments(n_items: int, permutations: str | int = "exact", seed: Seed = 0) -> np.ndarray:
+    """Assignments for a permutation test, the identity (the observed one) first: (n, n_items).
+
+    ``"exact"``: all ``n_items!`` permutations (:func:`all_permutations`); an int ``m``: the identity
+    and ``m`` random permutations (:func:`draw_permutations` with ``seed``).
+    """
+    if permutations == "exact":
+        return all_permutations(n_items)
+    if isinstance(permutations, (int, np.integer)) and not isinstance(permutations, bool) and permutations >= 0:
+        return np.vstack([np.arange(n_items)[None], draw_permutations(n_items, int(permutations), seed)])
+    raise VaxisInputError(f"permutations={permutations!r}: use 'exact' or a number >= 0.")
+
+
 def permutation_pvalue(observed: float, null: np.ndarray, alternative: str = "greater") -> float:
-    """p-value of ``observed`` against null draws, counting the observed value itself.
+    """p-value of ``observed`` against null draws that do not include it, counting it once.
 
     ``(1 + #{null >= observed}) / (1 + n_null)`` for ``alternative="greater"``; this never gives 0
     and is exact when the null holds all assignments or a uniform random sample of them.
@@ -140,8 +210,20 @@ def permutation_pvalue(observed: float, null: np.ndarray, alternative: str = "gr
     return float((1 + k) / (1 + null.size))
 
 
+def share_at_least(null: np.ndarray, observed: float) -> float:
+    """One-sided p-value from a null that already contains the observed statistic (e.g. all K!
+    assignments, the identity among them): the share of null values ``>= observed`` (1e-12 slack)."""
+    return float(np.mean(np.asarray(null) >= observed - 1e-12))
+
+
+# ----------------------------------------------------------------------------- multiple comparisons
 def benjamini_hochberg(pvalues: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values), same order as ``pvalues``; NaN stays NaN."""
+    """Benjamini-Hochberg adjusted p-values (q-values), in the order of ``pvalues``.
+
+    NaN handling (decided once, here): a NaN p-value is a test that was not run (e.g. a method
+    compared with itself). It stays NaN and does not count in the number of tests ``m``.
+    Tied p-values get the same q whatever their order.
+    """
     p = np.asarray(pvalues, dtype=float)
     q = np.full_like(p, np.nan)
     ok = np.isfinite(p)
@@ -157,9 +239,20 @@ def benjamini_hochberg(pvalues: np.ndarray) -> np.ndarray:
     return q
 
 
+def holm(pvalues: np.ndarray) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values (family-wise error control), in the order of ``pvalues``."""
+    p = np.asarray(pvalues, dtype=float)
+    order = np.argsort(p, kind="stable")
+    m = p.size
+    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out = np.empty(m)
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
 def paired_comparison(treatment: np.ndarray, baseline: np.ndarray, n_boot: int = 2000, level: float = 0.95,
-                      seed: int = 0) -> dict[str, float]:
-    """Paired test of ``treatment`` against ``baseline`` over the same units (folds x seeds).
+                      seed: Seed = 0) -> dict[str, float]:
+    """Paired test of ``treatment`` against ``baseline`` over the same units.
 
     Returns the mean difference with a bootstrap interval over units, the Wilcoxon signed-rank
     p-value (two-sided; zero differences dropped, Pratt would keep them), and a standardised effect
@@ -177,3 +270,97 @@ def paired_comparison(treatment: np.ndarray, baseline: np.ndarray, n_boot: int =
     sd = float(d.std(ddof=1))
     return {"mean_diff": est.value, "ci_low": est.low, "ci_high": est.high, "p_wilcoxon": p,
             "d_z": est.value / sd if sd > 0 else 0.0, "n_units": int(d.size)}
+
+
+# ----------------------------------------------------------------------------- classification
+def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float | np.ndarray:
+    """Mean over the classes present in ``y_true`` of the share of their items predicted correctly.
+
+    ``y_pred`` is one prediction per item ``(n,)`` (returns a float) or one row of predictions per
+    candidate ``(r, n)`` (returns an array ``(r,)``: each row scored against the same ``y_true``).
+    Labels may be ints or strings. Classes absent from ``y_true`` play no part.
+    """
+    y = np.asarray(y_true)
+    p = np.asarray(y_pred)
+    if y.ndim != 1 or p.shape[-1:] != y.shape or p.ndim > 2:
+        raise VaxisInputError(f"y_pred must have shape ({y.size},) or (rows, {y.size}); got {p.shape}.")
+    if y.size == 0:
+        raise VaxisInputError("balanced_accuracy needs at least one item.")
+    recall = np.stack([(p[..., y == k] == k).mean(axis=-1) for k in np.unique(y)])  # (K,) or (K, r)
+    out = recall.mean(axis=0)
+    return float(out) if out.ndim == 0 else out
+
+
+def balanced_accuracy_from_counts(n: np.ndarray, correct: np.ndarray) -> np.ndarray:
+    """:func:`balanced_accuracy` from counts: ``n`` and ``correct`` (..., K) items and correct
+    predictions per class (summed over whatever units were resampled); classes with ``n = 0`` are
+    absent. Returns an array of shape ``(...)``."""
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nanmean(np.where(n > 0, np.asarray(correct, dtype=float) / n, np.nan), axis=-1)
+
+
+# ----------------------------------------------------------------------------- representation geometry
+def linear_cka(x: Any, y: Any, eps: float = 0.0) -> Any:
+    """Linear centred kernel alignment of two representations of the same items (Kornblith et al. 2019).
+
+    ``<Kx, Ky>_F / (||Kx||_F ||Ky||_F)`` with ``Kx = Xc Xc^T`` the Gram matrix of the
+    column-centred ``x`` (n, D1) and likewise ``Ky`` for ``y`` (n, D2); in [0, 1], invariant to
+    rotations and isotropic scaling, defined for different widths. Works on numpy arrays (returns a
+    float) and on torch tensors (returns a 0-d tensor, differentiable and safe under ``vmap``: the
+    alignment loss ``cka_linear`` is this function). ``eps`` is added to the denominator; with
+    ``eps = 0`` a representation without variance gives NaN (numpy), so check for it first.
+    """
+    if x.ndim != 2 or y.ndim != 2 or x.shape[0] != y.shape[0]:
+        raise VaxisInputError(f"linear_cka needs two (n, D) representations of the same items, got shapes "
+                              f"{tuple(x.shape)} and {tuple(y.shape)}.")
+    xc, yc = x - x.mean(0), y - y.mean(0)
+    kx, ky = xc @ xc.T, yc @ yc.T
+    if isinstance(kx, np.ndarray):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return float((kx * ky).sum() / (np.linalg.norm(kx) * np.linalg.norm(ky) + eps))
+    return (kx * ky).sum() / (kx.norm() * ky.norm() + eps)
+
+
+def basin_basis(z: np.ndarray, y: np.ndarray, rtol: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
+    """The label-driven *basin* of a representation: origin and orthonormal basis of its class means.
+
+    The basin is the affine span of the class means ``mu_k`` of ``z``; its origin is the mean of the
+    class means (unequal class counts do not tilt it), its directions ``span{mu_k - origin}``
+    (rank <= K - 1). Every basin of the book (chapter 4's ``basin_cos``, chapter 5's gradient
+    shares, chapter 6's residuals) is this one.
+
+    Parameters
+    ----------
+    z : ndarray, shape (n, D)
+        Representations (e.g. of a fold's training trials).
+    y : ndarray, shape (n,)
+        Their class labels (ints or strings); at least two classes.
+    rtol : float
+        Singular values below ``rtol * max`` are dropped (degenerate class means).
+
+    Returns
+    -------
+    origin : ndarray, shape (D,)
+    Q : ndarray, shape (D, r)
+        Orthonormal basis of the basin's directions, ``r <= min(K - 1, D)``.
+    """
+    z = check_array("z", z, ndim=2)
+    y = np.asarray(y)
+    if y.shape != (z.shape[0],):
+        raise VaxisInputError(f"y must have shape ({z.shape[0]},), got {y.shape}.")
+    classes = np.unique(y)
+    if classes.size < 2:
+        raise VaxisInputError(f"The basin needs at least 2 classes, got {classes.size}.")
+    means = np.stack([z[y == k].mean(axis=0) for k in classes])
+    origin = means.mean(axis=0)
+    _, s, vt = np.linalg.svd(means - origin, full_matrices=False)
+    keep = s > rtol * max(float(s.max()), np.finfo(float).tiny)
+    return origin, vt[keep].T
+
+
+def project_out(z: np.ndarray, origin: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    """``(z - origin)`` with its component in ``span(Q)`` removed (the *residual*); shape of ``z``."""
+    z = check_array("z", z, ndim=2)
+    c = z - np.asarray(origin, dtype=float)
+    return c - (c @ Q) @ Q.T
