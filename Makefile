@@ -6,6 +6,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= full
 NBVAL_DIR := .nbval
+# Floating point of the chapters (vaxis.numerics): portable = the same numbers on every x86-64 CPU
+# (what nbval's committed references need), native = each library's fastest path. `make test` is
+# always portable; `make book` follows NUMERICS (default portable; VAXIS_NUMERICS=native also works).
+NUMERICS ?= $(or $(VAXIS_NUMERICS),portable)
+PORTABLE := $(PY) -m vaxis.numerics portable --
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -16,20 +21,20 @@ export PIP_NO_CACHE_DIR := 1
 
 book: models chapters html  ## the whole book with the full profile -> _build/html/index.html
 
-test: models tools  ## unit tests, quick chapters + nbval, strict book build
-	$(PY) -m pytest tests -m "not book" -q
+test: models tools  ## unit tests, quick chapters + nbval, strict book build (all in portable numerics)
+	$(PORTABLE) $(PY) -m pytest tests -m "not book" -q
 	@# Two independent runs of every chapter, each with its own empty cache (removed after it, to keep
 	@# the disk small): the runner, then nbval from scratch with its own results folder, which also
 	@# compares every printed output with the committed notebooks; tests/test_determinism.py then
 	@# compares the two runs' result files
 	rm -rf $(NBVAL_DIR)
-	VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache $(PY) -m vaxis.book run --profile quick
+	VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache $(PY) -m vaxis.book run --profile quick --numerics portable
 	rm -rf $(NBVAL_DIR)/cache
-	VAXIS_RESULTS=$(CURDIR)/$(NBVAL_DIR)/results VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache env -u MPLBACKEND \
+	VAXIS_RESULTS=$(CURDIR)/$(NBVAL_DIR)/results VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache $(PORTABLE) env -u MPLBACKEND \
 	  $(PY) -m pytest --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg -q -p no:cacheprovider
 	rm -rf $(NBVAL_DIR)/cache
 	$(PY) -m vaxis.book build
-	$(PY) -m pytest tests -m book -q
+	$(PORTABLE) $(PY) -m pytest tests -m book -q
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -46,7 +51,7 @@ models: env  ## install and convert the offline LLMs once (idempotent)
 	$(PY) -m vaxis.llm provision
 
 chapters: env
-	$(PY) -m vaxis.book run --profile $(PROFILE)
+	$(PY) -m vaxis.book run --profile $(PROFILE) --numerics $(NUMERICS)
 
 html: env
 	$(PY) -m vaxis.book build

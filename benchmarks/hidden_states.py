@@ -5,7 +5,9 @@ The plain way (as in most tutorials): the causal-LM model (with its head), one t
 length, padded batches of 64, last real token from the attention mask. Same model, same texts, one
 run; the outputs are asserted equal to a tolerance before any time is reported.
 
-    python benchmarks/hidden_states.py [--n 1000] [--models smollm2-135m ...]
+    python -m vaxis.numerics portable -- python benchmarks/hidden_states.py [--n 1000] [--models smollm2-135m ...]
+
+(the numerics mode is the environment's, ``vaxis.numerics``; the JSON records it).
 
 Writes ``benchmarks/results/hidden_states.json`` and prints a Markdown table.
 """
@@ -19,13 +21,14 @@ import platform
 import time
 from pathlib import Path
 
-import vaxis  # first: the numerics mode (VAXIS_NUMERICS, default portable) before numpy and torch load
 import numpy as np
 import torch
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+import vaxis
+from vaxis import llm
+from vaxis.llm import hidden, norms
 
-from vaxis import hidden, llm, norms  # noqa: E402
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def texts(n: int) -> list[str]:
@@ -62,6 +65,7 @@ def main() -> None:
         out["models"][name] = row
         print(name, row, flush=True)
     path = Path(__file__).parent / "results" / "hidden_states.json"
+    path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(out, indent=2))
     print("\n| model | layers | texts/s (vaxis) | plain loop s | vaxis s | speed-up |\n|---|---|---|---|---|---|")
     for name, r in out["models"].items():

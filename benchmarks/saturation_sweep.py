@@ -1,17 +1,18 @@
 """Benchmark: chapter 5's saturation sweep in the full profile -- with the engine and without it.
 
-The vaxis way is what the chapter runs: :func:`vaxis.saturation.run_sweep`, one task per
+The vaxis way is what the chapter runs: :func:`vaxis.decoding.saturation.run_sweep`, one task per
 (strategy, weight) whose folds x seeds networks are trained together as stacked replicas
-(:mod:`vaxis.engine`), through the joblib task runner and its result store. The plain way trains
-the same networks one at a time with a plain PyTorch loop and ``torch.optim.AdamW``
-(:func:`vaxis.engine.train_plain`, the auxiliary loss added to the cross-entropy), as one would
+(:mod:`vaxis.decoding.engine`), through the joblib task runner and its result store. The plain way
+trains the same networks one at a time with a plain PyTorch loop and ``torch.optim.AdamW``
+(:func:`vaxis.decoding.engine.train_plain`, the auxiliary loss added to the cross-entropy), as one would
 without the engine. Same data, folds, seeds, weights, initial weights, minibatch order and
 optimiser arithmetic.
 
-Each way runs in its own process, so its peak resident memory (``ru_maxrss``) is its own::
+Each way runs in its own process, so its peak resident memory (``ru_maxrss``) is its own; both
+inherit the numerics mode of the environment (``vaxis.numerics``), recorded in the result::
 
-    python benchmarks/saturation_sweep.py                    # both ways, the full profile
-    python benchmarks/saturation_sweep.py --max-tasks 6      # a smoke run (first 6 tasks)
+    python -m vaxis.numerics portable -- python benchmarks/saturation_sweep.py   # both ways, full profile
+    python benchmarks/saturation_sweep.py --max-tasks 6      # a smoke run (first 6 tasks), this environment
 
 The sweep's settings are chapter 5's parameters in the chosen profile (``--profile``, default
 ``full``), and its LLM targets are read from that profile's results folder, so run chapters 1-2
@@ -33,14 +34,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import vaxis  # first: the numerics mode (VAXIS_NUMERICS, default portable) before numpy and torch load
-import numpy as np
 import pandas as pd
 import torch
 
-from vaxis import alignment, book, engine, io, saturation
-from vaxis.eeg import faced_cohort
-from vaxis.folds import subject_folds
+import vaxis
+from vaxis import book, io, results
+from vaxis.decoding import alignment, engine, saturation
+from vaxis.decoding.folds import subject_folds
+from vaxis.eeg import cohort
+from vaxis.llm import hidden
 
 HERE = Path(__file__).resolve().parent
 
@@ -54,10 +56,12 @@ def chapter5_parameters(profile: str) -> dict:
 
 def build_setup(p: dict, profile: str) -> tuple[saturation.SweepSetup, list[str]]:
     """The chapter's SweepSetup, exactly as the notebook builds it."""
-    data_eeg = faced_cohort(p["faced_dir"], n_subjects=p["n_subjects"], seed=p["sim_seed"])
+    data_eeg = cohort("faced", p["faced_dir"], n_subjects=p["n_subjects"], seed=p["sim_seed"])
     data = engine.TrainData.from_dataset(data_eeg)
     folds = subject_folds(data_eeg.subjects, n_splits=p["n_splits"], seed=p["seed"])
-    targets = saturation.targets_from_results(io.results_dir(profile), data_eeg, data.classes)
+    out_dir = io.results_dir(profile)
+    sentences = hidden.sentence_embeddings(p["sentence_model"], results.anchor_sentences(out_dir, data.classes))
+    targets = saturation.targets_from_results(out_dir, data_eeg, data.classes, sentences)
     config = engine.TrainConfig(max_epochs=p["max_epochs"], lr=p["lr"], patience=p["patience"],
                                 window_stride=p["window_stride"])
     setup = saturation.SweepSetup(data, folds, list(p["seeds"]), p["arch"], config, targets)

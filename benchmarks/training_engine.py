@@ -2,14 +2,16 @@
 
 The plain way (as in the usual EEG libraries): one model at a time, an ``nn.Module`` and
 ``torch.optim.AdamW``, minibatches of windows, early stopping on validation subjects
-(:func:`vaxis.engine.train_plain`). The vaxis way: all seeds and folds of an architecture stacked
-and trained together under ``torch.func.vmap`` (:func:`vaxis.engine.train`, no cache). Same data,
+(:func:`vaxis.decoding.engine.train_plain`). The vaxis way: all seeds and folds of an architecture
+trained together as one stack of replicas (:func:`vaxis.decoding.engine.train`, no cache). Same data,
 folds, initial weights, minibatch order and optimiser arithmetic; one run of each; each unit's
 balanced accuracy must agree within 0.1 and the job's mean within 0.01 (float32 round-off in a
 different summation order grows over hundreds of steps; the largest trial-probability difference
 is recorded).
 
-    python benchmarks/training_engine.py [--subjects 123] [--folds 5] [--epochs 8] [--archs mlp ...]
+    python -m vaxis.numerics portable -- python benchmarks/training_engine.py [--subjects 123] [--archs mlp ...]
+
+(the numerics mode is the environment's, ``vaxis.numerics``; the JSON records it).
 
 The defaults are chapter 4's job in the full profile (123 subjects, 5 folds, 6 seeds, 8 epochs,
 window stride 6), except ``patience`` (epochs + 1, so both ways run every epoch and do the same
@@ -31,13 +33,13 @@ import sys
 import time
 from pathlib import Path
 
-import vaxis  # first: the numerics mode (VAXIS_NUMERICS, default portable) before numpy and torch load
 import numpy as np
 import torch
 
-from vaxis import engine, zoo
-from vaxis.eeg import faced_cohort
-from vaxis.folds import subject_folds
+import vaxis
+from vaxis.decoding import engine, zoo
+from vaxis.decoding.folds import subject_folds
+from vaxis.eeg import cohort
 
 
 def matmul_peak_gflops(n: int = 2048, repeats: int = 10) -> float:
@@ -87,7 +89,7 @@ def main() -> None:
     ap.add_argument("--archs", nargs="+", default=list(zoo.ARCHITECTURES))
     args = ap.parse_args()
     torch.set_num_threads(2)
-    data = engine.TrainData.from_dataset(faced_cohort(None, n_subjects=args.subjects, seed=0))
+    data = engine.TrainData.from_dataset(cohort("faced", None, n_subjects=args.subjects, seed=0))
     folds = subject_folds(data.subject, n_splits=args.folds, seed=0)
     # patience > epochs: both ways run every epoch, so the work is identical
     config = engine.TrainConfig(max_epochs=args.epochs, patience=args.epochs + 1, window_stride=args.window_stride)
@@ -97,7 +99,7 @@ def main() -> None:
                  "torch": torch.__version__,
                  "machine": platform.machine(), "cpus": os.cpu_count(), "load_before": os.getloadavg()[0],
                  "matmul_peak_gflops": round(matmul_peak_gflops(), 1), "architectures": {}}
-    warm = engine.TrainData.from_dataset(faced_cohort(None, n_subjects=6, seed=1))
+    warm = engine.TrainData.from_dataset(cohort("faced", None, n_subjects=6, seed=1))
     warm_folds = subject_folds(warm.subject, n_splits=2, seed=0)
     warm_config = engine.TrainConfig(max_epochs=1, window_stride=args.window_stride)
     for arch in args.archs:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-import vaxis  # noqa: E402,F401  first: portable numerics before numpy and torch load (vaxis.numerics)
+import vaxis  # noqa: E402,F401  (its warnings filter; the numerics mode comes from the environment: vaxis.numerics)
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")  # in-process only: the kernels nbval and papermill start keep the inline backend

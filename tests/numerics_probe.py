@@ -17,7 +17,7 @@ import os
 import sys
 import tempfile
 
-import vaxis  # noqa: F401  first: portable numerics before numpy and torch load
+import vaxis  # the numerics mode comes from the environment this process started with (vaxis.numerics)
 
 
 def _h(a) -> str:
@@ -32,10 +32,10 @@ def numpy_part(out: dict) -> None:
     import numpy as np
     import scipy.linalg
 
-    from vaxis import ensembles
-    from vaxis.eeg import faced_cohort
+    from vaxis import stats
+    from vaxis.eeg import cohort
 
-    ds = faced_cohort(None, n_subjects=3, seed=0)
+    ds = cohort("faced", None, n_subjects=3, seed=0)
     out["cohort"] = _h(ds.de)
     x = ds.de.reshape(-1, ds.de.shape[-2] * ds.de.shape[-1])[:400].astype(np.float64)
     rng = np.random.default_rng(0)
@@ -44,14 +44,14 @@ def numpy_part(out: dict) -> None:
     out["lstsq"] = _h(np.linalg.lstsq(x[:, :20], y, rcond=None)[0])
     out["svd"] = _h(np.linalg.svd(x[:100, :50], compute_uv=False))
     out["exp_log"] = _h(np.exp(np.log1p(np.abs(x[:50]))) + np.tanh(x[:50]))
-    out["cka"] = _h(np.array([ensembles.linear_cka(x[:80, :30], x[:80, 30:70])]))
+    out["cka"] = _h(np.array([stats.linear_cka(x[:80, :30], x[:80, 30:70])]))
 
 
 def llm_part(out: dict) -> None:
     import torch
     from transformers import LlamaConfig, LlamaModel
 
-    from vaxis import hidden
+    from vaxis.llm import hidden
     from vaxis.llm import LoadedModel
 
     torch.manual_seed(0)
@@ -83,12 +83,12 @@ def llm_part(out: dict) -> None:
 def training_part(out: dict) -> None:
     import torch
 
-    from vaxis import engine
-    from vaxis.eeg import faced_cohort
-    from vaxis.folds import subject_folds
+    from vaxis.decoding import engine
+    from vaxis.eeg import cohort
+    from vaxis.decoding.folds import subject_folds
 
     torch.set_num_threads(2)
-    data = engine.TrainData.from_dataset(faced_cohort(None, n_subjects=4, seed=0))
+    data = engine.TrainData.from_dataset(cohort("faced", None, n_subjects=4, seed=0))
     folds = subject_folds(data.subject, n_splits=2, seed=0, val_fraction=0.25)
     cfg = engine.TrainConfig(max_epochs=2, batch_size=64, patience=2, window_stride=15)
     for arch in ("logreg", "mlp", "dgcnn", "eegnet", "transformer", "gridcnn"):
@@ -100,7 +100,7 @@ def alignment_part(out: dict) -> None:
     import numpy as np
     import torch
 
-    from vaxis import alignment as al
+    from vaxis.decoding import alignment as al
 
     rng = np.random.default_rng(1)
     k, c = 9, 32

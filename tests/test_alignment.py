@@ -14,8 +14,9 @@ import scipy.stats
 import torch
 from torch.func import grad, vmap
 
-from vaxis import alignment as al
 from vaxis._checks import VaxisInputError
+from vaxis.decoding import alignment as al
+from vaxis.decoding.alignment import blocks
 
 K, D_LLM, D_SENT, C, D_NET, D_IN = 9, 32, 20, 8, 16, 12
 PER_CLASS = 4
@@ -346,7 +347,7 @@ def test_engine_hook():
     assert out.shape == (3,) and torch.allclose(out[1], ref)
     with pytest.raises(VaxisInputError, match="unknown parameter"):
         al.as_aux_loss("supcon_llm", WORLD["targets"], {"temp": 0.2})
-    assert al.aux_key("kd_t2") == "kd_t2(teacher_scale=10.0,temperature=2.0)"
+    assert al.aux_key("kd_t2") == f"kd_t2@1.{al.BLOCKS_VERSION}(teacher_scale=10.0,temperature=2.0)"
     assert al.aux_key("kd_t2", {"temperature": 3.0}) != al.aux_key("kd_t2")
 
 
@@ -452,7 +453,7 @@ def test_readout_is_the_orthonormal_dct():
 
 @pytest.mark.parametrize(("b", "n_pairs"), [(10, 100), (10, 20), (64, 2048), (256, 2048), (7, 1)])
 def test_pairs_are_distinct_and_balanced(b, n_pairs):
-    i, j = al._pairs(b, n_pairs, "cpu")
+    i, j = blocks.pairs(b, n_pairs, "cpu")
     pairs = {tuple(sorted(p)) for p in zip(i.tolist(), j.tolist())}
     assert len(pairs) == len(i) and all(a != c for a, c in pairs)
     assert len(i) <= max(n_pairs, b)
@@ -464,32 +465,9 @@ def test_pairs_are_distinct_and_balanced(b, n_pairs):
 
 def test_soft_rank_tends_to_mid_ranks():
     x = torch.tensor([3.0, 1.0, 2.0, 2.0, 5.0])
-    hard = al._hard_rank(x, 256)
+    hard = blocks.hard_rank(x, 256)
     assert torch.allclose(hard, torch.tensor([3.5, 0.5, 2.0, 2.0, 4.5]))
-    assert torch.allclose(al._soft_rank(x, 256, 1e-3), hard, atol=1e-3)
-
-
-def test_basin_share():
-    gen = torch.Generator().manual_seed(2)
-    y = WORLD["y"]
-    means = torch.zeros(K, D_NET, dtype=torch.float64)
-    means[:, :3] = torch.randn(K, 3, generator=gen, dtype=torch.float64)  # basin: units 0..2
-    noise = torch.zeros(B, D_NET, dtype=torch.float64)
-    noise[:, 3:] = torch.randn(B, D_NET - 3, generator=gen, dtype=torch.float64)
-    onehot = torch.nn.functional.one_hot(y, K).double()
-    noise = noise - onehot @ (onehot.T @ noise / PER_CLASS)  # zero mean within each class
-    z = means[y] + noise
-    g_basin = torch.zeros(B, D_NET, dtype=torch.float64)
-    g_basin[:, :3] = torch.randn(B, 3, generator=gen, dtype=torch.float64)
-    g_resid = torch.zeros(B, D_NET, dtype=torch.float64)
-    g_resid[:, 3:] = torch.randn(B, D_NET - 3, generator=gen, dtype=torch.float64)
-    assert al.basin_share(z, y, g_basin, K) == pytest.approx(1.0)
-    assert al.basin_share(z, y, g_resid, K) == pytest.approx(0.0, abs=1e-12)
-    assert al.basin_share(z, y, g_basin + g_resid, K) == pytest.approx(
-        float((g_basin**2).sum() / ((g_basin + g_resid) ** 2).sum()))
-    assert al.basin_share(z, y, torch.zeros_like(z), K) == 0.0
-    with pytest.raises(VaxisInputError):
-        al.basin_share(z, y, g_basin[:3], K)
+    assert torch.allclose(blocks.soft_rank(x, 256, 1e-3), hard, atol=1e-3)
 
 
 def test_targets_follow_the_dtype_of_z():

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from vaxis.axis import CONSTRUCTIONS, DegenerateAxisError, VAxis, positions_by_layer
 from vaxis._checks import VaxisInputError
-from vaxis.stimuli import CATEGORIES, anchor_table
+from vaxis.llm.axis import CONSTRUCTIONS, DegenerateAxisError, VAxis, positions_by_layer
+from vaxis.llm.stimuli import CATEGORIES, anchor_table
 
 VAL = {"anger": -2, "disgust": -1.5, "fear": -2.5, "sadness": -3, "neutral": 0,
        "amusement": 2, "inspiration": 1.5, "joy": 3, "tenderness": 2.5}

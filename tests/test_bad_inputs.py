@@ -16,7 +16,8 @@ import pickle
 import numpy as np
 import pytest
 
-from vaxis import book, resources, results
+from vaxis import book, results
+from vaxis.book import resources
 
 # (id, command-line arguments, text the message must contain)
 CLI_CASES = [

@@ -1,13 +1,18 @@
 """The stacked training engine: determinism, equality with a plain loop, resume, bad input, aux hook."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
 
-from vaxis import engine
 from vaxis._checks import VaxisInputError
-from vaxis.eeg import faced_cohort
-from vaxis.folds import subject_folds
+from vaxis.decoding import engine
+from vaxis.decoding.engine import job
+from vaxis.decoding.engine.dense import DenseStack
+from vaxis.decoding.engine.loop import LoopStack
+from vaxis.decoding.folds import subject_folds
+from vaxis.eeg import cohort
 
 torch.set_num_threads(2)
 CONFIG = engine.TrainConfig(max_epochs=3, batch_size=64, patience=2, window_stride=10)
@@ -15,7 +20,7 @@ CONFIG = engine.TrainConfig(max_epochs=3, batch_size=64, patience=2, window_stri
 
 @pytest.fixture(scope="module")
 def setup():
-    data = engine.TrainData.from_dataset(faced_cohort(None, n_subjects=6, seed=0))
+    data = engine.TrainData.from_dataset(cohort("faced", None, n_subjects=6, seed=0))
     return data, subject_folds(data.subject, n_splits=3, seed=0, val_fraction=0.25)
 
 
@@ -59,9 +64,9 @@ def test_stacked_equals_plain_sequential_loop(setup, arch):
 
 @pytest.mark.parametrize("arch", ["logreg", "mlp"])
 @pytest.mark.parametrize("with_aux", [False, True])
-def test_dense_stack_steps_equal_the_vmap_autograd_steps(arch, with_aux):
-    """The hand-written forward/backward + flat AdamW of DenseStack == vmap + autograd + _adamw_."""
-    from vaxis import zoo
+def test_dense_stack_steps_equal_the_plain_autograd_steps(arch, with_aux):
+    """The hand-written forward/backward + flat AdamW of DenseStack == autograd + torch.optim.AdamW, per replica."""
+    from vaxis.decoding import zoo
 
     gen = torch.Generator().manual_seed(0)
     X, y = torch.randn(500, 32, 5, generator=gen), torch.randint(0, 9, (500,), generator=gen)
@@ -71,25 +76,45 @@ def test_dense_stack_steps_equal_the_vmap_autograd_steps(arch, with_aux):
         return ((z[:, :4] - target[idx]) ** 2).mean() + 0.1 * logits.pow(2).mean()
 
     models = [zoo.build(arch, 32, 5, 9, seed=s) for s in range(3)]
-    dense, ref = engine.make_stack(models), engine._Stack(models)
-    assert isinstance(dense, engine.DenseStack)
+    dense, ref = engine.make_stack(models), LoopStack([copy.deepcopy(m) for m in models])
+    assert isinstance(dense, DenseStack)
     for step in range(1, 6):
         ib = torch.randint(0, 500, (3, 64), generator=gen)
         for st in (dense, ref):
             st.train_step(X, y, ib, step, CONFIG, aux if with_aux else None, 0.5)
     for k, p in ref.params.items():
+        assert not torch.equal(p, torch.stack([dict(m.named_parameters())[k].detach() for m in models]))  # trained
         torch.testing.assert_close(dense.params[k], p.detach(), atol=1e-5, rtol=1e-4)
     rows = torch.arange(40).view(2, 20).repeat(2, 1)[:3]
     for a, b in zip(dense.forward_rows(X, rows), ref.forward_rows(X, rows)):
         torch.testing.assert_close(a, b.detach(), atol=1e-5, rtol=1e-4)
 
 
-def test_each_architecture_gets_its_fastest_stack():
-    from vaxis import zoo
+def test_each_architecture_gets_the_stack_it_names():
+    from vaxis.decoding import zoo
 
     kinds = {a: type(engine.make_stack([zoo.build(a, 32, 5, 9, seed=0)])).__name__ for a in zoo.ARCHITECTURES}
     assert kinds["logreg"] == kinds["mlp"] == "DenseStack"
     assert kinds["dgcnn"] == kinds["eegnet"] == kinds["transformer"] == kinds["gridcnn"] == "LoopStack"
+    for a, cls in zoo.ARCHITECTURES.items():
+        assert kinds[a] == engine.STACKS[cls.stacking].__name__
+        assert (cls.stacking == "dense") == bool(zoo.build(a, 32, 5, 9).dense_layers())
+
+
+def test_cache_keys_come_from_versions_not_source_text(setup, monkeypatch):
+    """A docstring edit keeps the cache; bumping an architecture's or the engine's version throws it away."""
+    from vaxis.decoding import zoo
+    from vaxis.decoding.engine import results as engine_results
+
+    data, folds = setup
+    key = engine.unit_key("mlp", data, folds, CONFIG, None, None, 0.0)
+    monkeypatch.setattr(zoo.MLP, "__doc__", "edited")
+    assert engine.unit_key("mlp", data, folds, CONFIG, None, None, 0.0) == key
+    monkeypatch.setattr(zoo.MLP, "version", zoo.MLP.version + 1)
+    bumped = engine.unit_key("mlp", data, folds, CONFIG, None, None, 0.0)
+    assert bumped != key
+    monkeypatch.setattr(engine_results, "ENGINE_VERSION", engine_results.ENGINE_VERSION + 1)
+    assert engine.unit_key("mlp", data, folds, CONFIG, None, None, 0.0) not in (key, bumped)
 
 
 def test_loop_stack_with_early_stopping_equals_the_plain_loop_bit_for_bit(setup):
@@ -110,7 +135,7 @@ def test_loop_stack_with_early_stopping_equals_the_plain_loop_bit_for_bit(setup)
 def test_interrupted_job_resumes_without_redoing_finished_units(setup, tmp_path, monkeypatch):
     data, folds = setup
     full = engine.train(["logreg", "mlp"], data, folds, [0], CONFIG, cache=tmp_path / "ref", progress=False)
-    real, calls = engine._train_chunk, []
+    real, calls = job._train_chunk, []
 
     def crash_on_second(*args, **kwargs):
         calls.append(args[0])
@@ -118,12 +143,12 @@ def test_interrupted_job_resumes_without_redoing_finished_units(setup, tmp_path,
             raise KeyboardInterrupt("simulated interruption")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "_train_chunk", crash_on_second)
+    monkeypatch.setattr(job, "_train_chunk", crash_on_second)
     with pytest.raises(KeyboardInterrupt):
         engine.train(["logreg", "mlp"], data, folds, [0], CONFIG, cache=tmp_path / "run", progress=False)
     assert len(list((tmp_path / "run").glob("logreg-*.npz"))) == 3
     assert not list((tmp_path / "run").glob("mlp-*")) and not list((tmp_path / "run").glob(".*part"))
-    monkeypatch.setattr(engine, "_train_chunk", real)
+    monkeypatch.setattr(job, "_train_chunk", real)
     resumed = engine.train(["logreg", "mlp"], data, folds, [0], CONFIG, cache=tmp_path / "run", progress=False)
     assert resumed.trained == 3  # only the mlp units
     assert _same(resumed, full)
@@ -164,7 +189,7 @@ def test_aux_loss_hook_runs_under_vmap_and_sees_row_indices(setup):
 
 
 def test_untrained_units_are_the_initial_networks(setup):
-    from vaxis import zoo
+    from vaxis.decoding import zoo
 
     data, folds = setup
     res = engine.train("mlp", data, folds[:1], [3], engine.TrainConfig(max_epochs=0, window_stride=10),

@@ -4,61 +4,25 @@ import numpy as np
 import pytest
 import torch
 
-from vaxis import engine, ensembles
+from geometry_cases import constructed
 from vaxis._checks import VaxisInputError
-from vaxis.eeg import faced_cohort
-from vaxis.folds import subject_folds
+from vaxis.decoding import engine, ensembles
+from vaxis.decoding.folds import subject_folds
+from vaxis.eeg import cohort
 
 torch.set_num_threads(2)
 
 
-def _constructed(seed=0):
-    """Class means in span(e1, e2) around origin o; within-class spread in span(e3, e4) only."""
-    rng = np.random.default_rng(seed)
-    o = np.array([1.0, -2.0, 0.5, 3.0, 0.0])
-    a = np.array([[1, 0], [0, 2], [-1, -2], [3, 1]], dtype=float)  # 4 class means (2-D basin)
-    y = np.repeat(np.arange(4), 25)
-    within = np.zeros((y.size, 5))
-    within[:, 2:4] = rng.normal(size=(y.size, 2))
-    for k in range(4):  # exactly zero-mean within each class
-        within[y == k, 2:4] -= within[y == k, 2:4].mean(0)
-    means = o.copy() + np.zeros((4, 5))
-    means[:, :2] += a - a.mean(0)
-    return means[y] + within, y, o, within
-
-
-def test_residual_known_answer():
-    z, y, o, within = _constructed()
-    origin, Q = ensembles.basin_basis(z, y)
-    assert Q.shape == (5, 2)
-    np.testing.assert_allclose(origin, o, atol=1e-12)
-    np.testing.assert_allclose(np.abs(Q[2:]), 0, atol=1e-12)  # basin = span(e1, e2)
-    r = ensembles.residual(z, origin, Q)
-    np.testing.assert_allclose(r, within, atol=1e-10)  # what is left is the within-class part
-    new = np.array([[7.0, 9.0, 1.0, 2.0, 5.0]])  # a new point: basin coordinates removed
-    np.testing.assert_allclose(ensembles.residual(new, origin, Q), [[0, 0, 0.5, -1.0, 5.0]], atol=1e-10)
-    np.testing.assert_allclose(ensembles.member_residual(z, y, np.arange(y.size)), within, atol=1e-10)
-
-
-def test_basin_uses_training_trials_only():
-    z, y, _, within = _constructed()
-    z2 = z.copy()
-    z2[50:] += 100.0  # moving non-training trials does not move the basin fitted on the first 50
-    a = ensembles.basin_basis(z[:50], y[:50])
-    b = ensembles.basin_basis(z2[:50], y[:50])
-    np.testing.assert_allclose(a[0], b[0])
-    np.testing.assert_allclose(a[1], b[1])
-
-
-def test_linear_cka_properties():
+def test_residual_diversity():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 4))
     R = np.linalg.qr(rng.normal(size=(4, 4)))[0]
-    assert ensembles.linear_cka(X, 3 * X @ R) == pytest.approx(1.0)  # rotation and scale invariant
-    assert ensembles.linear_cka(X, rng.normal(size=(60, 7))) < 0.3
-    assert np.isnan(ensembles.linear_cka(X, np.ones((60, 2))))  # no variance
-    div = ensembles.residual_diversity([X, X @ R, np.ones((60, 2))])
-    assert div[0, 1] == pytest.approx(0.0, abs=1e-12) and div[0, 2] == 0.0 and np.all(np.diag(div) == 0)
+    div = ensembles.residual_diversity([X, X @ R, np.ones((60, 2)), rng.normal(size=(60, 7))])
+    assert div[0, 1] == pytest.approx(0.0, abs=1e-12)  # a rotation is no diversity
+    assert div[0, 2] == 0.0 and div[2, 3] == 0.0  # a residual without variance adds nothing
+    assert div[0, 3] > 0.7 and np.all(np.diag(div) == 0) and np.allclose(div, div.T)
+    with pytest.raises(VaxisInputError, match="same items"):
+        ensembles.residual_diversity([X, X[:10]])
 
 
 def test_average_proba_and_disagreement():
@@ -85,14 +49,10 @@ def test_bad_inputs_have_clear_errors():
         ensembles.average_proba(p, [0, 5])
     with pytest.raises(VaxisInputError, match="at least one member"):
         ensembles.average_proba(p, [])
-    with pytest.raises(VaxisInputError, match="at least 2 classes"):
-        ensembles.basin_basis(np.ones((4, 3)), np.zeros(4, int))
     with pytest.raises(VaxisInputError, match="diversity must be"):
         ensembles.greedy_path(p, np.array([0, 1, 0, 1]), None, weight=0.1)
     with pytest.raises(VaxisInputError, match="max_size"):
         ensembles.greedy_path(p, np.array([0, 1, 0, 1]), max_size=3)
-    with pytest.raises(VaxisInputError, match="same items"):
-        ensembles.linear_cka(np.ones((3, 2)), np.ones((4, 2)))
     with pytest.raises(VaxisInputError, match="baseline='knn'"):
         ensembles.de_baseline("knn", np.ones((4, 2)), np.array([0, 1, 0, 1]), [0, 1], [2], [3])
 
@@ -161,7 +121,7 @@ def test_methods_structure(fold_members):
 
 
 def test_compare_end_to_end_small():
-    data = engine.TrainData.from_dataset(faced_cohort(None, n_subjects=8, seed=0))
+    data = engine.TrainData.from_dataset(cohort("faced", None, n_subjects=8, seed=0))
     folds = subject_folds(data.subject, n_splits=2, seed=0, val_fraction=0.25)
     cfg = engine.TrainConfig(max_epochs=2, batch_size=128, patience=1, window_stride=15)
     trained = engine.train(["logreg", "mlp"], data, folds, [0, 1], cfg, cache=False, progress=False)
@@ -179,7 +139,7 @@ def test_compare_end_to_end_small():
 
 
 def test_residual_summary_known_answer():
-    z, y, _, within = _constructed()
+    z, y, _, within = constructed()
     m = ensembles.FoldMembers(["a/0"], ["a"], np.full((1, y.size, 4), 0.25), [z], y, np.arange(100),
                               np.arange(0), np.arange(0))
     row = ensembles.residual_summary(m, on="train").iloc[0]

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from vaxis import hidden, llm
+from vaxis import llm
 from vaxis._checks import VaxisInputError
+from vaxis.llm import hidden
 
 TEXTS = ["i feel happy", "the dog is very very sad !", "a cat", "i hate the night . not good",
          "wonderful day", "terrible", "the cat was calm and the dog was calm ."]

@@ -7,14 +7,15 @@ import pytest
 from scipy import stats
 
 from vaxis._checks import VaxisInputError
-from vaxis.mapping import (
+from vaxis.decoding.mapping import (
     LinearMapCV,
+    MapFold,
+    MapSubject,
     VAxisRidgeMap,
-    all_permutations,
     cross_validate_map,
-    evaluate_positions,
     random_direction_positions,
 )
+from vaxis.stats import all_permutations
 
 ALPHAS = (0.1, 10.0, 1000.0)
 
@@ -84,17 +85,36 @@ def test_exact_null_matches_brute_force(mode):
     assert res.p_value == pytest.approx(np.mean(res.null >= res.mean_r - 1e-12))
 
 
-def test_evaluate_positions_and_random_directions():
+def test_mean_r_of_positions_and_random_directions():
     X, cats, groups, pos = toy(noise=0.3)
-    m = LinearMapCV(X, cats, groups, n_splits=3, inner_splits=2, alphas=ALPHAS)
+    m = LinearMapCV(n_splits=3, inner_splits=2, alphas=ALPHAS).fit(X, cats, groups)
     names = list(pos)[::-1]
-    r = evaluate_positions(m, names, np.array([[pos[c] for c in names]]))
-    res = cross_validate_map(None, pos, machinery=m, permutations=0)
+    r = m.mean_r(names, np.array([[pos[c] for c in names]]))
+    res = cross_validate_map(None, pos, fitted=m, permutations=0)
     assert r[0] == pytest.approx(res.mean_r)
     vecs = {c: np.random.default_rng(i).normal(size=7) for i, c in enumerate(pos)}
     cats_r, V = random_direction_positions(vecs, n_directions=5, seed=0)
     assert V.shape == (5, 4) and cats_r == list(pos)
-    assert np.isfinite(evaluate_positions(m, cats_r, V)).all()
+    assert np.isfinite(m.mean_r(cats_r, V)).all()
+
+
+def test_linear_map_is_an_estimator_with_fold_objects():
+    """Parameters stored unchanged in __init__, the work in fit; folds are objects that cover every subject once."""
+    X, cats, groups, pos = toy(n_sub=6)
+    m = LinearMapCV(n_splits=3, inner_splits=2, alphas=ALPHAS)
+    assert (m.n_splits, m.inner_splits, m.alphas) == (3, 2, ALPHAS) and not hasattr(m, "folds_")
+    with pytest.raises(VaxisInputError, match="not fitted"):
+        m.evaluate(np.zeros((1, 4)))
+    assert m.fit(X, cats, groups) is m
+    assert all(isinstance(f, MapFold) for f in m.folds_) and [f.index for f in m.folds_] == [0, 1, 2]
+    held_out = [s.subject for f in m.folds_ for s in f.subjects]
+    assert sorted(held_out) == sorted(m.subjects_) and len(held_out) == 6
+    for f in m.folds_:
+        assert not set(groups[f.train]) & set(groups[f.test])
+        for s in f.subjects:
+            assert isinstance(s, MapSubject) and set(groups[s.rows]) == {s.subject}
+            assert s.P.shape == s.Qp.shape == (len(ALPHAS), 10) and s.B.shape == (len(ALPHAS), s.rows.size, 4)
+    assert m.fold_of_ == {s.subject: f.index for f in m.folds_ for s in f.subjects}
 
 
 def test_monte_carlo_and_errors():
@@ -113,7 +133,7 @@ def test_monte_carlo_and_errors():
 
 def test_on_simulated_cohort():
     from vaxis.eeg.simulate import simulate_faced
-    from vaxis.mapping import human_valence_positions
+    from vaxis.decoding.mapping import human_valence_positions  # noqa: I001
 
     ds = simulate_faced(n_subjects=20, n_windows=5, seed=0)
     res = cross_validate_map(ds, human_valence_positions(ds), n_splits=4, permutations="exact")

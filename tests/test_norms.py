@@ -1,7 +1,7 @@
 import pytest
 
-from vaxis import norms
 from vaxis._checks import VaxisInputError
+from vaxis.llm import norms
 
 
 def test_lexicons_are_human_ratings_of_common_words():

@@ -1,6 +1,7 @@
 """Portable numerics: the same numbers on Intel and AMD CPUs (vaxis.numerics).
 
-The cross-CPU test runs ``tests/numerics_probe.py`` natively and under ``qemu-x86_64`` emulating
+Portable mode is an environment a process starts with (``vaxis.numerics.environment``); importing
+vaxis changes none. The cross-CPU test runs ``tests/numerics_probe.py`` natively and under ``qemu-x86_64`` emulating
 an AMD EPYC-Milan (another vendor for MKL, AVX2 without AVX-512 for PyTorch, oneDNN, OpenBLAS and
 numpy) and requires every fingerprint to be equal. Natively the two differ in about 30 of the 42
 fingerprints (measured 2026-12-01), which is why the committed nbval references could only be met
@@ -27,13 +28,49 @@ from vaxis import numerics
 PROBE = Path(__file__).with_name("numerics_probe.py")
 
 
-def test_portable_mode_is_in_effect_in_the_test_process():
-    info = numerics.describe()
+def _child(env: dict[str, str], code: str) -> dict:
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
+
+
+DESCRIBE = "import json, torch, vaxis; print(json.dumps(vaxis.numerics.describe()))"
+
+
+def _clean_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for key in (numerics.MODE_ENV, *numerics.PORTABLE_ENV):
+        env.pop(key, None)
+    return env
+
+
+def test_a_process_started_in_portable_mode_runs_portable():
     if not numerics.portable_env():
-        pytest.skip(f"portable numerics do not apply here: {info.get('note')}")
+        pytest.skip(f"portable numerics do not apply here: {platform.machine()}")
+    info = _child(numerics.environment("portable", base=_clean_env()), DESCRIBE)
     assert info["mode"] == "portable" and info["portable"], info
-    assert all(k in os.environ for k in numerics.PORTABLE_ENV)  # set by vaxis, or by the user
     assert info["torch_cpu_capability"] == "AVX2"
+    native = _child(numerics.environment("native", base=_clean_env()), DESCRIBE)
+    assert native["mode"] == "native" and not native["portable"] and not any(native["env"].values())
+
+
+def test_importing_vaxis_changes_no_environment_variable():
+    code = ("import json, os; before = dict(os.environ); "
+            "import vaxis, vaxis.numerics, vaxis.stats, vaxis.decoding.engine, "
+            "vaxis.llm.hidden, vaxis.plots; print(json.dumps({'same': dict(os.environ) == before}))")
+    assert _child(_clean_env(), code) == {"same": True}
+
+
+def test_command_line_runs_a_command_in_a_mode():
+    code = "import json, os; print(json.dumps({k: os.environ.get(k) for k in ('VAXIS_NUMERICS', 'MKL_CBWR')}))"
+    proc = subprocess.run([sys.executable, "-m", "vaxis.numerics", "portable", "--", sys.executable, "-c", code],
+                          capture_output=True, text=True, env=_clean_env(), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    want = "COMPATIBLE" if numerics.portable_env() else None
+    assert json.loads(proc.stdout) == {"VAXIS_NUMERICS": "portable", "MKL_CBWR": want}
+    shell = subprocess.run([sys.executable, "-m", "vaxis.numerics", "native"], capture_output=True, text=True,
+                           env=_clean_env(), timeout=120)
+    assert "export VAXIS_NUMERICS=native" in shell.stdout and "unset MKL_CBWR" in shell.stdout
 
 
 def test_sqrt_is_within_one_ulp_and_safe_at_zero():
@@ -48,16 +85,21 @@ def test_sqrt_is_within_one_ulp_and_safe_at_zero():
     assert torch.isfinite(xg.grad).all() and xg.grad[1] == pytest.approx(0.25)
 
 
-def test_mode_parsing_and_user_values_kept(monkeypatch):
+def test_mode_parsing_user_values_and_restoring(monkeypatch):
     monkeypatch.setenv(numerics.MODE_ENV, "fast")
     with pytest.raises(ValueError, match="portable.*native"):
         numerics.mode()
     monkeypatch.setenv(numerics.MODE_ENV, "Native")
     assert numerics.mode() == "native"
-    monkeypatch.setenv(numerics.MODE_ENV, "portable")
-    monkeypatch.setenv("OPENBLAS_CORETYPE", "Zen")
-    numerics.apply()
-    assert os.environ["OPENBLAS_CORETYPE"] == "Zen"  # a user's own setting wins
+    env = numerics.environment("portable", base={"OPENBLAS_CORETYPE": "Zen"})
+    assert env["OPENBLAS_CORETYPE"] == "Zen"  # a user's own setting wins
+    assert env[numerics.MODE_ENV] == "portable"
+    back = numerics.environment("native", base=numerics.environment("portable", base={}))
+    assert back == {numerics.MODE_ENV: "native"}
+    before = dict(os.environ)
+    with numerics.applied("portable"):
+        assert os.environ[numerics.MODE_ENV] == "portable"
+    assert dict(os.environ) == before
 
 
 def test_cache_keys_depend_on_the_numerics(monkeypatch):
@@ -85,10 +127,7 @@ def test_same_numbers_on_an_emulated_amd_cpu(tmp_path):
                            timeout=120)
     if check.returncode != 0:
         pytest.skip(f"qemu-x86_64 cannot run Python here: {check.stderr.decode()[-300:]}")
-    env = {**os.environ, "VAXIS_CACHE": str(tmp_path)}
-    env.pop(numerics.MODE_ENV, None)
-    for k in numerics.PORTABLE_ENV:  # the probe sets them itself, as every chapter does
-        env.pop(k, None)
+    env = numerics.environment("portable", base={**_clean_env(), "VAXIS_CACHE": str(tmp_path)})
     here = _probe([], env)
     there = _probe([qemu, "-cpu", "EPYC-Milan"], env)
     assert here["numerics"] == there["numerics"] == "portable"

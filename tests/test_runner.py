@@ -68,7 +68,7 @@ def test_run_records_wall_time_and_peak_memory(tmp_path, monkeypatch):
     src.parent.mkdir()
     src.write_text(ALLOCATING)
     monkeypatch.setenv("VAXIS_RESULTS", str(tmp_path / "results"))
-    monkeypatch.setattr(book, "chapters", lambda root=None: [book.Chapter("97", "97_alloc", src)])
+    monkeypatch.setattr(book.runner, "chapters", lambda root=None: [book.Chapter("97", "97_alloc", src)])
     book.run("quick", out_dir=tmp_path / "out")
     runs = io.load_json(tmp_path / "results" / "quick" / book.RUNS_FILE)
     rec = runs["97_alloc"]
@@ -80,7 +80,7 @@ def test_peak_memory_follows_child_processes():
     import subprocess
     import sys
 
-    from vaxis import resources
+    from vaxis.book import resources
 
     code = "import time; b = bytearray(200 * 2**20); b[::4096] = b'x' * len(b[::4096]); time.sleep(1.5)"
     with resources.PeakMemory(interval=0.05) as mem:
@@ -98,7 +98,7 @@ def test_refreshed_twins_carry_no_run_metadata_or_empty_tags(tmp_path):
                 nbformat.v4.new_code_cell("2", metadata={"tags": ["parameters"]})]
     path = tmp_path / "nb.ipynb"
     nbformat.write(nb, path)
-    book._strip_run_metadata(path)
+    book.runner._strip_run_metadata(path)
     out = nbformat.read(path, as_version=4)
     assert "papermill" not in out.metadata
     assert out.cells[0].metadata == {} and out.cells[1].metadata == {"tags": ["parameters"]}

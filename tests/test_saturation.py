@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vaxis import saturation
+from vaxis.decoding import saturation
 
 B = saturation.BASELINE
 
@@ -57,3 +57,33 @@ def test_schedules_side_by_side():
     assert both[("default", "verdict")]["kd_t1"] == "helped"
     assert both[("long", "verdict")]["kd_t1"] == "no difference"
     assert both[("long", "verdict")]["rsa_pearson"] == "hurt"
+
+
+def test_basin_share_of_a_gradient():
+    """A gradient inside the span of the class means has share 1, one in the within-class residual 0."""
+    import torch
+
+    from vaxis._checks import VaxisInputError
+
+    K, per_class, D = 9, 4, 16
+    gen = torch.Generator().manual_seed(2)
+    y = torch.arange(K).repeat_interleave(per_class)
+    means = torch.zeros(K, D, dtype=torch.float64)
+    means[:, :3] = torch.randn(K, 3, generator=gen, dtype=torch.float64)  # basin: units 0..2
+    noise = torch.zeros(K * per_class, D, dtype=torch.float64)
+    noise[:, 3:] = torch.randn(K * per_class, D - 3, generator=gen, dtype=torch.float64)
+    onehot = torch.nn.functional.one_hot(y, K).double()
+    noise = noise - onehot @ (onehot.T @ noise / per_class)  # zero mean within each class
+    z = means[y] + noise
+    g_basin = torch.zeros_like(z)
+    g_basin[:, :3] = torch.randn(len(y), 3, generator=gen, dtype=torch.float64)
+    g_resid = torch.zeros_like(z)
+    g_resid[:, 3:] = torch.randn(len(y), D - 3, generator=gen, dtype=torch.float64)
+    assert saturation.basin_share(z, y, g_basin) == pytest.approx(1.0)
+    assert saturation.basin_share(z, y, g_resid) == pytest.approx(0.0, abs=1e-12)
+    assert saturation.basin_share(z, y, g_basin + g_resid) == pytest.approx(
+        float((g_basin**2).sum() / ((g_basin + g_resid) ** 2).sum()))
+    assert saturation.basin_share(z.numpy(), y.numpy(), g_basin.numpy()) == pytest.approx(1.0)  # arrays too
+    assert saturation.basin_share(z, y, torch.zeros_like(z)) == 0.0
+    with pytest.raises(VaxisInputError):
+        saturation.basin_share(z, y, g_basin[:3])

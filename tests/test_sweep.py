@@ -8,12 +8,11 @@ import textwrap
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from vaxis import stats, sweep
 from vaxis._checks import VaxisInputError
+from vaxis.decoding import sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,7 +50,7 @@ def test_loky_equals_sequential(tmp_path):
 
 SLOW_SWEEP = """
 import sys, time
-from vaxis import sweep
+from vaxis.decoding import sweep
 def slow(task):
     time.sleep(0.3)
     return [{"value": task.params["x"] * 10}]
@@ -90,18 +89,3 @@ def test_dask_local_cluster_backend(tmp_path):
         table = sweep.run(TASKS, square, sweep.ResultStore(tmp_path), backend="dask", progress=False)
     ref = sweep.run(TASKS, square, sweep.ResultStore(tmp_path / "ref"), backend="sequential", progress=False)
     pd.testing.assert_frame_equal(table, ref)
-
-
-def test_benjamini_hochberg_known_values():
-    q = stats.benjamini_hochberg(np.array([0.01, 0.04, 0.03, 0.5, np.nan]))
-    np.testing.assert_allclose(q[:4], [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5], rtol=1e-6)
-    assert np.isnan(q[4])
-
-
-def test_paired_comparison_detects_shift():
-    rng = np.random.default_rng(0)
-    base = rng.normal(0.4, 0.05, 30)
-    res = stats.paired_comparison(base + 0.05 + rng.normal(0, 0.01, 30), base)
-    assert res["p_wilcoxon"] < 1e-4 and res["ci_low"] > 0 and res["d_z"] > 1
-    same = stats.paired_comparison(base, base)
-    assert same["p_wilcoxon"] == 1.0 and same["mean_diff"] == 0

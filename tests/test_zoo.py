@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from vaxis import zoo
 from vaxis._checks import VaxisInputError
+from vaxis.decoding import zoo
 
 torch.set_num_threads(2)
 NAMES = list(zoo.ARCHITECTURES)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .axis import VAxis
+from .llm.axis import VAxis
 
 
 def check_axis_function(fn: Callable[[np.ndarray, Sequence[str]], np.ndarray], X: np.ndarray,

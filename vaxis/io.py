@@ -63,7 +63,7 @@ def cache_dir(kind: str) -> Path:
 
 def stable_hash(*parts: Any, length: int = 16) -> str:
     """Hex digest of a JSON-serialisable description (sorted keys): a cache key."""
-    blob = json.dumps(parts, sort_keys=True, default=_json_default).encode()
+    blob = json.dumps(parts, sort_keys=True, default=json_default).encode()
     return hashlib.sha256(blob).hexdigest()[:length]
 
 
@@ -91,7 +91,7 @@ def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[Any]:
 def save_json(path: str | Path, obj: Any) -> Path:
     """Write ``obj`` as indented JSON, atomically. NumPy scalars/arrays are converted."""
     with atomic_write(path, "w") as fh:
-        json.dump(obj, fh, indent=2, sort_keys=True, default=_json_default)
+        json.dump(obj, fh, indent=2, sort_keys=True, default=json_default)
     return Path(path)
 
 
@@ -138,7 +138,7 @@ def _missing_message(path: Path, producer: str | None) -> str:
     return msg
 
 
-def _json_default(o: Any) -> Any:
+def json_default(o: Any) -> Any:
     if isinstance(o, np.ndarray):
         return o.tolist()
     if isinstance(o, np.generic):

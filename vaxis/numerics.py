@@ -1,4 +1,4 @@
-"""Portable floating point: the same numbers on any x86-64 CPU, Intel or AMD, AVX2 or AVX-512.
+"""Numerics modes: portable (the same numbers on any x86-64 CPU) or native (each library's fastest path).
 
 Why this exists. The math libraries under numpy and PyTorch choose their kernels by the CPU they
 run on, and different kernels round differently in the last bits:
@@ -13,38 +13,53 @@ run on, and different kernels round differently in the last bits:
 Last-bit differences are harmless for one matrix product, but training a network is chaotic: two
 machines that differ in the 7th digit of an LLM target end up with visibly different accuracies
 after a few epochs (chapter 5's quick profile moved by up to 0.01 between an Intel and an AMD
-machine). The committed reference outputs that ``pytest --nbval`` checks could then only be met on
+machine). The committed reference outputs that ``pytest --nbval`` checks can then only be met on
 the kind of CPU that wrote them.
 
-What it does. :func:`apply` (called when ``vaxis`` is imported, before numpy or torch load) pins
-each library to one code path that every x86-64 CPU with AVX2 and FMA has (:func:`portable_env`):
-MKL's conditional numerical reproducibility in its vendor-independent ``COMPATIBLE`` branch, ATen
-and oneDNN at AVX2, OpenBLAS at its Haswell kernels, numpy without its AVX-512 loops. Variables the
-user has set are kept. One more thing is not covered by any switch: MKL's vector square root
-(behind ``torch.sqrt``) still differs between vendors, so vaxis takes square roots of tensors with
-:func:`sqrt` and trains with PyTorch's fused AdamW kernel, both built on the exactly rounded
-hardware square root. ``tests/test_numerics.py`` checks all of this against an emulated AMD CPU.
+The mechanism: an environment, set before a process starts. The libraries read their switches
+once, when they load, so the mode of a process is fixed by the environment it starts with.
+:func:`environment` gives that environment for a mode; nothing in vaxis changes ``os.environ`` on
+import. Three ways to use it:
+
+- the book runner starts every chapter kernel in a mode: ``python -m vaxis.book run --numerics
+  portable`` (the default; ``$VAXIS_NUMERICS`` sets the default too), via :func:`applied`;
+- any command: ``python -m vaxis.numerics portable -- pytest --nbval notebooks/`` (the Makefile
+  runs ``make test`` this way); without a command it prints ``export`` lines for a shell;
+- in Python, for a child process: ``subprocess.run(cmd, env=vaxis.numerics.environment("portable"))``.
+
+Portable mode pins each library to one code path that every x86-64 CPU with AVX2 and FMA has
+(:data:`PORTABLE_ENV`): MKL's conditional numerical reproducibility in its vendor-independent
+``COMPATIBLE`` branch, ATen and oneDNN at AVX2, OpenBLAS at its Haswell kernels, numpy without its
+AVX-512 loops. Variables the user has set are kept. One more thing is not covered by any switch:
+MKL's vector square root (behind ``torch.sqrt``) still differs between vendors, so vaxis takes
+square roots of tensors with :func:`sqrt` and trains with PyTorch's fused AdamW kernel, both built
+on the exactly rounded hardware square root, in both modes. ``tests/test_numerics.py`` checks all
+of this against an emulated AMD CPU.
 
 Cost: MKL's ``COMPATIBLE`` matrix products are ~4x slower than its native ones on AVX-512 (73 vs
-323 GFLOP/s on 2 cores of an Intel Xeon), so chapters take 1.7-2x longer (measured 2026-12-01). ``VAXIS_NUMERICS=native`` (set before Python starts) turns it all
-off: every library then takes its fastest path, and numbers agree only on the same kind of CPU.
+323 GFLOP/s on 2 cores of an Intel Xeon), so chapters take 1.7-2x longer (measured 2026-12-01).
+Native mode gives every library its fastest path, and numbers agree only on the same kind of CPU.
 The same machine and thread count give bit-for-bit equal numbers in either mode.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import platform
+import shlex
 import sys
-import warnings
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-#: Environment variable that chooses the mode: ``portable`` (default) or ``native``.
+#: Environment variable that records (and, for the runner, chooses) the mode: ``portable`` or ``native``.
 MODE_ENV = "VAXIS_NUMERICS"
 MODES = ("portable", "native")
+#: The default mode of the runner and of ``make test`` (a later issue makes ``make book`` native).
+DEFAULT_MODE = "portable"
 
-#: What :func:`apply` sets in portable mode (x86-64 with AVX2 and FMA only).
+#: What portable mode sets (x86-64 with AVX2 and FMA only).
 PORTABLE_ENV = {
     "MKL_CBWR": "COMPATIBLE",  # MKL: one branch on every vendor (CNR)
     "ATEN_CPU_CAPABILITY": "avx2",  # PyTorch's vectorised kernels
@@ -53,15 +68,13 @@ PORTABLE_ENV = {
     "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",  # numpy's AVX-512 loops
 }
 
-_STATE: dict[str, Any] = {}
 
-
-def mode() -> str:
-    """The numerics mode asked for by ``$VAXIS_NUMERICS`` (default ``portable``)."""
-    value = os.environ.get(MODE_ENV, "portable").strip().lower() or "portable"
-    if value not in MODES:
-        raise ValueError(f"{MODE_ENV}={value!r} is not valid; use 'portable' (default) or 'native'.")
-    return value
+def check_mode(value: str) -> str:
+    """``value`` normalised to one of :data:`MODES`, or a ``ValueError`` naming them."""
+    v = str(value).strip().lower()
+    if v not in MODES:
+        raise ValueError(f"numerics mode {value!r} is not valid; use 'portable' or 'native'.")
+    return v
 
 
 @functools.lru_cache(maxsize=1)
@@ -90,41 +103,67 @@ def portable_env() -> dict[str, str]:
     return dict(PORTABLE_ENV)
 
 
-def apply() -> dict[str, Any]:
-    """Set the portable-mode variables (keeping any the user set) unless ``VAXIS_NUMERICS=native``.
-
-    Effective only for libraries not loaded yet: ``import vaxis`` first (every chapter does). Child
-    processes (joblib workers, chapter kernels, Dask workers) inherit the variables. Returns
-    :func:`describe`. Warns when numpy or torch was imported before and the variables were not
-    already in the environment.
+def environment(mode: str = DEFAULT_MODE, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a process that should run in ``mode``: ``base`` (default ``os.environ``)
+    with ``VAXIS_NUMERICS=mode`` and, in portable mode, the portable variables (a value already in
+    ``base`` is kept: a user's own setting wins). In native mode the portable variables that carry
+    portable mode's values are removed. Pass it as ``env=`` of a child process; it changes nothing here.
     """
-    chosen = mode()
-    env = portable_env() if chosen == "portable" else {}
-    late = [m for m in ("numpy", "torch") if m in sys.modules]
-    missing = {k: v for k, v in env.items() if k not in os.environ}
-    for key, value in missing.items():
-        os.environ[key] = value
-    _STATE.update(mode=chosen, late=late if missing else [])
-    if missing and late:
-        warnings.warn(
-            f"vaxis: portable numerics may not be in effect, because {' and '.join(late)} "
-            f"{'was' if len(late) == 1 else 'were'} imported before vaxis; results may then differ in the last "
-            f"digits from other machines. Import vaxis first, or set {MODE_ENV}=native to silence this.",
-            RuntimeWarning, stacklevel=3)
-    return describe()
+    mode = check_mode(mode)
+    env = dict(os.environ if base is None else base)
+    env[MODE_ENV] = mode
+    if mode == "portable":
+        for key, value in portable_env().items():
+            env.setdefault(key, value)
+    else:
+        for key, value in PORTABLE_ENV.items():
+            if env.get(key) == value:
+                del env[key]
+    return env
+
+
+@contextlib.contextmanager
+def applied(mode: str = DEFAULT_MODE) -> Iterator[dict[str, str]]:
+    """Within the block, ``os.environ`` is :func:`environment` ``(mode)``; restored afterwards.
+
+    For starting processes in a mode (the book runner wraps its kernel starts in it). Libraries
+    already loaded in *this* process keep the mode they started with.
+    """
+    saved = dict(os.environ)
+    env = environment(mode)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield env
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def mode() -> str:
+    """The mode this process was started in: ``$VAXIS_NUMERICS`` if set, else ``portable`` when the
+    portable variables are all present, else ``native``."""
+    value = os.environ.get(MODE_ENV, "").strip()
+    if value:
+        return check_mode(value)
+    env = portable_env()
+    return "portable" if env and all(k in os.environ for k in env) else "native"
 
 
 def describe() -> dict[str, Any]:
     """What is in effect: the mode, the variables, and PyTorch's kernel level once torch is loaded."""
-    chosen = _STATE.get("mode") or mode()
+    chosen = mode()
     env = portable_env()
     out: dict[str, Any] = {
         "mode": chosen,
-        "portable": chosen == "portable" and bool(env) and not _STATE.get("late"),
+        "portable": chosen == "portable" and bool(env) and all(k in os.environ for k in env),
         "env": {k: os.environ.get(k) for k in PORTABLE_ENV},
     }
     if chosen == "portable" and not env:
         out["note"] = f"not an x86-64 CPU with AVX2 and FMA ({platform.machine()}): libraries run natively"
+    elif chosen == "portable" and not out["portable"]:
+        out["note"] = (f"{MODE_ENV}=portable but the portable variables are missing: start the process with "
+                       "vaxis.numerics.environment('portable') (e.g. python -m vaxis.numerics portable -- CMD)")
     if "torch" in sys.modules:
         out["torch_cpu_capability"] = sys.modules["torch"].backends.cpu.get_cpu_capability()
     return out
@@ -150,3 +189,29 @@ def sqrt(x: Any) -> Any:
     xd = x.double()
     safe = xd.clamp_min(torch.finfo(torch.float64).tiny)
     return torch.where(xd > 0, xd * torch.rsqrt(safe), torch.zeros_like(xd)).to(x.dtype)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m vaxis.numerics MODE [--] [CMD ...]``: run CMD in MODE, or print ``export`` lines."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print("usage: python -m vaxis.numerics {portable,native} [--] [CMD ...]\n"
+              "Runs CMD with the environment of the numerics mode; without CMD, prints shell lines to eval.")
+        return 0 if args else 2
+    try:
+        chosen = check_mode(args[0])
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    cmd = args[2:] if args[1:2] == ["--"] else args[1:]
+    env = environment(chosen)
+    if not cmd:
+        for key in (MODE_ENV, *PORTABLE_ENV):
+            print(f"export {key}={shlex.quote(env[key])}" if key in env else f"unset {key}")
+        return 0
+    os.execvpe(cmd[0], cmd, env)
+    return 1  # not reached
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,14 +1,32 @@
-"""Figures of the book, one function per figure kind; each returns the matplotlib Figure."""
+"""Every figure of the book, one function per figure; each returns the matplotlib Figure.
+
+Chapters draw nothing themselves: they call one function here per figure. Figures take plain
+tables and arrays (or the result objects of :mod:`vaxis.decoding`), never compute a statistic
+(that is :mod:`vaxis.stats`' job), and size themselves so the book's pages stay the same.
+
+- Chapter 1: :func:`layer_profile`, :func:`rating_scatters`, :func:`category_positions`.
+- Chapter 2: :func:`model_agreement_with_ratings`, :func:`agreement_matrices`, :func:`null_histogram`.
+- Chapter 3: :func:`map_summary`, :func:`weight_topomaps`.
+- Chapter 4: :func:`accuracy_by_architecture`, :func:`rediscovery`, :func:`class_means_on_readout`.
+- Chapter 5: :func:`strategy_effects`, :func:`basin_share_vs_effect`, :func:`schedule_effects`.
+- Chapter 6: :func:`ensemble_diversity`, :func:`ensemble_curves`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .stimuli import NEGATIVE, NEUTRAL, POSITIVE
+from .decoding.ensembles import METHODS, REFERENCE
+from .eeg.montage import make_info, scalp_channels
+from .llm.stimuli import NEGATIVE, NEUTRAL, POSITIVE
+
+#: Colours of the verdicts of chapter 5.
+VERDICT_COLORS = {"helped": "C2", "hurt": "C3", "no difference": "0.4"}
 
 VALENCE_COLORS = {**{c: "#c0392b" for c in NEGATIVE}, NEUTRAL: "#7f8c8d", **{c: "#2471a3" for c in POSITIVE}}
 
@@ -102,8 +120,6 @@ def weight_topomaps(weights: np.ndarray, channels: list[str], bands: list[str], 
     """
     import mne
 
-    from .eeg.montage import make_info, scalp_channels
-
     W = np.asarray(weights, dtype=float).reshape(len(channels), len(bands))
     keep = [i for i, c in enumerate(channels) if c in set(scalp_channels(channels))]
     info = make_info([channels[i] for i in keep])
@@ -120,16 +136,210 @@ def weight_topomaps(weights: np.ndarray, channels: list[str], bands: list[str], 
     return fig
 
 
-def null_histogram(null: np.ndarray, observed: float, label: str, ax: plt.Axes | None = None) -> plt.Figure:
+def null_histogram(null: np.ndarray, observed: float, label: str, ax: plt.Axes | None = None, *,
+                   null_label: str | None = None, observed_label: str = "observed", bins: int = 60,
+                   density: bool = True, figsize: tuple[float, float] = (4.6, 3.2)) -> plt.Figure:
     """A permutation null as a histogram with the observed statistic marked."""
     if ax is None:
-        fig, ax = plt.subplots(figsize=(4.6, 3.2))
+        fig, ax = plt.subplots(figsize=figsize)
     else:
         fig = ax.figure
-    ax.hist(null, bins=60, color="0.65", density=True)
-    ax.axvline(observed, color="C3", lw=2, label="observed")
+    ax.hist(null, bins=bins, color="0.65" if density else "0.6", density=density, label=null_label)
+    ax.axvline(observed, color="C3", label=observed_label, **({"lw": 2} if density else {}))
     ax.set_xlabel(label)
-    ax.set_ylabel("density")
+    if density:
+        ax.set_ylabel("density")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+# ----------------------------------------------------------------------------- chapter 1
+def rating_scatters(panels: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> plt.Figure:
+    """Held-out items' positions against their human ratings, one panel per set: ``{title: (positions, ratings)}``."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.6), squeeze=False)
+    for ax, (title, (positions, ratings)) in zip(axes[0], panels.items()):
+        scatter_with_ratings(positions, ratings, title, ax=ax)
+    return fig
+
+
+# ----------------------------------------------------------------------------- chapter 2
+def model_agreement_with_ratings(table: pd.DataFrame) -> plt.Figure:
+    """Each model's Spearman rho with the held-out VADER words, with its bootstrap interval.
+
+    ``table``: :func:`vaxis.llm.consistency.model_table` (columns ``rho test``, ``CI low``, ``CI high``).
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    ax.errorbar(table["rho test"], range(len(table)), xerr=[table["rho test"] - table["CI low"],
+                table["CI high"] - table["rho test"]], fmt="o", capsize=3)
+    ax.set_yticks(range(len(table)), table.index)
+    ax.set_xlabel("Spearman rho with VADER test words (95% bootstrap CI)")
+    ax.axvline(0, color="0.7", lw=0.8)
+    fig.tight_layout()
+    return fig
+
+
+def agreement_matrices(matrices: Mapping[str, pd.DataFrame]) -> plt.Figure:
+    """Model x model agreement matrices side by side: ``{title: matrix}``."""
+    fig, axes = plt.subplots(1, len(matrices), figsize=(6 * len(matrices), 4.4), squeeze=False)
+    for ax, (title, matrix) in zip(axes[0], matrices.items()):
+        agreement_matrix(matrix, title, ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- chapter 3
+def map_summary(result: Any) -> plt.Figure:
+    """The EEG-to-axis map in three panels: held-out subjects' r, the permutation null, predictions by category.
+
+    ``result``: a :class:`vaxis.decoding.mapping.MapResult` with its permutation null.
+    """
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+    axes[0].hist(result.per_subject.r, bins=20, color="C0")
+    axes[0].set_xlabel("held-out subject's r (predicted vs V position)")
+    null_histogram(result.null, result.mean_r, "mean r under relabelled categories", ax=axes[1])
+    pred = result.predictions.groupby("category").agg(target=("target", "first"), mean=("prediction", "mean"),
+                                                      sd=("prediction", "std"))
+    axes[2].errorbar(pred.target, pred["mean"], yerr=pred.sd, fmt="o", capsize=3)
+    for c, row in pred.iterrows():
+        axes[2].annotate(c, (row.target, row["mean"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
+    axes[2].set_xlabel("V-axis position (LLM)")
+    axes[2].set_ylabel("EEG prediction (mean ± SD over trials)")
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- chapter 4
+def accuracy_by_architecture(acc: pd.DataFrame, per_fold: pd.DataFrame, chance: float, ax=None):
+    """Balanced accuracy per architecture: mean with interval over folds, dots = networks x folds."""
+    ax = ax or plt.subplots(figsize=(6.5, 3.4))[1]
+    x = np.arange(len(acc))
+    for i, arch in enumerate(acc.index):
+        vals = per_fold.loc[per_fold.arch == arch, "balanced_accuracy"]
+        ax.scatter(np.full(len(vals), i) + np.linspace(-0.2, 0.2, len(vals)), vals, s=8, color="0.6")
+    ax.errorbar(x, acc.balanced_accuracy, yerr=[acc.balanced_accuracy - acc.ci_low, acc.ci_high - acc.balanced_accuracy],
+                fmt="o", color="C0", capsize=4, label="mean, 95% CI over folds")
+    ax.axhline(chance, ls="--", color="k", lw=1, label="chance")
+    ax.set_xticks(x, acc.index)
+    ax.set_ylabel("balanced accuracy (held-out subjects)")
+    ax.legend(fontsize=8)
+    return ax.figure
+
+
+def rediscovery(networks: pd.DataFrame, ax=None):
+    """Read-out strength (mean held-out r) per architecture, trained vs control networks."""
+    ax = ax or plt.subplots(figsize=(7.5, 3.6))[1]
+    archs = list(dict.fromkeys(networks.arch))
+    kinds = list(dict.fromkeys(networks.kind))
+    width = 0.8 / len(kinds)
+    for j, kind in enumerate(kinds):
+        for i, arch in enumerate(archs):
+            vals = networks.loc[(networks.arch == arch) & (networks.kind == kind), "mean_r"]
+            xs = i - 0.4 + width * (j + 0.5) + np.linspace(-width / 4, width / 4, len(vals))
+            ax.scatter(xs, vals, s=14, color=f"C{j}", label=kind if i == 0 else None)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xticks(np.arange(len(archs)), archs)
+    ax.set_ylabel("V read-out: mean held-out r")
+    ax.legend(fontsize=8)
+    return ax.figure
+
+
+def class_means_on_readout(table: pd.DataFrame, title: str = "", ax=None):
+    """Class means of one network on its V read-out (y) against chapter 1's positions (x)."""
+    ax = ax or plt.subplots(figsize=(4.6, 3.8))[1]
+    ax.errorbar(table.v_position, table["mean"], yerr=table["sem"], fmt="o", capsize=3)
+    for cat, row in table.iterrows():
+        ax.annotate(cat, (row.v_position, row["mean"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
+    ax.set_xlabel("V-axis position (LLM, chapter 1)")
+    ax.set_ylabel("network read-out (held-out, mean ± SEM)")
+    ax.set_title(title, fontsize=9)
+    return ax.figure
+
+
+# ----------------------------------------------------------------------------- chapter 5
+def strategy_effects(comparison: pd.DataFrame) -> plt.Figure:
+    """Each strategy's accuracy change against the baseline with its interval, coloured by verdict.
+
+    ``comparison``: :func:`vaxis.decoding.saturation.compare` (one row per strategy).
+    """
+    fig, ax = plt.subplots(figsize=(7, 0.28 * len(comparison) + 1.2))
+    y = np.arange(len(comparison))
+    for verdict, color in VERDICT_COLORS.items():
+        m = (comparison.verdict == verdict).to_numpy()
+        c = comparison[m]
+        ax.errorbar(c.mean_diff, y[m], xerr=[c.mean_diff - c.ci_low, c.ci_high - c.mean_diff], fmt="o",
+                    color=color, capsize=2, label=verdict)
+    ax.set_yticks(y, comparison.strategy, fontsize=8)
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_xlabel("balanced accuracy: strategy - baseline (95% bootstrap CI over folds x seeds)")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def basin_share_vs_effect(diag: pd.DataFrame) -> plt.Figure:
+    """Share of each strategy's gradient in the basin against its accuracy change (``basin_share``,
+    ``mean_diff``, ``verdict``, ``strategy`` columns)."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for verdict, grp in diag.groupby("verdict"):
+        ax.scatter(grp.basin_share, grp.mean_diff, label=verdict, color=VERDICT_COLORS[verdict])
+    for _, row in diag.iterrows():
+        ax.annotate(row.strategy, (row.basin_share, row.mean_diff), fontsize=6, alpha=0.7)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xlabel("share of the auxiliary gradient in the label-driven basin")
+    ax.set_ylabel("accuracy change vs baseline")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def schedule_effects(default: pd.DataFrame, long: pd.DataFrame) -> plt.Figure:
+    """Each strategy's effect under two training schedules, with intervals (rows: strategies;
+    columns ``mean_diff``, ``ci_low``, ``ci_high``, as in :func:`vaxis.decoding.saturation.compare_schedules`)."""
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    ax.errorbar(default.mean_diff, long.mean_diff,
+                xerr=[default.mean_diff - default.ci_low, default.ci_high - default.mean_diff],
+                yerr=[long.mean_diff - long.ci_low, long.ci_high - long.mean_diff], fmt="o", ms=3,
+                color="0.3", alpha=0.7)
+    for name, row in default.iterrows():
+        ax.annotate(name, (row.mean_diff, long.mean_diff[name]), fontsize=6, alpha=0.7)
+    lim = [min(default.ci_low.min(), long.ci_low.min()), max(default.ci_high.max(), long.ci_high.max())]
+    ax.plot(lim, lim, color="0.7", lw=0.8)
+    ax.axhline(0, color="k", lw=0.6)
+    ax.axvline(0, color="k", lw=0.6)
+    ax.set_xlabel("accuracy change vs baseline, default schedule")
+    ax.set_ylabel("accuracy change vs baseline, long schedule")
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- chapter 6
+def ensemble_curves(cmp: Any, title: str = "", chance: float | None = None, ax=None):
+    """Test balanced accuracy against ensemble size for each way of building an ensemble."""
+    ax = ax or plt.subplots(figsize=(8.5, 3.8))[1]
+    for i, (meth, g) in enumerate(cmp.curves.groupby("method", sort=False)):
+        ax.plot(g["size"], g.test_bacc, marker="o" if len(g) < 12 else None, ms=3, color=f"C{i}",
+                lw=2.2 if meth == REFERENCE else 1.2, label=METHODS[meth][0])
+        kept = cmp.table.loc[meth, "size"]
+        ax.plot([kept], [np.interp(kept, g["size"], g.test_bacc)], "k|", ms=10)
+    for j, (meth, row) in enumerate(cmp.table[cmp.table.kind == "literature baseline"].iterrows()):
+        ax.axhline(row.bacc, color=f"C{6 + j}", ls="--", lw=1, label=row["name"])
+    ax.set_xlabel("ensemble size (members, in the order each method adds them)")
+    ax.set_ylabel("balanced accuracy, test subjects")
+    ax.set_title(title + (f" (chance {chance:.3f})" if chance is not None else ""), fontsize=10)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def ensemble_diversity(cmp: Any, title: str = "", ax=None):
+    """Residual diversity against prediction disagreement for every pair of members (all folds)."""
+    ax = ax or plt.subplots(figsize=(4.5, 3.6))[1]
+    d = cmp.diversity
+    for same, color, label in ((True, "C0", "same architecture"), (False, "C1", "different architectures")):
+        g = d[d.same_arch == same]
+        ax.scatter(g.prediction_div, g.residual_div, s=6, alpha=0.5, color=color, label=label)
+    ax.set_xlabel("prediction disagreement (validation trials)")
+    ax.set_ylabel("residual diversity, 1 - CKA")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7)
+    return ax.figure

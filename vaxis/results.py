@@ -1,38 +1,66 @@
-"""The files chapters write for later chapters, and readers for them.
+"""The files chapters write for later chapters: their names, their writers and their readers.
 
-Each chapter writes its results under ``results/<profile>/`` (see :func:`vaxis.io.results_dir`):
+Every result file of the book is written and read here, under a named constant; chapters call one
+function per file and never spell a file name. Each chapter writes under ``results/<profile>/``
+(:func:`vaxis.io.results_dir`), atomically (:mod:`vaxis.io`):
 
-- ``01_axis.json`` / ``01_axis.npz`` -- chapter 1: the lead model's V-axis (chosen layer, pooling,
-  construction), the nine category positions, the validation numbers, and the anchors' hidden
-  states, axis direction and origin at that layer.
-- ``02_consistency.json`` -- chapter 2: per-model category positions and agreement statistics.
-- ``03_mapping.json`` -- chapter 3: the EEG-to-V-axis map's held-out correlation, p-value, controls.
-- ``04_rediscovery.json`` -- chapter 4: the fold definition and training configuration of the 36
+- :data:`AXIS_JSON` / :data:`AXIS_NPZ` -- chapter 1: the lead model's V-axis (chosen layer,
+  pooling, construction), the nine category positions, the validation numbers, and the anchors'
+  hidden states, axis direction and origin at that layer (:func:`write_axis`).
+- :data:`CONSISTENCY_JSON` -- chapter 2: per-model results and agreement statistics.
+- :data:`MAPPING_JSON` -- chapter 3: the EEG-to-V-axis map's held-out correlation, p-value, controls.
+- :data:`REDISCOVERY_JSON` -- chapter 4: the fold definition and training configuration of the 36
   label-only classifiers (so chapters 5-6 train the same baseline, from the engine's cache), their
   balanced accuracy and V read-out per network, and the controls.
+- :data:`SATURATION_JSON` (and the task store :data:`SWEEP_STORE`) -- chapter 5: every strategy's
+  effect and verdict, the diagnostics, each training schedule.
+- :data:`ENSEMBLING_JSON` -- chapter 6: every method's accuracy per cohort, curves, sizes.
+
+The writers take the chapters' result objects and read them by attribute (duck typing), so this
+module depends on nothing but :mod:`vaxis.io` and :mod:`vaxis.stats`: every side of the package may
+read results.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import io
-from ._checks import VaxisDataError
+from . import io, stats
+from ._checks import VaxisDataError, VaxisInputError
 
 AXIS_JSON = "01_axis.json"
 AXIS_NPZ = "01_axis.npz"
 CONSISTENCY_JSON = "02_consistency.json"
 MAPPING_JSON = "03_mapping.json"
 REDISCOVERY_JSON = "04_rediscovery.json"
+SATURATION_JSON = "05_saturation.json"
+#: Folder of chapter 5's sweep tasks (one file per finished task, :mod:`vaxis.decoding.sweep`).
+SWEEP_STORE = "05_sweep_store"
+ENSEMBLING_JSON = "06_ensembling.json"
 
 
-def save_axis(folder: Path, summary: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-    """Write chapter 1's results (npz first, json last: the json marks the pair complete)."""
+# ----------------------------------------------------------------------------- chapter 1
+def save_axis(folder: Path, summary: dict[str, Any], arrays: dict[str, np.ndarray]) -> Path:
+    """Write chapter 1's two files (npz first, json last: the json marks the pair complete)."""
     io.save_npz(folder / AXIS_NPZ, **arrays)
-    io.save_json(folder / AXIS_JSON, summary)
+    return io.save_json(folder / AXIS_JSON, summary)
+
+
+def write_axis(folder: Path, *, profile: str, lead: Any, anchor_texts: Sequence[str],
+               anchor_categories: Sequence[str], test_items: Sequence[str], n_items: int, n_afinn: int,
+               templates: Sequence[str], seed: int) -> Path:
+    """Chapter 1's results from its :class:`vaxis.llm.validation.ModelValidation` ``lead``."""
+    summary = {"profile": profile, "lead": lead.summary(), "anchors": dict(zip(anchor_categories, anchor_texts)),
+               "n_items": n_items, "n_afinn": n_afinn, "templates": templates, "seed": seed}
+    return save_axis(folder, summary, {
+        "anchor_vectors": lead.anchor_vectors, "anchor_categories": np.array(anchor_categories),
+        "direction": lead.direction, "origin": lead.origin,
+        "test_positions": lead.test_positions, "test_items": np.asarray(test_items),
+    })
 
 
 def load_axis(folder: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -59,6 +87,112 @@ def category_vectors(folder: Path) -> dict[str, np.ndarray]:
     return {c: vecs[cats == c].mean(axis=0) for c in dict.fromkeys(cats)}
 
 
+def anchor_sentences(folder: Path, categories: Sequence[str]) -> list[str]:
+    """The anchor sentence of each of ``categories`` that chapter 1 used (one per category)."""
+    summary, _ = load_axis(folder)
+    anchors = summary.get("anchors") or {}
+    missing = [c for c in categories if c not in anchors]
+    if missing:
+        raise VaxisDataError(f"Chapter 1's results lack anchors for the categories {missing}; re-run chapter 01.")
+    return [anchors[c] for c in categories]
+
+
+# ----------------------------------------------------------------------------- chapter 2
+def write_consistency(folder: Path, *, profile: str, models: Sequence[str], runs: Mapping[str, Any],
+                      category: tuple[float, float, int, Any], item: tuple[float, float, int, Any]) -> Path:
+    """Chapter 2's results: per-model summaries, and the two agreements.
+
+    ``category`` is ``(mean_rho, p, n_perm, matrix)`` of the nine category positions, ``item`` is
+    ``(mean_rho, p, n_null, matrix)`` of the held-out word positions (matrices as DataFrames).
+    """
+    (cat_rho, cat_p, n_perm, cat_matrix), (item_rho, item_p, n_null, item_matrix) = category, item
+    return io.save_json(folder / CONSISTENCY_JSON, {
+        "profile": profile, "models": list(models),
+        "per_model": {n: r.summary() for n, r in runs.items()},
+        "category_agreement": {"mean_rho": cat_rho, "p": cat_p, "n_perm": n_perm,
+                               "matrix": cat_matrix.round(4).to_dict()},
+        "item_agreement": {"mean_rho": item_rho, "p": item_p, "n_null": int(n_null),
+                           "matrix": item_matrix.round(4).to_dict()},
+    })
+
+
+# ----------------------------------------------------------------------------- chapter 3
+def write_mapping(folder: Path, *, profile: str, dataset: Any, v_map: Any, human_map: Any,
+                  random_r: np.ndarray, targets_rho: float) -> Path:
+    """Chapter 3's results: the V-axis map and its controls (:class:`vaxis.decoding.mapping.MapResult`)."""
+    random_r = np.asarray(random_r, dtype=float)
+    return io.save_json(folder / MAPPING_JSON, {
+        "profile": profile, "source": dataset.source, "n_subjects": dataset.n_subjects,
+        "v_axis_map": v_map.summary(), "human_valence_map": human_map.summary(),
+        "random_directions": {"n": int(random_r.size), "median_r": float(np.median(random_r)),
+                              "share_ge_v": stats.share_at_least(random_r, v_map.mean_r)},
+        "targets_rho": targets_rho,
+    })
+
+
+# ----------------------------------------------------------------------------- chapter 4
+def write_rediscovery(folder: Path, *, profile: str, dataset: Any, architectures: Sequence[str],
+                      seeds: Sequence[int], folds: Mapping[str, Any], config: Any, accuracy: Any, count: Mapping,
+                      controls: Any, per_fold: Any, readout: Mapping[str, Any]) -> Path:
+    """Chapter 4's results. ``folds``: ``{"n_splits", "seed", "val_fraction", "folds": [Fold, ...]}``;
+    ``count``: :func:`vaxis.decoding.rediscovery.count_rediscoveries`; tables as DataFrames."""
+    keys = ("n", "n_rediscover", "n_holm", "n_uncorrected", "n_beyond_controls", "level", "test")
+    return io.save_json(folder / REDISCOVERY_JSON, {
+        "profile": profile, "source": dataset.source, "n_subjects": dataset.n_subjects,
+        "architectures": list(architectures), "seeds": list(seeds),
+        "folds": {**{k: v for k, v in folds.items() if k != "folds"}, "folds": [f.as_dict() for f in folds["folds"]]},
+        "train_config": config.key(), "accuracy": accuracy.reset_index().to_dict("records"),
+        "networks": count["table"].to_dict("records"), "controls": controls.to_dict("records"),
+        "per_fold": per_fold.to_dict("records"), "count": {k: count[k] for k in keys}, "readout": dict(readout),
+    })
+
+
 def load_rediscovery(folder: Path) -> dict[str, Any]:
     """Chapter 4's results (folds, training configuration, per-network accuracy and read-out)."""
     return io.load_json(folder / REDISCOVERY_JSON, producer="04_classifier_rediscovery")
+
+
+# ----------------------------------------------------------------------------- chapter 5
+def sweep_store(folder: Path) -> Path:
+    """Chapter 5's task store (a folder; created on first use)."""
+    return folder / SWEEP_STORE
+
+
+def write_saturation(folder: Path, *, profile: str, arch: str, comparison: Any, shares: Any, trajectory: Any,
+                     schedules: Mapping[str, Any], best_epochs: Mapping[str, Any],
+                     schedule_changes: Mapping[str, Any] | None, counts: Any) -> Path:
+    """Chapter 5's results. ``schedules`` maps a schedule name to its comparison table (the first is
+    ``"default"``), ``best_epochs`` to its best-epoch table; ``counts(table)`` tallies verdicts."""
+    cols = ["strategy", "mean_diff", "ci_low", "ci_high", "q", "verdict"]
+    return io.save_json(folder / SATURATION_JSON, {
+        "profile": profile, "arch": arch, "n_units": int(comparison.n_units.iloc[0]),
+        "baseline_bacc": comparison.attrs["baseline_bacc"], "counts": counts(comparison),
+        "strategies": comparison.merge(shares, on="strategy").round(5).to_dict(orient="records"),
+        "trajectory": trajectory.groupby("epochs").mean(numeric_only=True).round(5).to_dict(orient="index"),
+        "schedules": {name: {"changes": {} if name == "default" else (schedule_changes or {}),
+                             "baseline_bacc": c.attrs["baseline_bacc"], "counts": counts(c),
+                             "best_epochs": best_epochs[name].round(3).to_dict(orient="index"),
+                             "effects": c[cols].round(5).to_dict(orient="records")}
+                      for name, c in schedules.items()},
+    })
+
+
+# ----------------------------------------------------------------------------- chapter 6
+def write_ensembling(folder: Path, *, profile: str, architectures: Sequence[str], seeds: Sequence[int],
+                     diversity_weight: float, folds: Mapping[str, Any], config: Any,
+                     cohorts: Mapping[str, tuple[Any, Any]]) -> Path:
+    """Chapter 6's results: ``cohorts`` maps a name (``faced``, ``seedv``) to ``(comparison, dataset)``
+    (:class:`vaxis.decoding.ensembles.EnsembleComparison`, :class:`vaxis.eeg.EEGDataset`)."""
+    if not cohorts:
+        raise VaxisInputError("write_ensembling needs at least one cohort.")
+    return io.save_json(folder / ENSEMBLING_JSON, {
+        "profile": profile, "architectures": list(architectures), "seeds": list(seeds),
+        "diversity_weight": diversity_weight, "folds": dict(folds), "train_config": config.key(),
+        **{name: _cohort_result(cmp, dataset) for name, (cmp, dataset) in cohorts.items()}})
+
+
+def _cohort_result(cmp: Any, dataset: Any) -> dict[str, Any]:
+    return {"source": dataset.source, "n_subjects": dataset.n_subjects, "relative": cmp.relative,
+            "table": cmp.table.reset_index().round(5).to_dict("records"),
+            "curves": cmp.curves.round(5).to_dict("records"),
+            "sizes": cmp.selections.groupby("method")["size"].apply(list).to_dict()}

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ._checks import VaxisError
+from .._checks import VaxisError
+from ..llm.registry import REGISTRY, models_dir
 
 # Calibrated on measured peaks (the runner's records, results/<profile>/runs.json) of the full
 # profile from fresh clones on 2026-11-25: 2.26 (2.35 in a second run), 3.77, 1.27, 1.80, 0.91,
@@ -47,8 +48,6 @@ def available_bytes() -> int:
 
 def model_bytes(name_or_path: str) -> int:
     """Bytes of a model's weights on disk (float32 after provisioning); 0 when unknown (hub id)."""
-    from .llm import REGISTRY, models_dir
-
     folder = models_dir() / name_or_path if name_or_path in REGISTRY else Path(os.fspath(name_or_path)).expanduser()
     if not folder.exists():
         return 0

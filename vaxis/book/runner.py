@@ -4,38 +4,50 @@ Usage::
 
     python -m vaxis.book run --profile quick            # every chapter, in order
     python -m vaxis.book run --profile full --only 03   # one chapter (its inputs must exist)
+    python -m vaxis.book run --numerics native          # each library's fastest path (vaxis.numerics)
     python -m vaxis.book build                          # render the HTML book from book/chapters
     python -m vaxis.book all --profile full             # run, then build
     python -m vaxis.book refresh                        # re-execute notebooks/NN.ipynb (nbval references)
 
-A *profile* (``vaxis/profiles/NAME.yaml``) is a set of papermill parameters: ``parameters`` given
-to every chapter, and ``chapters: {NN: {...}}`` for one chapter. Each chapter's source is
-``notebooks/NN_topic.py`` (jupytext, percent format); the runner refreshes its paired ``.ipynb``,
-executes it with papermill into ``book/chapters/NN_topic.ipynb`` (written under a temporary name
-and renamed only when the whole chapter succeeded), and stops at the first chapter that fails,
-naming it and showing its error. The Hugging Face hub is set offline unless ``--online``.
+The runner refreshes each chapter's paired ``.ipynb`` from its ``.py`` (:func:`sync_pair`), checks
+its parameters (:mod:`vaxis.book.contents`), executes it with papermill into
+``book/chapters/NN_topic.ipynb`` (written under a temporary name and renamed only when the whole
+chapter succeeded), and stops at the first chapter that fails, naming it and showing its error.
+Kernels start in the environment of :func:`kernel_environment`: the numerics mode (``--numerics``,
+default portable), the Hugging Face hub offline unless ``--online``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import re
 import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from . import numerics
-from ._checks import VaxisError, VaxisInputError
+from .. import numerics
+from .._checks import VaxisError, VaxisInputError
+from ..io import load_json, results_dir, save_json
+from . import resources
+from .contents import (
+    Chapter,
+    chapter_parameters,
+    chapters,
+    check_parameters,
+    declared_parameters,
+    load_profile,
+    profiles,
+    root_dir,
+    sync_pair,
+)
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-PROFILES_DIR = PACKAGE_DIR / "profiles"
 #: Per-profile log of chapter runs (wall time and peak memory), in the profile's results folder.
 RUNS_FILE = "runs.json"
 
@@ -44,162 +56,29 @@ class ChapterFailed(VaxisError):
     """A chapter raised while papermill executed it."""
 
 
-@dataclass(frozen=True)
-class Chapter:
-    """One chapter: ``number`` like ``"01"``, ``name`` like ``"01_axis_construction"``."""
+@contextlib.contextmanager
+def kernel_environment(numerics_mode: str, online: bool = False) -> Iterator[None]:
+    """The environment chapter kernels start in, for the duration of the block (then restored).
 
-    number: str
-    name: str
-    source: Path
-
-    @property
-    def paired(self) -> Path:
-        return self.source.with_suffix(".ipynb")
-
-
-def root_dir() -> Path:
-    """The project root (folder with ``_toc.yml``); the runner works from there."""
-    here = PACKAGE_DIR.parent
-    if not (here / "_toc.yml").is_file():
-        raise VaxisError(
-            f"{here} has no _toc.yml: the runner works on a source checkout of vaxis "
-            "(git clone, then `make book`), not on an installed wheel."
-        )
-    return here
-
-
-def chapters(root: Path | None = None) -> list[Chapter]:
-    """Chapters found in ``notebooks/`` (``NN_topic.py``), in order."""
-    root = root or root_dir()
-    out = []
-    for src in sorted((root / "notebooks").glob("[0-9][0-9]_*.py")):
-        out.append(Chapter(src.stem[:2], src.stem, src))
-    return out
-
-
-def profiles() -> list[str]:
-    """Names of the available profiles."""
-    return sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
-
-
-def load_profile(name: str) -> dict[str, Any]:
-    """Read a profile; an unknown name lists the known ones."""
-    path = PROFILES_DIR / f"{name}.yaml"
-    if not path.is_file():
-        raise VaxisInputError(f"Unknown profile {name!r}; use one of: {', '.join(profiles())}.")
-    data = yaml.safe_load(path.read_text()) or {}
-    bad = set(data) - {"description", "parameters", "chapters"}
-    if bad:
-        raise VaxisInputError(f"{path}: unknown top-level keys {sorted(bad)}; allowed: description, parameters, chapters.")
-    return data
-
-
-def chapter_parameters(profile: str, chapter: Chapter, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The papermill parameters of ``chapter`` under ``profile`` (common, then per-chapter, then overrides)."""
-    data = load_profile(profile)
-    params = {"profile": profile, **(data.get("parameters") or {})}
-    params.update((data.get("chapters") or {}).get(chapter.number) or {})
-    params.update(overrides or {})
-    return params
-
-
-def sync_pair(chapter: Chapter) -> Path:
-    """Regenerate ``NN.ipynb`` from ``NN.py`` with jupytext, keeping existing outputs."""
-    import jupytext
-
-    nb = jupytext.read(chapter.source)
-    if chapter.paired.exists():
-        old = jupytext.read(chapter.paired)
-        from jupytext.combine import combine_inputs_with_outputs
-
-        nb = combine_inputs_with_outputs(nb, old)
-        # jupytext gives a cell that the old twin did not have empty tags: the .py's tags rule
-        for cell, src in zip(nb.cells, jupytext.read(chapter.source).cells):
-            tags = src.metadata.get("tags")
-            if tags:
-                cell.metadata["tags"] = list(tags)
-            else:
-                cell.metadata.pop("tags", None)
-    nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                          "language": "python"})
-    jupytext.write(nb, chapter.paired)
-    return chapter.paired
-
-
-def declared_parameters(chapter: Chapter) -> dict[str, tuple[Any, tuple[type, ...] | None]]:
-    """The chapter's ``parameters`` cell: name -> (default, accepted types or None for any).
-
-    Accepted types come from an annotation (``permutations: Union[str, int] = "exact"``,
-    ``faced_dir: Optional[str] = None``; papermill reads these forms too) or else from
-    the default's literal: an int default accepts int, a float default int or float, a str default
-    str, a list default list, a dict default dict; a ``None`` default accepts anything.
+    - numerics: :func:`vaxis.numerics.applied` (``portable`` or ``native``; see :mod:`vaxis.numerics`);
+    - the Hugging Face hub offline unless ``online`` (a missing model fails at once);
+    - no ``MPLBACKEND``: a non-interactive backend (e.g. ``Agg``) in the caller's environment would
+      make the kernel draw figures without displaying them, and the book would have no figures.
     """
-    import ast
-
-    import jupytext
-
-    nb = jupytext.read(chapter.source)
-    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    if len(cells) != 1:
-        raise VaxisError(f"{chapter.source} must have exactly one cell tagged 'parameters'.")
-    names = {"int": int, "float": float, "str": str, "list": list, "dict": dict, "bool": bool, "None": type(None)}
-    out: dict[str, tuple[Any, tuple[type, ...] | None]] = {}
-    for node in ast.parse(cells[0].source).body:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            ann = ast.unparse(node.annotation)
-            inner = re.sub(r"^(Optional|Union)\[(.*)\]$", r"\2", ann)
-            types = tuple(names[t.strip()] for t in re.split(r"[,|]", inner))
-            if ann.startswith("Optional["):
-                types += (type(None),)
-            out[node.target.id] = (ast.literal_eval(node.value), types)
-        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            default = ast.literal_eval(node.value)
-            kind = {bool: (bool,), int: (int,), float: (int, float), str: (str,), list: (list,),
-                    dict: (dict,)}.get(type(default))
-            out[node.targets[0].id] = (default, kind)
-    return out
-
-
-def _check_parameters(chapter: Chapter, params: dict[str, Any]) -> None:
-    """Refuse unknown names, wrong types and missing data folders before a kernel starts."""
-    declared = declared_parameters(chapter)
-    unknown = sorted(set(params) - set(declared))
-    if unknown:
-        raise VaxisInputError(
-            f"Chapter {chapter.name} has no parameter(s) {unknown}; its parameters are: "
-            f"{', '.join(sorted(declared))}. Fix the profile or the -p option."
-        )
-    for name, value in params.items():
-        default, types = declared[name]
-        if types is None or value is None and default is None:
-            pass
-        elif isinstance(value, bool) and bool not in types or not isinstance(value, types):
-            want = " or ".join(t.__name__ for t in types)
-            raise VaxisInputError(
-                f"Parameter {name}={value!r} of chapter {chapter.name} must be {want} "
-                f"(default {default!r}); got {type(value).__name__}."
-            )
-        if name.endswith("_dir") and value is not None and not Path(str(value)).expanduser().is_dir():
-            raise VaxisInputError(
-                f"Parameter {name}={value!r}: no such folder. Point it at the dataset's root folder "
-                "(see the book's Data page), or leave it None to use the simulated cohort."
-            )
-
-
-def _kernel_env() -> None:
-    """Environment the chapter kernels inherit: offline hub, and matplotlib's inline backend.
-
-    A non-interactive ``MPLBACKEND`` (e.g. ``Agg``) in the caller's environment would make the
-    kernel draw figures without displaying them, and the book would have no figures.
-    """
-    os.environ.pop("MPLBACKEND", None)
+    with numerics.applied(numerics_mode):
+        if not online:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.pop("MPLBACKEND", None)
+        yield
 
 
 def _execute(chapter: Chapter, out: Path, params: dict[str, Any], desc: str) -> None:
     """Run ``chapter``'s paired notebook with papermill into ``out`` (in the chapter's folder).
 
-    A papermill execution error is re-raised for the caller to report; on any other exception
-    (an interrupt, papermill itself failing) ``out`` is removed, so nothing half-written remains.
+    The kernel inherits this process's environment (see :func:`kernel_environment`). A papermill
+    execution error is re-raised for the caller to report; on any other exception (an interrupt,
+    papermill itself failing) ``out`` is removed, so nothing half-written remains.
     """
     import papermill as pm
 
@@ -218,7 +97,8 @@ def _failure(chapter: Chapter, err: Any) -> str:
 
 
 def run_chapter(chapter: Chapter, profile: str, overrides: dict[str, Any] | None = None,
-                out_dir: Path | None = None) -> Path:
+                out_dir: Path | None = None, numerics_mode: str = numerics.DEFAULT_MODE,
+                online: bool = False) -> Path:
     """Execute one chapter with papermill into ``out_dir`` (default ``book/chapters``), atomically."""
     import nbformat
     import papermill as pm
@@ -228,12 +108,12 @@ def run_chapter(chapter: Chapter, profile: str, overrides: dict[str, Any] | None
     out_dir.mkdir(parents=True, exist_ok=True)
     sync_pair(chapter)
     params = chapter_parameters(profile, chapter, overrides)
-    _check_parameters(chapter, params)
+    check_parameters(chapter, params)
     final = out_dir / f"{chapter.name}.ipynb"
     tmp = out_dir / f".{chapter.name}.running.ipynb"
-    _kernel_env()
     try:
-        _execute(chapter, tmp, params, desc=chapter.name)
+        with kernel_environment(numerics_mode, online):
+            _execute(chapter, tmp, params, desc=chapter.name)
     except pm.PapermillExecutionError as err:
         failed = out_dir / ".failed"
         failed.mkdir(exist_ok=True)
@@ -255,21 +135,20 @@ def run_chapter(chapter: Chapter, profile: str, overrides: dict[str, Any] | None
 
 
 def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] | None = None,
-        online: bool = False, memory_check: bool = True, out_dir: Path | None = None) -> list[Path]:
+        online: bool = False, memory_check: bool = True, out_dir: Path | None = None,
+        numerics_mode: str | None = None) -> list[Path]:
     """Execute the chapters of ``profile`` in order (or the ``only`` ones); stop at the first failure.
 
-    Before anything runs, every chapter's parameters are checked (names, types, data folders) and
-    its peak memory is estimated (:mod:`vaxis.resources`); a profile that would not fit is refused.
-    Each chapter's wall time and measured peak memory are recorded by :func:`record_run`.
+    Before anything runs, every chapter's pair is synced and its parameters are checked (names,
+    types, data folders) and its peak memory is estimated (:mod:`vaxis.book.resources`); a profile
+    that would not fit is refused. Kernels start in ``numerics_mode`` (default ``$VAXIS_NUMERICS``,
+    else portable: :mod:`vaxis.numerics`). Each chapter's wall time and measured peak memory are
+    recorded by :func:`record_run`.
     """
     from tqdm import tqdm
 
-    from . import resources
-
+    mode = numerics.check_mode(numerics_mode or os.environ.get(numerics.MODE_ENV) or numerics.DEFAULT_MODE)
     load_profile(profile)  # fail early on an unknown profile
-    if not online:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     todo = chapters()
     if only:
         known = {c.number: c for c in todo}
@@ -279,8 +158,9 @@ def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] |
         todo = [known[n.zfill(2)] for n in only]
     estimates = []
     for chapter in todo:
+        sync_pair(chapter)
         params = chapter_parameters(profile, chapter, overrides)
-        _check_parameters(chapter, params)
+        check_parameters(chapter, params)
         defaults = {k: v[0] for k, v in declared_parameters(chapter).items()}
         estimates.append((chapter.name, resources.estimate_chapter_bytes({**defaults, **params})))
     if memory_check:
@@ -291,49 +171,47 @@ def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] |
         bar.set_postfix_str(chapter.name)
         t0 = time.perf_counter()
         with resources.PeakMemory() as mem:
-            done.append(run_chapter(chapter, profile, overrides, out_dir=out_dir))
+            done.append(run_chapter(chapter, profile, overrides, out_dir=out_dir, numerics_mode=mode, online=online))
         wall = time.perf_counter() - t0
-        record_run(profile, name, wall_s=wall, peak_bytes=mem.peak_bytes, estimate_bytes=estimate)
+        record_run(profile, name, wall_s=wall, peak_bytes=mem.peak_bytes, estimate_bytes=estimate, numerics=mode)
         tqdm.write(f"[vaxis] {chapter.name} done in {wall:.0f} s, peak memory {mem.peak_bytes / 2**30:.2f} GiB")
     return done
 
 
 def record_run(profile: str, chapter: str, **fields: Any) -> Path:
-    """Add one chapter's run record (wall time, peak memory, estimate) to ``results/<profile>/runs.json``.
+    """Add one chapter's run record (wall time, peak memory, estimate, numerics) to ``results/<profile>/runs.json``.
 
     The file maps chapter names to their latest record, with the host's core count and the time;
     ``benchmarks/README.md`` quotes it for the full profile.
     """
     import datetime
 
-    from .io import load_json, results_dir, save_json
-
     path = results_dir(profile) / RUNS_FILE
     try:
         runs = load_json(path) if path.is_file() else {}
     except (ValueError, VaxisError):  # an unreadable log is replaced, never fatal
         runs = {}
-    runs[chapter] = {**fields, "cpus": os.cpu_count(), "numerics": numerics.describe()["mode"],
+    runs[chapter] = {**fields, "cpus": os.cpu_count(),
                      "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     return save_json(path, runs)
 
 
-def refresh(only: list[str] | None = None) -> list[Path]:
+def refresh(only: list[str] | None = None, numerics_mode: str = numerics.DEFAULT_MODE) -> list[Path]:
     """Re-execute the committed ``notebooks/NN.ipynb`` in place with their defaults (the quick profile).
 
     These executed twins are the references that ``pytest --nbval notebooks/`` compares a fresh run
-    against; refresh them after changing a chapter or the package on purpose, and commit them.
+    against (in portable numerics, the default, so that any x86-64 machine meets them); refresh them
+    after changing a chapter's printed output on purpose, and commit them.
     """
     import papermill as pm
 
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    _kernel_env()
     todo = [c for c in chapters() if not only or c.number in {n.zfill(2) for n in only}]
     for chapter in todo:
         sync_pair(chapter)
         tmp = chapter.paired.with_name(f".{chapter.paired.name}.running")
         try:
-            _execute(chapter, tmp, {}, desc=f"refresh {chapter.name}")
+            with kernel_environment(numerics_mode):
+                _execute(chapter, tmp, {}, desc=f"refresh {chapter.name}")
         except pm.PapermillExecutionError as err:
             tmp.unlink(missing_ok=True)
             raise ChapterFailed(_failure(chapter, err)) from None
@@ -418,20 +296,25 @@ def main(argv: list[str] | None = None) -> int:
                        help="override a chapter parameter (YAML value), e.g. -p faced_dir=/data/FACED")
         p.add_argument("--online", action="store_true", help="allow Hugging Face hub downloads")
         p.add_argument("--no-memory-check", action="store_true", help="skip the peak-memory estimate")
+        p.add_argument("--numerics", choices=numerics.MODES, default=None,
+                       help="floating point of the kernels: portable (same numbers on every x86-64 CPU) or "
+                            "native (fastest); default $VAXIS_NUMERICS, else portable")
     b = sub.add_parser("build", help="render the HTML book")
     b.add_argument("--no-strict", action="store_true", help="do not turn Sphinx warnings into errors")
     r = sub.add_parser("refresh", help="re-execute the committed notebooks/NN.ipynb (nbval references)")
     r.add_argument("--only", nargs="+", metavar="NN")
+    r.add_argument("--numerics", choices=numerics.MODES, default=numerics.DEFAULT_MODE,
+                   help="floating point of the kernels (default portable: the references must hold everywhere)")
     sub.add_parser("list", help="list chapters and profiles")
     args = parser.parse_args(argv)
     try:
         if args.cmd in ("run", "all"):
             run(args.profile, args.only, _parse_overrides(args.param), args.online,
-                memory_check=not args.no_memory_check)
+                memory_check=not args.no_memory_check, numerics_mode=args.numerics)
             if args.cmd == "all":
                 build()
         elif args.cmd == "refresh":
-            refresh(args.only)
+            refresh(args.only, args.numerics)
         elif args.cmd == "build":
             build(strict=not args.no_strict)
         else:

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import io
-from ._checks import VaxisInputError, check_type
+from .. import io
+from .._checks import VaxisInputError, check_type
 
 
 @dataclass(frozen=True)

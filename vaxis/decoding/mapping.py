@@ -3,7 +3,9 @@ r"""One linear map from EEG to the V-axis, with subjects held out and an exact p
 The map (chapter 3) is a ridge regression from a subject's trial features (DE averaged over
 windows, z-scored within subject; :meth:`vaxis.eeg.EEGDataset.trial_features`) to the V-axis
 position of the clip's category, the position coming from chapter 1's result file as a mapping
-``category -> position``.
+``category -> position``. :class:`LinearMapCV` is the cross-validated map as a scikit-learn style
+estimator (parameters in ``__init__``, the work in :meth:`~LinearMapCV.fit`, its folds as
+:class:`MapFold` objects); :func:`cross_validate_map` runs it with the permutation test.
 
 Protocol
 --------
@@ -46,7 +48,6 @@ valence ratings; random directions in the LLM's hidden space) use it too.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,8 +55,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._checks import VaxisInputError, check_array, check_option
-from .stats import Estimate, bootstrap_mean
+from .. import stats
+from .._checks import VaxisInputError, check_array, check_option
+from ..stats import Estimate
 
 #: Default ridge penalty grid (features are z-scored within subject).
 DEFAULT_ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.logspace(-1, 5, 13))
@@ -120,10 +122,6 @@ class VAxisRidgeMap:
 
 
 # ----------------------------------------------------------------------------- fast machinery
-def _sym_upper(K: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.triu_indices(K)
-
-
 def _vec_sym(M: np.ndarray, iu: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """Coefficients c with v^T M v = (v_i v_j for i<=j) @ c, for M of shape (..., K, K)."""
     S = M + np.swapaxes(M, -1, -2)
@@ -133,29 +131,98 @@ def _vec_sym(M: np.ndarray, iu: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     return c
 
 
+@dataclass
+class MapSubject:
+    """One held-out subject of an outer fold, with the quadratic forms of its correlation.
+
+    For a position vector ``v`` (K,) and penalty index ``g``, with ``v2`` the products
+    ``v_i v_j`` (i <= j): numerator ``v2 @ P[g]``, prediction variance ``v2 @ Qp[g]``, target
+    variance ``v2 @ R``; the held-out predictions of its rows are ``B[g] @ v``.
+
+    Attributes
+    ----------
+    subject : str
+    rows : ndarray of int
+        Its rows of ``X``.
+    P, Qp : ndarray, shape (n_alphas, n_pairs)
+    R : ndarray, shape (n_pairs,)
+    B : ndarray, shape (n_alphas, n_rows, K)
+    """
+
+    subject: str
+    rows: np.ndarray
+    P: np.ndarray
+    Qp: np.ndarray
+    R: np.ndarray
+    B: np.ndarray
+
+
+@dataclass
+class MapFold:
+    """One outer fold: its training and test rows and what the penalty choice needs.
+
+    Attributes
+    ----------
+    index : int
+    train, test : ndarray of int
+        Row indices.
+    Q : ndarray, shape (n_alphas, n_pairs)
+        Inner-CV squared error of each penalty as a quadratic form in ``v``.
+    W : ndarray, shape (n_alphas, n_features, K)
+        Map weights of each penalty as a linear map of ``v`` (full training set).
+    cbar : ndarray, shape (K,)
+        Category shares of the training rows (the intercept's linear map).
+    subjects : list of MapSubject
+        The held-out subjects, in order of first appearance.
+    """
+
+    index: int
+    train: np.ndarray
+    test: np.ndarray
+    Q: np.ndarray
+    W: np.ndarray
+    cbar: np.ndarray
+    subjects: list[MapSubject] = field(default_factory=list)
+
+
 class LinearMapCV:
     """Leave-subjects-out ridge map whose score is computable for many target vectors at once.
 
-    Everything that does not depend on the category positions is precomputed; :meth:`evaluate`
-    then gives the per-subject held-out correlations for any stack of position vectors, with the
-    penalty chosen inside each training fold exactly as :class:`VAxisRidgeMap` would.
+    scikit-learn style: the parameters are stored unchanged; :meth:`fit` validates the data and
+    precomputes everything that does not depend on the category positions (the folds, as
+    :class:`MapFold` objects). Then :meth:`evaluate` gives the per-subject held-out correlations
+    for any stack of position vectors, with the penalty chosen inside each training fold exactly
+    as :class:`VAxisRidgeMap` would.
 
     Parameters
     ----------
-    X : ndarray, shape (n_rows, n_features)
-        Trial features (one row per subject and clip).
-    categories : array of str, shape (n_rows,)
-    groups : array, shape (n_rows,)
-        Subject of each row.
     n_splits, inner_splits : int
-        Outer and inner GroupKFold folds.
+        Outer and inner GroupKFold folds (by subject).
     alphas : sequence of float
         Penalty grid.
+
+    Attributes (after ``fit``)
+    --------------------------
+    alphas_ : ndarray (n_alphas,)
+    categories_ : list of str
+        Categories in order of first appearance (the columns of position vectors).
+    subjects_ : list of str
+        Subjects in order of first appearance (the columns of :meth:`evaluate`).
+    folds_ : list of MapFold
+    fold_of_ : dict
+        Subject -> index of the fold that holds it out.
+    X_, C_, groups_ : the training data, the row-by-category indicator (n, K), the row subjects.
+    pairs_ : tuple of arrays
+        Indices (i, j), i <= j, of the position products ``v_i v_j``.
     """
 
-    def __init__(self, X: np.ndarray, categories: np.ndarray, groups: np.ndarray,
-                 n_splits: int = 5, inner_splits: int = 3,
-                 alphas: Sequence[float] = DEFAULT_ALPHAS) -> None:
+    def __init__(self, n_splits: int = 5, inner_splits: int = 3, alphas: Sequence[float] = DEFAULT_ALPHAS) -> None:
+        self.n_splits = n_splits
+        self.inner_splits = inner_splits
+        self.alphas = alphas
+
+    def fit(self, X: np.ndarray, categories: np.ndarray, groups: np.ndarray) -> LinearMapCV:
+        """Precompute the folds for trial features ``X`` (n, F), their ``categories`` and subjects ``groups``."""
         from sklearn.model_selection import GroupKFold
 
         X = check_array("X", X, ndim=2)
@@ -164,82 +231,84 @@ class LinearMapCV:
         groups = np.asarray(groups).astype(str)
         if categories.shape != (n,) or groups.shape != (n,):
             raise VaxisInputError("categories and groups must have one entry per row of X.")
-        self.alphas = np.asarray(alphas, dtype=float)
-        if self.alphas.ndim != 1 or self.alphas.size == 0 or (self.alphas <= 0).any():
+        alphas = np.asarray(self.alphas, dtype=float)
+        if alphas.ndim != 1 or alphas.size == 0 or (alphas <= 0).any():
             raise VaxisInputError("alphas must be a non-empty list of positive numbers.")
-        self.categories = list(dict.fromkeys(categories.tolist()))
-        K = len(self.categories)
+        cats = list(dict.fromkeys(categories.tolist()))
+        K = len(cats)
         if K < 3:
             raise VaxisInputError(f"The map needs at least 3 categories, got {K}.")
         subjects = list(dict.fromkeys(groups.tolist()))
         if len(subjects) < 3:
             raise VaxisInputError(f"Leave-subjects-out needs at least 3 subjects, got {len(subjects)}.")
-        n_splits = min(int(n_splits), len(subjects))
+        n_splits = min(int(self.n_splits), len(subjects))
         if n_splits < 2:
             raise VaxisInputError("n_splits must be >= 2.")
-        C = (categories[:, None] == np.asarray(self.categories)[None, :]).astype(float)
-        self.K, self.iu = K, _sym_upper(K)
-        self.X, self.C, self.groups, self.subjects = X, C, groups, subjects
-        G = self.alphas.size
-        self.folds: list[dict[str, Any]] = []
-        for f, (tr, te) in enumerate(GroupKFold(n_splits=n_splits).split(X, categories, groups)):
-            fold: dict[str, Any] = {"train": tr, "test": te}
-            # inner CV error matrices Q[g] (K x K) for every alpha
-            Q = np.zeros((G, K, K))
-            tr_groups = groups[tr]
-            n_inner = min(int(inner_splits), len(np.unique(tr_groups)))
-            if n_inner < 2:
-                raise VaxisInputError("Each training fold needs at least 2 subjects for inner CV.")
-            for itr, iva in GroupKFold(n_splits=n_inner).split(tr, groups=tr_groups):
-                B = self._design(tr[itr], tr[iva])  # (G, n_va, K)
-                E = C[tr[iva]][None] - B
-                Q += np.einsum("gnk,gnl->gkl", E, E)
-            fold["Q"] = _vec_sym(Q, self.iu)  # (G, P)
-            B = self._design(tr, te)  # (G, n_te, K)
-            fold["W"] = self._coef  # (G, F, K) from the last _design call (full training set)
-            fold["cbar"] = self._cbar
-            subj_rows = {}
-            te_groups = groups[te]
-            for s in dict.fromkeys(te_groups.tolist()):
-                rows = np.flatnonzero(te_groups == s)
-                Bs = B[:, rows]  # (G, n_s, K)
-                Cs = C[te[rows]]
-                Bc = Bs - Bs.mean(axis=1, keepdims=True)
-                Cc = Cs - Cs.mean(axis=0, keepdims=True)
-                subj_rows[s] = {
-                    "rows": te[rows],
-                    "P": _vec_sym(np.einsum("gnk,nl->gkl", Bc, Cc), self.iu),
-                    "Qp": _vec_sym(np.einsum("gnk,gnl->gkl", Bc, Bc), self.iu),
-                    "R": _vec_sym(Cc.T @ Cc, self.iu),
-                    "B": Bs,
-                }
-            fold["subjects"] = subj_rows
-            self.folds.append(fold)
-        self.fold_of = {s: f for f, fold in enumerate(self.folds) for s in fold["subjects"]}
+        self.alphas_, self.categories_, self.subjects_ = alphas, cats, subjects
+        self.X_, self.groups_ = X, groups
+        self.C_ = (categories[:, None] == np.asarray(cats)[None, :]).astype(float)
+        self.pairs_ = np.triu_indices(K)
+        self.folds_ = [self._fold(f, tr, te) for f, (tr, te) in
+                       enumerate(GroupKFold(n_splits=n_splits).split(X, categories, groups))]
+        self.fold_of_ = {m.subject: f.index for f in self.folds_ for m in f.subjects}
+        return self
 
-    def _design(self, tr: np.ndarray, ev: np.ndarray) -> np.ndarray:
-        """B[g] (n_ev, K): predictions of the eval rows as a linear map of the positions."""
-        Xtr = self.X[tr]
+    def _fold(self, index: int, tr: np.ndarray, te: np.ndarray) -> MapFold:
+        from sklearn.model_selection import GroupKFold
+
+        C, groups, iu = self.C_, self.groups_, self.pairs_
+        K, G = C.shape[1], self.alphas_.size
+        Q = np.zeros((G, K, K))  # inner CV error matrices for every alpha
+        tr_groups = groups[tr]
+        n_inner = min(int(self.inner_splits), len(np.unique(tr_groups)))
+        if n_inner < 2:
+            raise VaxisInputError("Each training fold needs at least 2 subjects for inner CV.")
+        for itr, iva in GroupKFold(n_splits=n_inner).split(tr, groups=tr_groups):
+            B, _, _ = self._design(tr[itr], tr[iva])  # (G, n_va, K)
+            E = C[tr[iva]][None] - B
+            Q += np.einsum("gnk,gnl->gkl", E, E)
+        B, W, cbar = self._design(tr, te)  # (G, n_te, K), (G, F, K), (K,)
+        fold = MapFold(index, tr, te, _vec_sym(Q, iu), W, cbar)
+        te_groups = groups[te]
+        for s in dict.fromkeys(te_groups.tolist()):
+            rows = np.flatnonzero(te_groups == s)
+            Bs = B[:, rows]  # (G, n_s, K)
+            Cs = C[te[rows]]
+            Bc = Bs - Bs.mean(axis=1, keepdims=True)
+            Cc = Cs - Cs.mean(axis=0, keepdims=True)
+            fold.subjects.append(MapSubject(
+                s, te[rows], P=_vec_sym(np.einsum("gnk,nl->gkl", Bc, Cc), iu),
+                Qp=_vec_sym(np.einsum("gnk,gnl->gkl", Bc, Bc), iu), R=_vec_sym(Cc.T @ Cc, iu), B=Bs))
+        return fold
+
+    def _design(self, tr: np.ndarray, ev: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Predictions B[g] (n_ev, K) of the eval rows, weights (G, F, K) and intercept shares (K,),
+        each as a linear map of the positions, for a ridge fitted on rows ``tr``."""
+        Xtr = self.X_[tr]
         xbar = Xtr.mean(axis=0)
-        cbar = self.C[tr].mean(axis=0)
+        cbar = self.C_[tr].mean(axis=0)
         U, s, Vt = np.linalg.svd(Xtr - xbar, full_matrices=False)
         keep = s > s[0] * 1e-12 if s.size else s > 0
         U, s, Vt = U[:, keep], s[keep], Vt[keep]
-        D = U.T @ (self.C[tr] - cbar)  # (r, K)
-        d = s[None, :] / (s[None, :] ** 2 + self.alphas[:, None])  # (G, r)
-        self._coef = np.einsum("rf,gr,rk->gfk", Vt, d, D)  # (G, F, K)
-        self._cbar = cbar
-        Z = (self.X[ev] - xbar) @ Vt.T  # (n_ev, r)
-        return np.einsum("nr,gr,rk->gnk", Z, d, D) + cbar[None, None, :]
+        D = U.T @ (self.C_[tr] - cbar)  # (r, K)
+        d = s[None, :] / (s[None, :] ** 2 + self.alphas_[:, None])  # (G, r)
+        coef = np.einsum("rf,gr,rk->gfk", Vt, d, D)  # (G, F, K)
+        Z = (self.X_[ev] - xbar) @ Vt.T  # (n_ev, r)
+        return np.einsum("nr,gr,rk->gnk", Z, d, D) + cbar[None, None, :], coef, cbar
 
     # ------------------------------------------------------------------ evaluation
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "folds_"):
+            raise VaxisInputError("This LinearMapCV is not fitted yet; call fit(X, categories, groups) first.")
+
     def _products(self, V: np.ndarray) -> np.ndarray:
-        return V[:, self.iu[0]] * V[:, self.iu[1]]  # (N, P)
+        return V[:, self.pairs_[0]] * V[:, self.pairs_[1]]  # (N, P)
 
     def choose_alpha(self, V: np.ndarray) -> np.ndarray:
         """Index of the penalty chosen in each fold for each position vector: (n_folds, N)."""
+        self._check_fitted()
         V2 = self._products(np.atleast_2d(V))
-        return np.stack([np.argmin(V2 @ f["Q"].T, axis=1) for f in self.folds])
+        return np.stack([np.argmin(V2 @ f.Q.T, axis=1) for f in self.folds_])
 
     def evaluate(self, V: np.ndarray, alpha_index: np.ndarray | None = None,
                  chunk_size: int = 20000) -> np.ndarray:
@@ -248,62 +317,77 @@ class LinearMapCV:
         Parameters
         ----------
         V : ndarray, shape (N, K)
-            Position of each category (columns in :attr:`categories` order), one vector per row.
+            Position of each category (columns in :attr:`categories_` order), one vector per row.
         alpha_index : ndarray, shape (n_folds,) or (n_folds, N), optional
             Fixed penalty index per fold (``"fixed"`` null); default: re-selected for each row.
 
         Returns
         -------
         r : ndarray, shape (N, n_subjects)
-            Columns in :attr:`subjects` order; NaN where a subject's target or prediction is
+            Columns in :attr:`subjects_` order; NaN where a subject's target or prediction is
             constant.
         """
+        self._check_fitted()
         V = check_array("V", np.atleast_2d(V), ndim=2)
-        if V.shape[1] != self.K:
-            raise VaxisInputError(f"V must have {self.K} columns (one per category), got {V.shape[1]}.")
+        K = len(self.categories_)
+        if V.shape[1] != K:
+            raise VaxisInputError(f"V must have {K} columns (one per category), got {V.shape[1]}.")
         N = V.shape[0]
-        out = np.full((N, len(self.subjects)), np.nan)
-        col = {s: i for i, s in enumerate(self.subjects)}
+        out = np.full((N, len(self.subjects_)), np.nan)
+        col = {s: i for i, s in enumerate(self.subjects_)}
         for start in range(0, N, chunk_size):
             sl = slice(start, min(N, start + chunk_size))
             V2 = self._products(V[sl])
-            for f, fold in enumerate(self.folds):
+            for f, fold in enumerate(self.folds_):
                 if alpha_index is None:
-                    choice = np.argmin(V2 @ fold["Q"].T, axis=1)
+                    choice = np.argmin(V2 @ fold.Q.T, axis=1)
                 else:
                     ai = np.asarray(alpha_index)
                     choice = np.broadcast_to(ai[f] if ai.ndim == 1 else ai[f, sl], (V2.shape[0],))
-                subs = list(fold["subjects"].items())
-                R = np.stack([m["R"] for _, m in subs], axis=1)  # (P, n_s)
+                subs = fold.subjects
+                R = np.stack([m.R for m in subs], axis=1)  # (P, n_s)
                 den_c = V2 @ R
                 for g in np.unique(choice):
                     rows = np.flatnonzero(choice == g)
-                    Pm = np.stack([m["P"][g] for _, m in subs], axis=1)
-                    Qm = np.stack([m["Qp"][g] for _, m in subs], axis=1)
+                    Pm = np.stack([m.P[g] for m in subs], axis=1)
+                    Qm = np.stack([m.Qp[g] for m in subs], axis=1)
                     Vg = V2[rows]
                     num, den_b = Vg @ Pm, Vg @ Qm
                     with np.errstate(invalid="ignore", divide="ignore"):
                         den = np.sqrt(np.clip(den_b, 0, None) * np.clip(den_c[rows], 0, None))
                         r = np.where(den > 1e-12 * (np.abs(num) + 1), num / den, np.nan)
-                    idx = [col[s] for s, _ in subs]
+                    idx = [col[m.subject] for m in subs]
                     out[start + rows[:, None], np.asarray(idx)[None, :]] = np.clip(r, -1, 1)
         return out
+
+    def mean_r(self, categories: Sequence[str], V: np.ndarray) -> np.ndarray:
+        """Mean held-out r (N,) for each row of ``V`` whose columns follow ``categories``.
+
+        Penalties are re-selected inside every fold for every row, as for the observed map.
+        """
+        V = np.atleast_2d(np.asarray(V, dtype=float))
+        order = [list(categories).index(c) for c in self.categories_]
+        with np.errstate(invalid="ignore"):
+            return np.nanmean(self.evaluate(V[:, order]), axis=1)
+
+    def _alphas_for(self, v: np.ndarray, alpha_index: np.ndarray | None) -> np.ndarray:
+        return self.choose_alpha(v[None])[:, 0] if alpha_index is None else np.asarray(alpha_index)
 
     def predictions(self, v: np.ndarray, alpha_index: np.ndarray | None = None) -> np.ndarray:
         """Held-out prediction of every row for one position vector ``v`` (K,)."""
         v = np.asarray(v, dtype=float)
-        ai = self.choose_alpha(v[None])[:, 0] if alpha_index is None else np.asarray(alpha_index)
-        pred = np.empty(self.X.shape[0])
-        for f, fold in enumerate(self.folds):
-            for m in fold["subjects"].values():
-                pred[m["rows"]] = m["B"][ai[f]] @ v
+        ai = self._alphas_for(v, alpha_index)
+        pred = np.empty(self.X_.shape[0])
+        for f, fold in enumerate(self.folds_):
+            for m in fold.subjects:
+                pred[m.rows] = m.B[ai[f]] @ v
         return pred
 
     def weights(self, v: np.ndarray, alpha_index: np.ndarray | None = None) -> np.ndarray:
         """Map weights (n_folds, n_features) of each outer fold for position vector ``v``."""
         v = np.asarray(v, dtype=float)
-        ai = self.choose_alpha(v[None])[:, 0] if alpha_index is None else np.asarray(alpha_index)
-        return np.stack([fold["W"][ai[f]] @ v for f, fold in enumerate(self.folds)])
+        ai = self._alphas_for(v, alpha_index)
+        return np.stack([fold.W[ai[f]] @ v for f, fold in enumerate(self.folds_)])
 
 
 # ----------------------------------------------------------------------------- results
@@ -394,13 +478,6 @@ def _position_vector(positions: Mapping[str, float], categories: Sequence[str]) 
     return v
 
 
-def all_permutations(K: int) -> np.ndarray:
-    """Every permutation of range(K), identity first: int array (K!, K)."""
-    if K > 10:
-        raise VaxisInputError(f"{K}! permutations are too many to enumerate; sample them instead.")
-    return np.array(list(itertools.permutations(range(K))), dtype=np.int16)
-
-
 def cross_validate_map(
     data: Any,
     positions: Mapping[str, float],
@@ -412,7 +489,7 @@ def cross_validate_map(
     n_boot: int = 2000,
     level: float = 0.95,
     seed: int = 0,
-    machinery: LinearMapCV | None = None,
+    fitted: LinearMapCV | None = None,
 ) -> MapResult:
     """Leave-subjects-out ridge map from EEG to category positions, with a permutation test.
 
@@ -435,49 +512,44 @@ def cross_validate_map(
     n_boot, level, seed : int, float, int
         Bootstrap over subjects for the interval of the mean r; ``seed`` also drives Monte Carlo
         permutations.
-    machinery : LinearMapCV, optional
-        Reuse precomputed folds (e.g. to run controls on the same folds).
+    fitted : LinearMapCV, optional
+        A fitted map whose folds to reuse (e.g. to run controls on the same folds); ``data`` and
+        the fold arguments are then ignored.
 
     Returns
     -------
     MapResult
     """
     check_option("alpha_under_null", alpha_under_null, ("reselect", "fixed"))
-    if machinery is None:
-        X, cats, subs = _as_xyz(data)
-        machinery = LinearMapCV(X, cats, subs, n_splits=n_splits, inner_splits=inner_splits,
-                                alphas=alphas)
-    m = machinery
-    v = _position_vector(positions, m.categories)
+    m = fitted or LinearMapCV(n_splits, inner_splits, alphas).fit(*_as_xyz(data))
+    v = _position_vector(positions, m.categories_)
     obs_alpha = m.choose_alpha(v[None])[:, 0]
     r_obs = m.evaluate(v[None], alpha_index=obs_alpha)[0]
     mean_r = float(np.nanmean(r_obs))
     pred = m.predictions(v, alpha_index=obs_alpha)
-    target = m.C @ v
+    target = m.C_ @ v
     fold_w = m.weights(v, alpha_index=obs_alpha)
     per_subject = pd.DataFrame({
-        "subject": m.subjects,
-        "fold": [m.fold_of[s] for s in m.subjects],
-        "alpha": [float(m.alphas[obs_alpha[m.fold_of[s]]]) for s in m.subjects],
+        "subject": m.subjects_,
+        "fold": [m.fold_of_[s] for s in m.subjects_],
+        "alpha": [float(m.alphas_[obs_alpha[m.fold_of_[s]]]) for s in m.subjects_],
         "r": r_obs,
     })
     finite = r_obs[np.isfinite(r_obs)]
-    ci = (bootstrap_mean(finite, n_boot=n_boot, level=level, seed=seed) if finite.size >= 2
+    ci = (stats.bootstrap_mean(finite, n_boot=n_boot, level=level, seed=seed) if finite.size >= 2
           else Estimate(mean_r, np.nan, np.nan, level, int(finite.size)))
     pooled = float(np.corrcoef(pred, target)[0, 1]) if np.ptp(pred) > 0 else float("nan")
 
     null, p, kind = None, None, "none"
     if permutations not in (0, None, "none"):
-        K = m.K
+        K = len(m.categories_)
         if permutations == "exact" and K <= 10:
-            perms, kind = all_permutations(K), "exact"
+            perms, kind = stats.assignments(K, "exact"), "exact"
         else:
             n_draw = 10000 if permutations == "exact" else int(permutations)
             if n_draw < 1:
                 raise VaxisInputError(f"permutations={permutations!r} must be 'exact', 0 or >= 1.")
-            rng = np.random.default_rng(seed)
-            perms = np.vstack([np.arange(K)[None], rng.permuted(np.tile(np.arange(K), (n_draw, 1)), axis=1)])
-            kind = "monte-carlo"
+            perms, kind = stats.assignments(K, n_draw, seed), "monte-carlo"
         Vp = v[perms]
         if alpha_under_null == "reselect":
             r_null = m.evaluate(Vp)
@@ -486,16 +558,15 @@ def cross_validate_map(
         with np.errstate(invalid="ignore"):
             null = np.nanmean(r_null, axis=1)
         null[0] = mean_r  # the identity assignment is the observed one (first row of perms)
-        ge = np.sum(null >= mean_r - 1e-12)
-        p = float(ge / null.size)
-    cats_rows = np.asarray(m.categories)[m.C.argmax(axis=1)]
+        p = stats.share_at_least(null, mean_r)
+    cats_rows = np.asarray(m.categories_)[m.C_.argmax(axis=1)]
     return MapResult(
         per_subject=per_subject, mean_r=mean_r, ci=ci, pooled_r=pooled, p_value=p, null=null,
         permutation_kind=kind, alpha_under_null=alpha_under_null,
-        predictions=pd.DataFrame({"subject": m.groups, "category": cats_rows, "target": target,
+        predictions=pd.DataFrame({"subject": m.groups_, "category": cats_rows, "target": target,
                                   "prediction": pred}),
         weights=fold_w.mean(axis=0), fold_weights=fold_w,
-        positions={c: float(x) for c, x in zip(m.categories, v)},
+        positions={c: float(x) for c, x in zip(m.categories_, v)},
     )
 
 
@@ -529,30 +600,3 @@ def random_direction_positions(
     U = np.random.default_rng(seed).standard_normal((int(n_directions), E.shape[1]))
     U /= np.linalg.norm(U, axis=1, keepdims=True)
     return cats, U @ E.T
-
-
-def evaluate_positions(machinery: LinearMapCV, categories: Sequence[str], V: np.ndarray) -> np.ndarray:
-    """Mean held-out r (N,) for each row of ``V`` whose columns follow ``categories``.
-
-    Penalties are re-selected inside every fold for every row, as for the observed map.
-    """
-    V = np.atleast_2d(np.asarray(V, dtype=float))
-    order = [list(categories).index(c) for c in machinery.categories]
-    with np.errstate(invalid="ignore"):
-        return np.nanmean(machinery.evaluate(V[:, order]), axis=1)
-
-
-def random_direction_control(
-    data: Any,
-    category_vectors: Mapping[str, np.ndarray],
-    n_directions: int = 1000,
-    seed: int = 0,
-    machinery: LinearMapCV | None = None,
-    **cv_kwargs: Any,
-) -> np.ndarray:
-    """Mean held-out r of the EEG map to ``n_directions`` random directions in embedding space."""
-    if machinery is None:
-        X, cats, subs = _as_xyz(data)
-        machinery = LinearMapCV(X, cats, subs, **cv_kwargs)
-    cats, V = random_direction_positions(category_vectors, n_directions, seed)
-    return evaluate_positions(machinery, cats, V)

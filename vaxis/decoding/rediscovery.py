@@ -6,12 +6,12 @@ trials, and ask how well a **linear read-out** places each trial at the V-axis p
 category (chapter 1's positions; the true categories, whatever labels the network was trained on):
 
 - *read-out strength* ``r``: a ridge map from ``z`` to V positions, fitted and scored
-  leave-subjects-out **within the held-out subjects** (:class:`vaxis.mapping.LinearMapCV`,
+  leave-subjects-out **within the held-out subjects** (:class:`vaxis.decoding.mapping.LinearMapCV`,
   ``n_splits`` folds, one fixed penalty ``alpha`` on standardised units), scored per subject by the
   Pearson correlation of predicted and target positions; the statistic is the mean over subjects.
   The network never saw these subjects; the read-out never scores a subject it was fitted on.
 - *test*: the same read-out for every one of the 9! = 362,880 assignments of the nine positions to
-  the nine categories (exact: predictions are linear in the targets, see :mod:`vaxis.mapping`).
+  the nine categories (exact: predictions are linear in the targets, see :mod:`vaxis.decoding.mapping`).
   A network whose classes are merely separable lets a read-out fit part of *any* ordering; the
   permutation test asks whether the **valence ordering** is read out better than the others.
   For a classifier the statistic is the mean r over all held-out subjects of all folds, the same
@@ -37,8 +37,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from ._checks import VaxisInputError, check_array
-from .mapping import LinearMapCV, all_permutations
+from .. import stats
+from .._checks import VaxisInputError, check_array
+from .mapping import LinearMapCV
 
 #: Fixed ridge penalty of the read-out (units are z-scored over the held-out trials).
 DEFAULT_ALPHA = 10.0
@@ -76,18 +77,10 @@ class FoldReadout:
 def assignments(n_categories: int, permutations: str | int = "exact", seed: int = 0) -> np.ndarray:
     """Assignments of positions to categories, identity first: (n, K) permutation indices.
 
-    ``"exact"``: all K!; an int ``m``: the identity and ``m`` uniform random permutations.
+    ``"exact"``: all K!; an int ``m``: the identity and ``m`` uniform random permutations
+    (:func:`vaxis.stats.assignments`).
     """
-    if permutations == "exact":
-        perms = all_permutations(n_categories)
-        ident = np.all(perms == np.arange(n_categories), axis=1)
-        return np.concatenate([perms[ident], perms[~ident]])
-    if isinstance(permutations, (int, np.integer)) and permutations >= 0:
-        rng = np.random.default_rng(seed)
-        draws = np.stack([rng.permutation(n_categories) for _ in range(int(permutations))]) if permutations else \
-            np.zeros((0, n_categories), dtype=int)
-        return np.concatenate([np.arange(n_categories)[None], draws]).astype(int)
-    raise VaxisInputError(f"permutations={permutations!r}: use 'exact' or a number >= 0.")
+    return stats.assignments(n_categories, permutations, seed)
 
 
 def _standardize(z: np.ndarray) -> np.ndarray:
@@ -132,23 +125,22 @@ def _fold_readout(z, categories, subjects, positions, n_splits, alpha, perms) ->
         raise VaxisInputError(f"No V position for categor(ies) {missing}.")
     zs = _standardize(z)
     n_sub = len(set(subs.tolist()))
-    lm = LinearMapCV(zs, cats, subs, n_splits=min(n_splits, n_sub), inner_splits=2, alphas=(alpha,))
-    v = np.array([positions[c] for c in lm.categories], dtype=float)
-    r = lm.evaluate(v[None], alpha_index=np.zeros(len(lm.folds), dtype=int))[0]
+    lm = LinearMapCV(n_splits=min(n_splits, n_sub), inner_splits=2, alphas=(alpha,)).fit(zs, cats, subs)
+    v = np.array([positions[c] for c in lm.categories_], dtype=float)
+    r = lm.evaluate(v[None], alpha_index=np.zeros(len(lm.folds_), dtype=int))[0]
     null_sum = None if perms is None else _null_sums(lm, v, perms)
-    pred = lm.predictions(v, alpha_index=np.zeros(len(lm.folds), dtype=int))
+    pred = lm.predictions(v, alpha_index=np.zeros(len(lm.folds_), dtype=int))
     # read-out direction on all held-out trials, and the class means' V direction
     y = np.array([positions[c] for c in cats])
     yc = y - y.mean()
     w = np.linalg.solve(zs.T @ zs + alpha * np.eye(zs.shape[1]), zs.T @ yc)
-    means = np.stack([zs[cats == c].mean(axis=0) for c in lm.categories])
-    counts = np.array([(cats == c).sum() for c in lm.categories])
+    means = np.stack([zs[cats == c].mean(axis=0) for c in lm.categories_])
+    counts = np.array([(cats == c).sum() for c in lm.categories_])
     d = ((counts * (v - (counts @ v) / counts.sum()))[:, None] * (means - means.mean(axis=0))).sum(axis=0)
-    basis = np.linalg.svd(means - means.mean(axis=0), full_matrices=False)[2]
-    basis = basis[: max(1, np.linalg.matrix_rank(means - means.mean(axis=0)))]
+    _, basis = stats.basin_basis(zs, cats)  # the span of the centred class means
     nw = np.linalg.norm(w)
     cos = float(w @ d / (nw * np.linalg.norm(d))) if nw > 0 and np.linalg.norm(d) > 0 else float("nan")
-    basin = float(np.linalg.norm(basis @ w) / nw) if nw > 0 else float("nan")
+    basin = float(np.linalg.norm(basis.T @ w) / nw) if nw > 0 else float("nan")
     return FoldReadout(r, null_sum, cos, basin, pred)
 
 
@@ -158,12 +150,12 @@ def _null_sums(lm: LinearMapCV, v: np.ndarray, perms: np.ndarray, chunk: int = 3
     The same quadratic forms as :meth:`LinearMapCV.evaluate`, all subjects of all folds in three
     matrix products per chunk of assignments (float64).
     """
-    subs = [m for f in lm.folds for m in f["subjects"].values()]
-    P = np.stack([m["P"][0] for m in subs], axis=1)  # (n_pairs, n_subjects)
-    Q = np.stack([m["Qp"][0] for m in subs], axis=1)
-    R = np.stack([m["R"] for m in subs], axis=1)
+    subs = [m for f in lm.folds_ for m in f.subjects]
+    P = np.stack([m.P[0] for m in subs], axis=1)  # (n_pairs, n_subjects)
+    Q = np.stack([m.Qp[0] for m in subs], axis=1)
+    R = np.stack([m.R for m in subs], axis=1)
     out = np.empty(perms.shape[0])
-    iu0, iu1 = lm.iu
+    iu0, iu1 = lm.pairs_
     for a in range(0, perms.shape[0], chunk):
         VT = np.ascontiguousarray(v[perms[a:a + chunk]].T)  # (K, n): row gathers are fast
         V2 = VT[iu0] * VT[iu1]  # (n_pairs, n)
@@ -174,32 +166,10 @@ def _null_sums(lm: LinearMapCV, v: np.ndarray, perms: np.ndarray, chunk: int = 3
     return out
 
 
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (false-discovery rate), same order as ``p``."""
-    p = np.asarray(p, dtype=float)
-    m = p.size
-    order = np.argsort(p, kind="stable")
-    adj = np.minimum.accumulate((m / np.arange(m, 0, -1)) * p[order][::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.minimum(adj, 1.0)
-    return out
-
-
-def holm(p: np.ndarray) -> np.ndarray:
-    """Holm-Bonferroni adjusted p-values (family-wise error control), same order as ``p``."""
-    p = np.asarray(p, dtype=float)
-    order = np.argsort(p, kind="stable")
-    m = p.size
-    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out = np.empty(m)
-    out[order] = np.minimum(adj, 1.0)
-    return out
-
-
 def readout_results(results, true_categories: np.ndarray, positions: Mapping[str, float], kind: str,
                     *, n_splits: int = 4, alpha: float = DEFAULT_ALPHA, perms: np.ndarray | None = None
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read out the V-axis from every unit of a :class:`vaxis.engine.TrainResults`.
+    """Read out the V-axis from every unit of a :class:`vaxis.decoding.engine.TrainResults`.
 
     Parameters
     ----------
@@ -244,7 +214,7 @@ def readout_results(results, true_categories: np.ndarray, positions: Mapping[str
         row = {"arch": arch, "seed": seed, "kind": kind, "mean_r": float(np.nanmean(np.concatenate(acc["r"])))}
         if perms is not None:
             null = acc["null"] / acc["n"]
-            row["p"] = float(np.mean(null >= null[0] - 1e-12))
+            row["p"] = stats.share_at_least(null, null[0])
             row["n_assignments"] = int(null.size)
         out.append({**row, **agg.loc[(arch, seed)].to_dict()})
     return per_fold, pd.DataFrame(out)
@@ -265,8 +235,8 @@ def count_rediscoveries(per_network: pd.DataFrame, controls: pd.DataFrame, level
     if "p" not in per_network:
         raise VaxisInputError("per_network has no p-values: run readout_results with perms.")
     df = per_network.copy()
-    df["p_bh"] = benjamini_hochberg(df["p"].to_numpy())
-    df["p_holm"] = holm(df["p"].to_numpy())
+    df["p_bh"] = stats.benjamini_hochberg(df["p"].to_numpy())
+    df["p_holm"] = stats.holm(df["p"].to_numpy())
     df["rediscovers"] = df["p_bh"] < level
     ctrl_max = controls.groupby("arch")["mean_r"].max()
     df["beyond_controls"] = df["mean_r"] > df["arch"].map(ctrl_max)
@@ -287,59 +257,6 @@ def accuracy_table(per_fold: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         rows.append({"arch": arch, "balanced_accuracy": m, "ci_low": m - half, "ci_high": m + half,
                      "n_folds": n, "n_networks": int(len(g))})
     return pd.DataFrame(rows).set_index("arch")
-
-
-# ----------------------------------------------------------------------------- figures
-def plot_accuracy(acc: pd.DataFrame, per_fold: pd.DataFrame, chance: float, ax=None):
-    """Balanced accuracy per architecture: mean with interval over folds, dots = networks x folds."""
-    import matplotlib.pyplot as plt
-
-    ax = ax or plt.subplots(figsize=(6.5, 3.4))[1]
-    x = np.arange(len(acc))
-    for i, arch in enumerate(acc.index):
-        vals = per_fold.loc[per_fold.arch == arch, "balanced_accuracy"]
-        ax.scatter(np.full(len(vals), i) + np.linspace(-0.2, 0.2, len(vals)), vals, s=8, color="0.6")
-    ax.errorbar(x, acc.balanced_accuracy, yerr=[acc.balanced_accuracy - acc.ci_low, acc.ci_high - acc.balanced_accuracy],
-                fmt="o", color="C0", capsize=4, label="mean, 95% CI over folds")
-    ax.axhline(chance, ls="--", color="k", lw=1, label="chance")
-    ax.set_xticks(x, acc.index)
-    ax.set_ylabel("balanced accuracy (held-out subjects)")
-    ax.legend(fontsize=8)
-    return ax.figure
-
-
-def plot_rediscovery(networks: pd.DataFrame, ax=None):
-    """Read-out strength (mean held-out r) per architecture, trained vs control networks."""
-    import matplotlib.pyplot as plt
-
-    ax = ax or plt.subplots(figsize=(7.5, 3.6))[1]
-    archs = list(dict.fromkeys(networks.arch))
-    kinds = list(dict.fromkeys(networks.kind))
-    width = 0.8 / len(kinds)
-    for j, kind in enumerate(kinds):
-        for i, arch in enumerate(archs):
-            vals = networks.loc[(networks.arch == arch) & (networks.kind == kind), "mean_r"]
-            xs = i - 0.4 + width * (j + 0.5) + np.linspace(-width / 4, width / 4, len(vals))
-            ax.scatter(xs, vals, s=14, color=f"C{j}", label=kind if i == 0 else None)
-    ax.axhline(0, color="k", lw=0.8)
-    ax.set_xticks(np.arange(len(archs)), archs)
-    ax.set_ylabel("V read-out: mean held-out r")
-    ax.legend(fontsize=8)
-    return ax.figure
-
-
-def plot_projection(table: pd.DataFrame, title: str = "", ax=None):
-    """Class means of one network on its V read-out (y) against chapter 1's positions (x)."""
-    import matplotlib.pyplot as plt
-
-    ax = ax or plt.subplots(figsize=(4.6, 3.8))[1]
-    ax.errorbar(table.v_position, table["mean"], yerr=table["sem"], fmt="o", capsize=3)
-    for cat, row in table.iterrows():
-        ax.annotate(cat, (row.v_position, row["mean"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
-    ax.set_xlabel("V-axis position (LLM, chapter 1)")
-    ax.set_ylabel("network read-out (held-out, mean ± SEM)")
-    ax.set_title(title, fontsize=9)
-    return ax.figure
 
 
 def projection_table(unit, true_categories: np.ndarray, trial_subjects: np.ndarray, positions: Mapping[str, float],

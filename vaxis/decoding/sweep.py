@@ -22,8 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import io
-from ._checks import VaxisInputError
+from .. import io
+from .._checks import VaxisInputError
 
 BACKENDS = ("loky", "threading", "sequential", "dask", "ray")
 
@@ -64,7 +64,7 @@ class ResultStore:
             return
         payload = {"task": asdict(task), "rows": rows}
         with io.atomic_write(self.path(task), "w") as fh:
-            json.dump(payload, fh, sort_keys=True, default=io._json_default)
+            json.dump(payload, fh, sort_keys=True, default=io.json_default)
 
     def read(self, task: Task) -> list[dict[str, Any]]:
         return json.loads(self.path(task).read_text())["rows"]

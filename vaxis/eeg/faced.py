@@ -18,7 +18,7 @@ and ``Rating/subNNN/``), a MATLAB struct array ``After_remark`` with a 12-value 
 ordered (anger, disgust, fear, sadness, amusement, joy, inspiration, tenderness, arousal,
 valence, familiarity, liking). If a ``vid`` field is present, rows are put in video order with it.
 When no ratings file is found the clip ratings are the human word norms of
-:data:`vaxis.eeg.simulate.CATEGORY_NORMS` and ``rating_source`` says so.
+:data:`vaxis.eeg.ratings.CATEGORY_NORMS` and ``rating_source`` says so.
 
 Verified, and from where
 ------------------------
@@ -49,7 +49,10 @@ from .._checks import VaxisDataError, check_dir, check_option
 from ..io import cache_dir, load_npz, save_npz, stable_hash
 from ._files import find_subject_files, select_subjects
 from .dataset import EEGDataset
+from .features import CACHE_VERSION as FEATURES_VERSION
+from .features import differential_entropy
 from .montage import BANDS, FACED_CHANNELS, FACED_CLIP_CATEGORIES, FACED_SFREQ
+from .ratings import NORMS_SOURCE, category_norms
 
 N_SUBJECTS = 123
 N_CLIPS = 28
@@ -113,7 +116,7 @@ def _layout(root: Path, features: str) -> tuple[Path, str]:
             why = ("It looks like the BIDS release (sub-XXX folders), which this loader does not "
                    "read.")
         elif any(n.endswith("_123.npz") for n in listing) or "EEG_DE_features" in listing:
-            why = "It looks like SEED-V, not FACED (use vaxis.eeg.seedv.load_seedv)."
+            why = "It looks like SEED-V, not FACED (use vaxis.eeg.cohort('seedv', folder))."
         else:
             why = f"Found instead: {listing}."
         raise VaxisDataError(
@@ -125,10 +128,8 @@ def _layout(root: Path, features: str) -> tuple[Path, str]:
 
 def _de_from_processed(path: Path, n_jobs: int | None) -> np.ndarray:
     """DE (28, 32, 30, 5) from a Processed_data file, cached by file identity."""
-    from .features import differential_entropy
-
     st = path.stat()
-    key = stable_hash("faced-de", str(path.resolve()), st.st_size, st.st_mtime_ns, BANDS)
+    key = stable_hash("faced-de", FEATURES_VERSION, str(path.resolve()), st.st_size, st.st_mtime_ns, BANDS)
     cached = cache_dir("faced_de") / f"{path.stem}-{key}.npz"
     if cached.is_file():
         return load_npz(cached)["de"]
@@ -228,8 +229,6 @@ def load_faced(
             raise VaxisDataError("PSD features must be positive to be used as log-power features.")
         de = np.log(de)  # log band power: same role as DE up to a constant
 
-    from .simulate import CATEGORY_NORMS, NORMS_SOURCE
-
     cats = np.array(FACED_CLIP_CATEGORIES)
     rating_paths = {s: _find_ratings(root, s) for s in wanted}
     have = all(p is not None for p in rating_paths.values())
@@ -252,8 +251,7 @@ def load_faced(
                 "FACED ratings files not found for every subject; clip valence/arousal are human "
                 "word norms of the category names (Warriner et al. 2013).", UserWarning, stacklevel=2,
             )
-        valence = np.array([CATEGORY_NORMS[c][0] for c in cats])
-        arousal = np.array([CATEGORY_NORMS[c][1] for c in cats])
+        valence, arousal = category_norms(cats)
         rsrc, scale, meta_ratings = NORMS_SOURCE, (1.0, 9.0), None
     return EEGDataset(
         de=de, subjects=[f"sub{s:03d}" for s in wanted], clip_category=cats,

@@ -18,6 +18,10 @@ from .._checks import VaxisInputError, check_array
 from .montage import BANDS
 
 _LOG_2PIE = float(np.log(2 * np.pi * np.e))
+#: Version of the DE computation, part of the key of every cached DE file (e.g. FACED's
+#: ``Processed_data`` turned into DE). Bump it when :func:`differential_entropy` gives other numbers
+#: for the same signal (filter, windows, formula); not for docstrings or refactoring.
+CACHE_VERSION = 1
 
 
 def gaussian_de(variance: np.ndarray | float) -> np.ndarray:

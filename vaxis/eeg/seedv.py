@@ -48,6 +48,7 @@ from .._checks import VaxisDataError, VaxisInputError, check_dir, check_option
 from ._files import find_subject_files, select_subjects
 from .dataset import EEGDataset
 from .montage import BANDS, SEEDV_CHANNELS, SEEDV_EMOTIONS, SEEDV_SFREQ, SEEDV_WINDOW_S
+from .ratings import NORMS_SOURCE, category_norms
 
 N_SUBJECTS = 16
 N_TRIALS = 45
@@ -146,7 +147,7 @@ def load_seedv(
     available = find_subject_files(folder, r"(\d+)_123\.npz", "SEED-V")
     if not available:
         listing = sorted(p.name for p in root.iterdir())[:12]
-        extra = (" It looks like FACED (use vaxis.eeg.faced.load_faced)."
+        extra = (" It looks like FACED (use vaxis.eeg.cohort('faced', folder))."
                  if {"EEG_Features", "Processed_data"} & set(listing) else "")
         raise VaxisDataError(f"No <subject>_123.npz files in {folder} (found {listing}).{extra} " + _HINT)
     wanted = select_subjects(available, range(1, N_SUBJECTS + 1), subjects, skip_subjects, folder, "SEED-V")
@@ -170,13 +171,11 @@ def load_seedv(
         if not 1 <= k <= shortest:
             raise VaxisInputError(f"n_windows={n_windows} must be between 1 and the shortest trial ({shortest}).")
     de = np.stack([_fix_windows(trials, k, mode) for trials in per_subject])
-    from .simulate import CATEGORY_NORMS, NORMS_SOURCE
-
     cats = np.array([SEEDV_EMOTIONS[i] for i in ref_labels])
+    valence, arousal = category_norms(cats)
     return EEGDataset(
         de=de, subjects=[f"seedv{s:02d}" for s in wanted], clip_category=cats,
-        clip_valence=np.array([CATEGORY_NORMS[c][0] for c in cats]),
-        clip_arousal=np.array([CATEGORY_NORMS[c][1] for c in cats]),
+        clip_valence=valence, clip_arousal=arousal,
         channels=list(SEEDV_CHANNELS), bands=dict(BANDS), sfreq=SEEDV_SFREQ, source="seedv",
         window_s=SEEDV_WINDOW_S,
         clip_ids=[f"s{t // TRIALS_PER_SESSION + 1}_t{t % TRIALS_PER_SESSION + 1:02d}" for t in range(N_TRIALS)],

@@ -56,20 +56,19 @@ Raw mode synthesises 250 Hz multichannel signals whose band variance in each 1-s
 latent model's (sum over bands of band-limited Gaussian noise, scaled window by window) and
 computes DE with :func:`vaxis.eeg.features.differential_entropy` (MNE FIR band-pass).
 
-Human ratings (:data:`CATEGORY_NORMS`)
---------------------------------------
-Valence and arousal of each category word from Warriner, Kuperman & Brysbaert (2013), 1-9 scales,
-crowd-sourced human ratings of 13,915 English lemmas (values copied from
-``Ratings_Warriner_et_al.csv``, columns ``V.Mean.Sum`` and ``A.Mean.Sum``). FACED's own per-clip
-self-reports are in its release but we could not find published per-category means; when the real
-release is loaded, its ratings replace these (see :mod:`vaxis.eeg.faced`).
+Human ratings
+-------------
+The category valence and arousal :math:`v_k, a_k` are human word norms
+(:data:`vaxis.eeg.ratings.CATEGORY_NORMS`, Warriner et al. 2013), never a language model's.
 
 Calibration
 -----------
 The defaults are chosen so that a label-only classifier (logistic regression on window-averaged,
 subject-normalised DE, subjects held out) reaches a nine-class balanced accuracy inside the range
-published for real FACED with subject-independent splits (roughly 0.36-0.45; chance 0.11):
-see :func:`calibration_scores` and :func:`knob_sweep`, and the data page of the book.
+published for real FACED with subject-independent splits (roughly 0.36-0.45; chance 0.11) on the
+whole simulated cohort (123 subjects). The measurement is a decoding experiment on the simulated
+data, so it lives on the decoding side: :mod:`vaxis.decoding.calibration` (``knob_sweep``,
+``calibration_scores``); ``tests/test_calibration.py`` holds the defaults to that range.
 """
 
 from __future__ import annotations
@@ -79,13 +78,13 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from .._checks import VaxisInputError, check_option
 from .dataset import EEGDataset
 from .features import de_to_variance, differential_entropy
 from .montage import (
     BANDS,
+    FACED_CATEGORIES,
     FACED_CHANNELS,
     FACED_CLIP_CATEGORIES,
     FACED_SFREQ,
@@ -96,35 +95,7 @@ from .montage import (
     _montage,
     _POSITION_ALIASES,
 )
-
-#: Human norms: word -> (valence, arousal), 1-9 scales, Warriner et al. (2013), mean of all raters.
-CATEGORY_NORMS: dict[str, tuple[float, float]] = {
-    "anger": (2.50, 5.93),
-    "disgust": (3.32, 5.00),
-    "fear": (2.93, 6.14),
-    "sadness": (2.40, 2.81),
-    "neutral": (5.50, 3.45),
-    "amusement": (7.00, 4.82),
-    "inspiration": (6.53, 4.77),
-    "joy": (8.21, 5.55),
-    "tenderness": (6.89, 3.10),
-    # SEED-V's category words
-    "sad": (2.10, 3.49),
-    "happy": (8.47, 6.05),
-}
-#: Provenance of :data:`CATEGORY_NORMS`.
-NORMS_SOURCE = (
-    "Warriner, Kuperman & Brysbaert (2013) Behav Res Methods 45:1191-1207, word norms "
-    "(V.Mean.Sum, A.Mean.Sum; 1-9 scales) for the category words"
-)
-#: Cross-check: VADER lexicon (Hutto & Gilbert 2014) mean valence on -4..4 of the same words,
-#: from ``vader_lexicon.txt`` (``neutral`` is not in the lexicon; 0 is its neutral point).
-VADER_VALENCE: dict[str, float] = {
-    "anger": -2.7, "disgust": -2.9, "fear": -2.2, "sadness": -1.9, "neutral": 0.0,
-    "amusement": 1.5, "inspiration": 2.4, "joy": 2.8, "tenderness": 1.8,
-    "sad": -2.1, "happy": 2.7,
-}  # fmt: skip
-
+from .ratings import CATEGORY_NORMS, NORMS_SOURCE
 
 @dataclass(frozen=True)
 class SimulationParams:
@@ -422,7 +393,8 @@ def _simulate(*, channels: Sequence[str], clip_category: Sequence[str], categori
     )
 
 
-def _params(params: SimulationParams | None, overrides: Mapping[str, Any]) -> SimulationParams:
+def with_knobs(params: SimulationParams | None, overrides: Mapping[str, Any]) -> SimulationParams:
+    """``params`` (default: the defaults) with some knobs changed; unknown knob names are refused."""
     base = params or SimulationParams()
     names = {f.name for f in fields(SimulationParams)}
     bad = sorted(set(overrides) - names)
@@ -462,9 +434,7 @@ def simulate_faced(
         ``source="simulated-faced"``; clip ratings are the human category norms
         (:data:`CATEGORY_NORMS`).
     """
-    p = _params(params, knobs)
-    from .montage import FACED_CATEGORIES
-
+    p = with_knobs(params, knobs)
     return _simulate(
         channels=FACED_CHANNELS, clip_category=FACED_CLIP_CATEGORIES, categories=FACED_CATEGORIES,
         n_subjects=n_subjects, n_windows=n_windows, seed=seed, params=p, mode=mode,
@@ -495,7 +465,7 @@ def simulate_seedv(
     :data:`SEEDV_SIM_SESSION_ORDER`), ``clip_session`` says which session each belongs to.
     Sampling rate 200 Hz (SEED-V's), windows of 4 s. Other arguments as :func:`simulate_faced`.
     """
-    p = _params(params, knobs)
+    p = with_knobs(params, knobs)
     if int(n_sessions) < 1:
         raise VaxisInputError("n_sessions must be >= 1.")
     cats = list(SEEDV_SIM_SESSION_ORDER) * n_sessions
@@ -507,90 +477,3 @@ def simulate_seedv(
         sfreq=SEEDV_SFREQ, window_s=SEEDV_WINDOW_S, source="simulated-seedv",
         clip_session=session, clip_ids=ids, subject_prefix="simv",
     )
-
-
-# ---------------------------------------------------------------------------- calibration
-def label_only_accuracy(dataset: EEGDataset, n_splits: int = 5, C: float = 1.0) -> float:
-    """Balanced accuracy of a label-only classifier, subjects held out.
-
-    Logistic regression (L2, ``C``) on window-averaged, subject-normalised DE
-    (:meth:`EEGDataset.trial_features`), GroupKFold by subject with ``n_splits`` folds; the
-    prediction of every held-out trial is pooled and scored once with
-    :func:`sklearn.metrics.balanced_accuracy_score`.
-    """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import balanced_accuracy_score
-    from sklearn.model_selection import GroupKFold
-
-    X, y, groups = dataset.trial_features()
-    pred = np.empty_like(y)
-    for tr, te in GroupKFold(n_splits=min(n_splits, dataset.n_subjects)).split(X, y, groups):
-        clf = LogisticRegression(C=C, max_iter=2000)
-        clf.fit(X[tr], y[tr])
-        pred[te] = clf.predict(X[te])
-    return float(balanced_accuracy_score(y, pred))
-
-
-def valence_map_correlation(dataset: EEGDataset, n_splits: int = 5) -> float:
-    """Mean held-out-subject Pearson r of a ridge map from EEG to the categories' human valence."""
-    from ..mapping import cross_validate_map
-
-    positions = dataset.category_ratings()["valence"].to_dict()
-    res = cross_validate_map(dataset, positions, n_splits=n_splits, permutations=0)
-    return float(res.mean_r)
-
-
-def calibration_scores(dataset: EEGDataset, n_splits: int = 5) -> dict[str, float]:
-    """Label-only balanced accuracy and EEG-to-valence map correlation of a dataset."""
-    n_cat = len(dataset.categories)
-    return {
-        "balanced_accuracy": label_only_accuracy(dataset, n_splits=n_splits),
-        "chance": 1.0 / n_cat,
-        "valence_r": valence_map_correlation(dataset, n_splits=n_splits),
-    }
-
-
-#: Values each knob takes in the default sweep (the default value is added if missing).
-DEFAULT_SWEEP: dict[str, tuple[float, ...]] = {
-    "valence_strength": (0.0, 0.1, 0.2, 0.4),
-    "arousal_strength": (0.0, 0.1, 0.2),
-    "residual_strength": (0.0, 0.1, 0.2, 0.4),
-    "subject_variability": (0.0, 0.5, 1.0, 2.0),
-    "trial_noise": (0.7, 1.4, 2.8),
-    "noise": (0.45, 0.9, 1.8),
-}
-
-
-def knob_sweep(
-    knobs: Mapping[str, Sequence[float]] | None = None,
-    n_subjects: int = 40,
-    n_windows: int = 30,
-    seeds: Sequence[int] = (0,),
-    n_splits: int = 5,
-    base: SimulationParams | None = None,
-) -> pd.DataFrame:
-    """How label-only accuracy and the EEG-to-valence correlation move as each knob moves.
-
-    One knob at a time is set to each of its values, the others stay at ``base`` (defaults).
-
-    Returns
-    -------
-    DataFrame
-        One row per (knob, value, seed): ``knob``, ``value``, ``is_default``, ``seed``,
-        ``balanced_accuracy``, ``chance``, ``valence_r``.
-    """
-    base = base or SimulationParams()
-    knobs = dict(DEFAULT_SWEEP if knobs is None else knobs)
-    rows = []
-    for knob, values in knobs.items():
-        default = getattr(_params(base, {}), knob) if knob in asdict(base) else None
-        _params(base, {knob: values[0]})  # validates the knob name
-        vals = sorted(set(float(x) for x in values) | {float(default)})
-        for value in vals:
-            for seed in seeds:
-                ds = simulate_faced(n_subjects=n_subjects, n_windows=n_windows, seed=seed,
-                                    params=_params(base, {knob: value}))
-                scores = calibration_scores(ds, n_splits=n_splits)
-                rows.append({"knob": knob, "value": value, "is_default": value == default,
-                             "seed": seed, **scores})
-    return pd.DataFrame(rows)

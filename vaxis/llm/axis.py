@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ._checks import VaxisInputError, check_array
+from .._checks import VaxisInputError, check_array
 from .stimuli import NEGATIVE, NEUTRAL, POSITIVE
 
 ConstructionFn = Callable[[np.ndarray, list[str], Sequence[str], Sequence[str]], np.ndarray]

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from . import stats
-from ._checks import VaxisInputError
+from .. import stats
+from .._checks import VaxisInputError
 from .validation import ModelValidation
 
 
@@ -62,8 +62,8 @@ def category_null(positions: Mapping[str, Mapping[str, float]], n_perm: int = 10
         raise VaxisInputError("All models must position the same categories.")
     ranks = np.stack([rankdata([positions[n][c] for c in cats]) for n in names])  # (M, K)
     observed = mean_offdiag(np.corrcoef(ranks))
-    rng = np.random.default_rng(seed)
-    perm = rng.permuted(np.broadcast_to(ranks, (n_perm, *ranks.shape)).copy(), axis=2)  # (P, M, K)
+    draws = stats.draw_permutations(ranks.shape[1], n_perm * ranks.shape[0], seed).reshape(n_perm, *ranks.shape)
+    perm = np.take_along_axis(np.broadcast_to(ranks, draws.shape), draws, axis=2)  # (P, M, K): each row permuted
     z = perm - perm.mean(axis=2, keepdims=True)
     z /= np.linalg.norm(z, axis=2, keepdims=True)
     corr = np.einsum("pmk,pnk->pmn", z, z)
@@ -120,7 +120,7 @@ def item_null(validations: Mapping[str, ModelValidation], anchor_categories: Seq
             rows.append(rankdata(v.test_vectors @ d))
         null[j] = mean_offdiag(np.corrcoef(np.stack(rows)))
     null = np.repeat(null, 2)  # each split and its mirror
-    return observed, null, float(np.mean(null >= observed - 1e-12))
+    return observed, null, stats.share_at_least(null, observed)
 
 
 def model_table(validations: Mapping[str, ModelValidation]) -> pd.DataFrame:

@@ -31,11 +31,16 @@ from typing import Any
 
 import numpy as np
 
-from . import io, numerics
-from ._checks import VaxisInputError
-from .llm import REGISTRY, LoadedModel, is_provisioned, load, models_dir
+from .. import io, numerics
+from .._checks import VaxisInputError
+from .loading import load
+from .registry import MARKER, REGISTRY, LoadedModel, models_dir
 
 POOLINGS = ("last", "mean")
+#: Version of the hidden-state cache (part of every key). Bump it when what a cached chunk holds
+#: changes for the same model, texts and pooling (the forward pass, pooling or truncation rules);
+#: not for docstrings or refactoring that keeps the numbers.
+CACHE_VERSION = 1
 
 
 @dataclass
@@ -86,7 +91,7 @@ def model_identity(name_or_path: str) -> dict[str, Any]:
     """What identifies a model's weights for caching, without loading it."""
     key = os.fspath(name_or_path)
     if key in REGISTRY:
-        marker = models_dir() / key / "vaxis-model.json"
+        marker = models_dir() / key / MARKER
         return {"registry": key, "marker": marker.read_text() if marker.is_file() else REGISTRY[key].hf_id}
     p = Path(key).expanduser()
     if p.exists():
@@ -147,7 +152,7 @@ def extract(
     results: list[dict[str, np.ndarray] | None] = []
     paths = []
     for chunk in chunks:
-        key = io.stable_hash(ident, chunk, pooling, max_length, numerics.fingerprint())
+        key = io.stable_hash(CACHE_VERSION, ident, chunk, pooling, max_length, numerics.fingerprint())
         paths.append(folder / f"{_slug(name)}-{key}.npz")
         results.append(io.load_npz(paths[-1]) if cache and paths[-1].is_file() else None)
     todo = [i for i, r in enumerate(results) if r is None]
@@ -263,3 +268,13 @@ def plain_loop_reference(loaded: LoadedModel, texts: Sequence[str], pooling: str
             h = torch.stack(hs, 0)[:, 0]
             rows.append((h[:, -1] if pooling == "last" else h.mean(1)).float().numpy())
     return np.stack(rows, axis=1)
+
+
+def sentence_embeddings(model: str | os.PathLike | LoadedModel, texts: Sequence[str],
+                        progress: bool = False) -> np.ndarray:
+    """One vector per text from a sentence encoder: the last layer, mean-pooled over real tokens.
+
+    The LLM side's answer to "what does a sentence encoder (e.g. ``minilm-l6``) say about these
+    texts", shape ``(n_texts, hidden_size)`` float32; cached like every :func:`extract`.
+    """
+    return extract(model, texts, pooling=["mean"], progress=progress).layer(-1, "mean")

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._checks import VaxisDataError, VaxisInputError
+from .._checks import VaxisDataError, VaxisInputError
+from .registry import is_provisioned, models_dir
 
 #: Sentence templates; ``{w}`` is replaced by the item. The bare item is template ``"{w}"``.
 TEMPLATES: dict[str, str] = {
@@ -48,8 +49,6 @@ def common_words() -> frozenset[str]:
     Read from the provisioned all-MiniLM-L6-v2 tokenizer (registry model ``minilm-l6``), whose
     30,522-entry WordPiece vocabulary is BERT's.
     """
-    from .llm import is_provisioned, models_dir
-
     if not is_provisioned("minilm-l6"):
         raise VaxisDataError("The word list comes with the minilm-l6 model, which is not provisioned: run "
                              "`python -m vaxis.llm provision minilm-l6` (or `make models`).")

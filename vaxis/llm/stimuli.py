@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ._checks import VaxisInputError
+from .._checks import VaxisInputError
 
 #: FACED's nine categories, in the dataset's order (negative, neutral, positive).
 CATEGORIES: tuple[str, ...] = (

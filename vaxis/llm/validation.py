@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import hidden, stats
-from ._checks import VaxisInputError
+from .. import stats
+from .._checks import VaxisInputError
+from . import hidden
 from .axis import VAxis, positions_by_layer
 from .norms import NormSplits, apply_template
 from .stimuli import CATEGORIES
@@ -178,7 +179,7 @@ def _spearman_rows(pos: np.ndarray, rating: np.ndarray) -> np.ndarray:
 
     rp = rankdata(pos, axis=1)
     rr = rankdata(rating)
-    return stats._rowwise_pearson(rp, np.broadcast_to(rr, rp.shape))
+    return stats.pearson_rows(rp, np.broadcast_to(rr, rp.shape))
 
 
 def category_order(positions: dict[str, float]) -> list[str]:

@@ -22,7 +22,7 @@ from typing import Any
 
 import torch
 
-from .._checks import check_option
+from ..._checks import check_option
 from ._base import ZooModel
 from .dgcnn import DGCNN
 from .eegnet import EEGNetDE
@@ -31,7 +31,9 @@ from .logreg import LogisticRegression
 from .mlp import MLP
 from .transformer import ChannelTransformer
 
-#: Registry: name -> model class, in the order the chapters list them.
+#: Registry: name -> model class, in the order the chapters list them. Adding an architecture is one
+#: new file (a :class:`ZooModel` subclass with its ``name``, and ``stacking``/``version`` if not the
+#: defaults) and its class in this tuple.
 ARCHITECTURES: dict[str, type[ZooModel]] = {
     cls.name: cls for cls in (LogisticRegression, MLP, DGCNN, EEGNetDE, ChannelTransformer, ScalpGridCNN)
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._checks import VaxisInputError
+from ..._checks import VaxisInputError
 
 
 class ZooModel(nn.Module):
@@ -25,9 +25,15 @@ class ZooModel(nn.Module):
 
     #: Name in the registry (set by subclasses).
     name: str = ""
-    #: Whether the training engine stacks replicas with ``vmap`` (True) or trains them one after
-    #: another (False: per-replica work already fills the cores; measured in ``benchmarks/``).
-    vmap_stacking: bool = True
+    #: How the training engine trains replicas of this architecture together (the one engine hint,
+    #: a key of :data:`vaxis.decoding.engine.stacks.STACKS`): ``"loop"`` one after another (any
+    #: architecture), ``"dense"`` the hand-written batched perceptron pass (needs
+    #: :meth:`dense_layers`).
+    stacking: str = "loop"
+    #: Version of the architecture's arithmetic, part of the cache key of every network trained
+    #: with it. Bump it when the same weights or seed would give other numbers (layers, sizes,
+    #: initialisation, forward pass); not for docstrings or refactoring that keeps the numbers.
+    version: int = 1
 
     def __init__(self, n_chans: int, n_bands: int, n_outputs: int) -> None:
         super().__init__()
@@ -50,8 +56,9 @@ class ZooModel(nn.Module):
 
         An architecture that is exactly ``vec(x) -> [Linear -> ReLU]* -> Linear = logits``, with
         ``z`` the output of the last ReLU (or the logits when there is no hidden layer), returns its
-        layers in order; the training engine then trains it with a hand-written batched
-        forward/backward pass (:class:`vaxis.engine.DenseStack`) instead of ``vmap``.
+        layers in order and sets ``stacking = "dense"``; the training engine then trains its
+        replicas with a hand-written batched forward/backward pass
+        (:class:`vaxis.decoding.engine.dense.DenseStack`).
         """
         return None
 

@@ -32,7 +32,6 @@ class DGCNN(ZooModel):
     """
 
     name = "dgcnn"
-    vmap_stacking = False  # slower stacked than one by one on 2 cores (benchmarks/README.md)
 
     def __init__(self, n_chans: int, n_bands: int, n_outputs: int, graph_features: int = 8,
                  order: int = 2, embed: int = 32) -> None:

@@ -39,7 +39,6 @@ class EEGNetDE(ZooModel):
     """
 
     name = "eegnet"
-    vmap_stacking = False  # slower stacked than one by one on 2 cores (benchmarks/README.md)
 
     def __init__(self, n_chans: int, n_bands: int, n_outputs: int, n_filters: int = 8, depth: int = 2,
                  kernel: int = 3, embed: int = 32) -> None:

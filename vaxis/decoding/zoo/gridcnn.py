@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from .._checks import VaxisInputError
+from ..._checks import VaxisInputError
+from ...eeg.montage import FACED_CHANNELS, SEEDV_CHANNELS
 from ._base import ZooModel
 
 GRID_SIZE = 9
@@ -66,14 +67,11 @@ class ScalpGridCNN(ZooModel):
     """
 
     name = "gridcnn"
-    vmap_stacking = False  # no faster stacked than one by one on 2 cores (benchmarks/README.md)
 
     def __init__(self, n_chans: int, n_bands: int, n_outputs: int, filters: int = 16, embed: int = 32,
                  channels: Sequence[str] | None = None) -> None:
         super().__init__(n_chans, n_bands, n_outputs)
         if channels is None:
-            from ..eeg.montage import FACED_CHANNELS, SEEDV_CHANNELS
-
             defaults = {len(FACED_CHANNELS): FACED_CHANNELS, len(SEEDV_CHANNELS): SEEDV_CHANNELS}
             if n_chans not in defaults:
                 raise VaxisInputError(f"ScalpGridCNN needs `channels` (names) for n_chans={n_chans}.")

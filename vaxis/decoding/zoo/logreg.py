@@ -21,6 +21,7 @@ class LogisticRegression(ZooModel):
     """
 
     name = "logreg"
+    stacking = "dense"
 
     def __init__(self, n_chans: int, n_bands: int, n_outputs: int) -> None:
         super().__init__(n_chans, n_bands, n_outputs)

@@ -21,6 +21,7 @@ class MLP(ZooModel):
     """
 
     name = "mlp"
+    stacking = "dense"
 
     def __init__(self, n_chans: int, n_bands: int, n_outputs: int, hidden: int = 64, embed: int = 32) -> None:
         super().__init__(n_chans, n_bands, n_outputs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..._checks import VaxisInputError
 from ._base import ZooModel
 
 
@@ -15,8 +16,8 @@ class ChannelTransformer(ZooModel):
     embedding ``e_c``. ``layers`` blocks of multi-head self-attention and a 2x feed-forward layer
     (GELU), each with a residual connection; final LayerNorm; the tokens are concatenated (mean
     pooling would discard which electrode said what, and the spatial pattern is the signal) and a
-    dense layer with ReLU gives the penultimate representation (``embed_dim = embed``). Attention is written with plain matmuls so the
-    model runs fast under ``torch.func.vmap``.
+    dense layer with ReLU gives the penultimate representation (``embed_dim = embed``). Attention is
+    written with plain matmuls (the fused kernel has no ``vmap`` batching rule).
 
     Parameters
     ----------
@@ -30,14 +31,11 @@ class ChannelTransformer(ZooModel):
     """
 
     name = "transformer"
-    vmap_stacking = False  # slower stacked than one by one on 2 cores (benchmarks/README.md)
 
     def __init__(self, n_chans: int, n_bands: int, n_outputs: int, d_model: int = 16, heads: int = 2,
                  layers: int = 1, embed: int = 32) -> None:
         super().__init__(n_chans, n_bands, n_outputs)
         if d_model % heads:
-            from .._checks import VaxisInputError
-
             raise VaxisInputError(f"heads={heads} must divide d_model={d_model}.")
         self.heads = heads
         self.tokens = nn.Linear(n_bands, d_model)

@@ -1,0 +1,82 @@
+"""One entry to the EEG data of a chapter: :func:`cohort` gives a real release or its simulation.
+
+Every dataset the book knows is one :class:`CohortSpec` in :data:`COHORTS`: how many subjects the
+real release has and how they are numbered, the loader of the release as distributed, and the
+simulator of a cohort of the same shape. A chapter asks for ``cohort("faced", faced_dir, ...)``;
+``faced_dir=None`` simulates. A new dataset is one loader module plus one entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .._checks import check_option
+from .dataset import EEGDataset
+from .faced import load_faced
+from .seedv import load_seedv
+from .simulate import simulate_faced, simulate_seedv
+
+
+@dataclass(frozen=True)
+class CohortSpec:
+    """A dataset the book can read or simulate.
+
+    Attributes
+    ----------
+    name : str
+    n_subjects : int
+        Subjects in the real release.
+    first_subject : int
+        Number of the release's first subject (FACED 0..122, SEED-V 1..16).
+    load : callable
+        ``load(folder, subjects=None | list of numbers, **kwargs) -> EEGDataset``.
+    simulate : callable
+        ``simulate(n_subjects=..., seed=..., **knobs) -> EEGDataset`` of the same shape.
+    """
+
+    name: str
+    n_subjects: int
+    first_subject: int
+    load: Callable[..., EEGDataset]
+    simulate: Callable[..., EEGDataset]
+
+
+#: The datasets, by name.
+COHORTS: dict[str, CohortSpec] = {
+    "faced": CohortSpec("faced", 123, 0, load_faced, simulate_faced),
+    "seedv": CohortSpec("seedv", 16, 1, load_seedv, simulate_seedv),
+}
+
+
+def cohort(name: str, folder: str | Path | None = None, n_subjects: int | None = None, seed: int = 0,
+           knobs: Mapping[str, float] | None = None, **load_kwargs: Any) -> EEGDataset:
+    """The EEG data a chapter works on: the real release in ``folder``, or its simulation.
+
+    Parameters
+    ----------
+    name : {"faced", "seedv"}
+        The dataset (:data:`COHORTS`).
+    folder : str or Path, optional
+        Root of the real release (see the book's Data page). ``None``: simulate a cohort of the
+        same shape.
+    n_subjects : int, optional
+        Subjects to simulate, or the first ``n_subjects`` of the release; default: as many as the
+        release has.
+    seed : int
+        Seed of the simulation (ignored for real data).
+    knobs : mapping, optional
+        Simulation knobs (:class:`vaxis.eeg.simulate.SimulationParams`) overriding the defaults
+        (ignored for real data).
+    **load_kwargs
+        Passed to the loader of the release (e.g. ``features="PSD"`` for FACED).
+    """
+    check_option("cohort", name, COHORTS)
+    spec = COHORTS[name]
+    n = spec.n_subjects if n_subjects is None else int(n_subjects)
+    if folder is None:
+        return spec.simulate(n_subjects=n, seed=seed, **dict(knobs or {}))
+    subjects = None if n >= spec.n_subjects else list(range(spec.first_subject, spec.first_subject + n))
+    return spec.load(folder, subjects=subjects, **load_kwargs)
