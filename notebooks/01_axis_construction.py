@@ -73,13 +73,13 @@ batch_size = 64
 results_root: Optional[str] = None
 
 # %%
-import vaxis  # first: it pins portable floating point before numpy and torch load (vaxis.numerics)
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
 
-from vaxis import io, norms, plots, results, stimuli, validation
+import vaxis  # numerics (portable or native) come from the environment the runner starts us in
+from vaxis import io, plots, results
+from vaxis.llm import norms, stimuli, validation
 
 torch.set_num_threads(2)  # pinned: results must not depend on the machine's core count
 out_dir = io.results_dir(profile, results_root)
@@ -154,9 +154,8 @@ print(f"Binary sentiment (|rating| >= 1, n = {t['n_binary']}): AUC = {t['auc']:.
       f"accuracy of the sign at the neutral origin = {t['accuracy']:.3f} (chance 0.5)")
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.6))
-plots.scatter_with_ratings(lead.test_positions, splits.test.rating.to_numpy(), "VADER test words", ax=axes[0])
-plots.scatter_with_ratings(lead.afinn_positions, splits.afinn.rating.to_numpy(), "AFINN words", ax=axes[1])
+plots.rating_scatters({"VADER test words": (lead.test_positions, splits.test.rating.to_numpy()),
+                       "AFINN words": (lead.afinn_positions, splits.afinn.rating.to_numpy())})
 
 # %% [markdown]
 # ## 5. Where the nine categories fall
@@ -176,13 +175,9 @@ pd.Series(lead.category_positions, name="position").round(2).to_frame().T
 # Chapter 3 maps EEG onto these category positions; chapter 5 uses the anchor vectors.
 
 # %%
-summary = {"profile": profile, "lead": lead.summary(), "anchors": dict(zip(anchor_categories, anchor_texts)),
-           "n_items": n_items, "n_afinn": n_afinn, "templates": templates, "seed": seed}
-results.save_axis(out_dir, summary, {
-    "anchor_vectors": lead.anchor_vectors, "anchor_categories": np.array(anchor_categories),
-    "direction": lead.direction, "origin": lead.origin,
-    "test_positions": lead.test_positions, "test_items": splits.test.item.to_numpy(),
-})
+results.write_axis(out_dir, profile=profile, lead=lead, anchor_texts=anchor_texts, anchor_categories=anchor_categories,
+                   test_items=splits.test.item.to_numpy(), n_items=n_items, n_afinn=n_afinn, templates=templates,
+                   seed=seed)
 print("wrote", results.AXIS_JSON, "and", results.AXIS_NPZ)
 
 # %% [markdown]
@@ -238,12 +233,12 @@ check_axis_function(my_axis, lead.anchor_vectors, anchor_categories)
 
 # %% [markdown]
 # **Exercise 2.** Where does a sentence of your own fall? Extract its hidden state at the chosen
-# layer and pooling with `vaxis.hidden.extract` and project it with the axis
+# layer and pooling with `vaxis.llm.hidden.extract` and project it with the axis
 # (`(h - lead.origin) @ lead.direction`). Compare with the nine categories above.
 
 # %% tags=["hide-input"]
 # Solution
-from vaxis import hidden
+from vaxis.llm import hidden
 
 mine = ["I finally got the job I wanted!", "The bus was late and I missed the meeting."]
 hs = hidden.extract(lead_model, mine, pooling=[lead.choice["pooling"]], progress=False)

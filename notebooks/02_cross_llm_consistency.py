@@ -67,13 +67,12 @@ batch_size = 64
 results_root: Optional[str] = None
 
 # %%
-import vaxis  # first: it pins portable floating point before numpy and torch load (vaxis.numerics)
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
 
-from vaxis import consistency, io, norms, plots, results, stimuli, validation
+from vaxis import io, plots, results
+from vaxis.llm import consistency, norms, stimuli, validation
 
 torch.set_num_threads(2)
 out_dir = io.results_dir(profile, results_root)
@@ -101,13 +100,7 @@ table.round(3)
 # model's depth.
 
 # %%
-fig, ax = plt.subplots(figsize=(6.5, 3.2))
-ax.errorbar(table["rho test"], range(len(table)), xerr=[table["rho test"] - table["CI low"],
-            table["CI high"] - table["rho test"]], fmt="o", capsize=3)
-ax.set_yticks(range(len(table)), table.index)
-ax.set_xlabel("Spearman rho with VADER test words (95% bootstrap CI)")
-ax.axvline(0, color="0.7", lw=0.8)
-fig.tight_layout()
+fig = plots.model_agreement_with_ratings(table)
 
 # %% [markdown]
 # ## 2. Do the models order the nine emotions alike?
@@ -140,31 +133,20 @@ print(f"mean pairwise Spearman rho of {len(splits.test)} test-word positions = {
       f"max {item_null.max():.3f}; p = {item_p:.4f}")
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
-plots.agreement_matrix(cat_matrix, "Spearman rho: nine category positions", ax=axes[0])
-fig = plots.agreement_matrix(item_matrix, "Spearman rho: held-out word positions", ax=axes[1])
-fig.tight_layout()
+fig = plots.agreement_matrices({"Spearman rho: nine category positions": cat_matrix,
+                                "Spearman rho: held-out word positions": item_matrix})
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 3))
-ax.hist(item_null, bins=40, color="0.6", label="relabelled anchors (exact null)")
-ax.axvline(item_obs, color="C3", label="true labels")
-ax.set_xlabel("mean pairwise rho of held-out word positions")
-ax.legend(fontsize=8)
-fig.tight_layout()
+fig = plots.null_histogram(item_null, item_obs, "mean pairwise rho of held-out word positions", bins=40,
+                           density=False, null_label="relabelled anchors (exact null)", observed_label="true labels",
+                           figsize=(6, 3))
 
 # %% [markdown]
 # ## 4. Results for later chapters
 
 # %%
-io.save_json(out_dir / results.CONSISTENCY_JSON, {
-    "profile": profile, "models": models,
-    "per_model": {n: r.summary() for n, r in runs.items()},
-    "category_agreement": {"mean_rho": cat_obs, "p": cat_p, "n_perm": n_perm,
-                           "matrix": cat_matrix.round(4).to_dict()},
-    "item_agreement": {"mean_rho": item_obs, "p": item_p, "n_null": int(item_null.size),
-                       "matrix": item_matrix.round(4).to_dict()},
-})
+results.write_consistency(out_dir, profile=profile, models=models, runs=runs,
+                          category=(cat_obs, cat_p, n_perm, cat_matrix), item=(item_obs, item_p, item_null.size, item_matrix))
 print("wrote", results.CONSISTENCY_JSON)
 
 # %% [markdown]

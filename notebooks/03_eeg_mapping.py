@@ -81,14 +81,13 @@ seed = 0
 results_root: Optional[str] = None
 
 # %%
-import vaxis  # first: it pins portable floating point before numpy and torch load (vaxis.numerics)
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
 
-from vaxis import io, mapping, plots, results, stats
-from vaxis.eeg import faced_cohort, simulate
+from vaxis import io, plots, results, stats
+from vaxis.decoding import calibration, mapping
+from vaxis.eeg import cohort
 
 torch.set_num_threads(2)
 out_dir = io.results_dir(profile, results_root)
@@ -97,7 +96,7 @@ out_dir = io.results_dir(profile, results_root)
 # ## 1. EEG features and V-axis targets
 
 # %%
-data = faced_cohort(faced_dir, n_subjects=n_subjects, seed=sim_seed, knobs=sim_knobs)
+data = cohort("faced", faced_dir, n_subjects=n_subjects, seed=sim_seed, knobs=sim_knobs)
 print(data)
 print("simulated" if data.source.startswith("simulated") else "REAL DATA", "| rating source:", data.rating_source)
 
@@ -116,9 +115,9 @@ targets.round(2).T
 
 # %% tags=["nbval-ignore-output"]
 X, cats, subjects = data.trial_features(normalize="subject")
-folds = mapping.LinearMapCV(X, cats, subjects, n_splits=n_splits, inner_splits=inner_splits)
+lmap = mapping.LinearMapCV(n_splits=n_splits, inner_splits=inner_splits).fit(X, cats, subjects)
 vmap = mapping.cross_validate_map(None, v_positions, permutations=permutations, n_boot=n_boot,
-                                  seed=seed, machinery=folds)
+                                  seed=seed, fitted=lmap)
 
 # %%
 print(f"held-out subjects: {len(vmap.per_subject)}; mean per-subject r = {vmap.ci} (95% bootstrap CI)")
@@ -126,26 +125,14 @@ print(f"pooled r = {vmap.pooled_r:.3f}; permutation p = {vmap.p_value:.2e} "
       f"({vmap.permutation_kind}, {vmap.n_permutations} assignments, penalty re-chosen under the null)")
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
-axes[0].hist(vmap.per_subject.r, bins=20, color="C0")
-axes[0].set_xlabel("held-out subject's r (predicted vs V position)")
-plots.null_histogram(vmap.null, vmap.mean_r, "mean r under relabelled categories", ax=axes[1])
-pred = vmap.predictions.groupby("category").agg(target=("target", "first"), mean=("prediction", "mean"),
-                                                sd=("prediction", "std"))
-axes[2].errorbar(pred.target, pred["mean"], yerr=pred.sd, fmt="o", capsize=3)
-for c, row in pred.iterrows():
-    axes[2].annotate(c, (row.target, row["mean"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
-axes[2].set_xlabel("V-axis position (LLM)")
-axes[2].set_ylabel("EEG prediction (mean ± SD over trials)")
-fig.tight_layout()
+fig = plots.map_summary(vmap)
 
 # %% [markdown]
 # ## 3. Controls: human valence, and random directions of the LLM's space
 
 # %% tags=["nbval-ignore-output"]
-hmap = mapping.cross_validate_map(None, human, permutations=permutations, n_boot=n_boot, seed=seed, machinery=folds)
-random_r = mapping.evaluate_positions(
-    folds, *mapping.random_direction_positions(results.category_vectors(out_dir), n_random_directions, seed))
+hmap = mapping.cross_validate_map(None, human, permutations=permutations, n_boot=n_boot, seed=seed, fitted=lmap)
+random_r = lmap.mean_r(*mapping.random_direction_positions(results.category_vectors(out_dir), n_random_directions, seed))
 
 # %%
 controls = pd.DataFrame({
@@ -154,7 +141,7 @@ controls = pd.DataFrame({
     "CI high": [vmap.ci.high, hmap.ci.high, np.percentile(random_r, 97.5)],
     "p": [vmap.p_value, hmap.p_value, np.nan],
 }, index=["V-axis (LLM)", "human valence", f"random LLM directions (median, 95% range, n={n_random_directions})"])
-share = float(np.mean(random_r >= vmap.mean_r))
+share = stats.share_at_least(random_r, vmap.mean_r)
 print(f"share of random LLM directions mapped at least as well as the V-axis: {share:.3f}")
 controls.round(4)
 
@@ -179,7 +166,7 @@ fig = plots.weight_topomaps(vmap.weights, data.channels, data.band_names,
 # %% tags=["nbval-ignore-output", "remove-stderr"]
 sweep = None
 if data.source.startswith("simulated"):
-    sweep = simulate.knob_sweep(knobs=sweep_knobs, n_subjects=sweep_subjects, seeds=(sim_seed,))
+    sweep = calibration.knob_sweep(knobs=sweep_knobs, n_subjects=sweep_subjects, seeds=(sim_seed,))
 
 # %%
 if sweep is not None:
@@ -190,12 +177,8 @@ if sweep is not None:
 # ## 6. Results for later chapters
 
 # %%
-io.save_json(out_dir / results.MAPPING_JSON, {
-    "profile": profile, "source": data.source, "n_subjects": data.n_subjects,
-    "v_axis_map": vmap.summary(), "human_valence_map": hmap.summary(),
-    "random_directions": {"n": n_random_directions, "median_r": float(np.median(random_r)), "share_ge_v": share},
-    "targets_rho": rho_targets,
-})
+results.write_mapping(out_dir, profile=profile, dataset=data, v_map=vmap, human_map=hmap, random_r=random_r,
+                      targets_rho=rho_targets)
 print("wrote", results.MAPPING_JSON)
 
 # %% [markdown]
@@ -247,7 +230,7 @@ print(f"alpha band only: mean r = {alpha_only_r(X, cats, subjects):.3f} (all ban
 
 # %% tags=["hide-input"]
 # Solution
-flat = faced_cohort(None, n_subjects=n_subjects, seed=sim_seed, knobs={"valence_strength": 0.0})
+flat = cohort("faced", None, n_subjects=n_subjects, seed=sim_seed, knobs={"valence_strength": 0.0})
 res = mapping.cross_validate_map(flat, v_positions, permutations=2000, n_boot=200, seed=seed)
 print(f"no planted valence: mean r = {res.mean_r:.3f}, p = {res.p_value:.3f} -- categories still differ, "
       "so the map fits part of any ordering; only the permutation test separates valence from that.")

@@ -52,10 +52,10 @@
 # ## Parameters
 #
 # - `faced_dir`, `n_subjects`, `sim_seed`, `sim_knobs` -- data, as in chapter 3.
-# - `architectures`, `seeds` -- the zoo (`vaxis.zoo`) and the seeds: one network per pair.
-# - `n_splits`, `fold_seed`, `val_fraction` -- the shared leave-subjects-out folds (`vaxis.folds`) and
+# - `architectures`, `seeds` -- the zoo (`vaxis.decoding.zoo`) and the seeds: one network per pair.
+# - `n_splits`, `fold_seed`, `val_fraction` -- the shared leave-subjects-out folds (`vaxis.decoding.folds`) and
 #   the share of training subjects used for early stopping.
-# - `max_epochs`, `batch_size`, `lr`, `patience`, `window_stride` -- training (`vaxis.engine.TrainConfig`);
+# - `max_epochs`, `batch_size`, `lr`, `patience`, `window_stride` -- training (`vaxis.decoding.engine.TrainConfig`);
 #   `window_stride=k` keeps every k-th 1-s window of each clip.
 # - `n_control_seeds` -- seeds of the control networks (shuffled labels; untrained) per architecture.
 # - `readout_splits`, `readout_alpha` -- the read-out's subject folds inside each held-out fold, its penalty.
@@ -86,14 +86,13 @@ level = 0.05
 results_root = None
 
 # %%
-import vaxis  # first: it pins portable floating point before numpy and torch load (vaxis.numerics)
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
 
-from vaxis import engine, folds, io, rediscovery, results
-from vaxis.eeg import faced_cohort
+from vaxis import io, plots, results
+from vaxis.decoding import engine, folds, rediscovery
+from vaxis.eeg import cohort
 
 torch.set_num_threads(2)
 out_dir = io.results_dir(profile, results_root)
@@ -106,7 +105,7 @@ out_dir = io.results_dir(profile, results_root)
 # training subjects only decide when to stop.
 
 # %%
-data = faced_cohort(faced_dir, n_subjects=n_subjects, seed=sim_seed, knobs=sim_knobs)
+data = cohort("faced", faced_dir, n_subjects=n_subjects, seed=sim_seed, knobs=sim_knobs)
 train_data = engine.TrainData.from_dataset(data)
 fold_list = folds.subject_folds(data.subjects, n_splits=n_splits, seed=fold_seed, val_fraction=val_fraction)
 config = engine.TrainConfig(max_epochs=max_epochs, batch_size=batch_size, lr=lr, patience=patience,
@@ -120,7 +119,7 @@ print(f"{train_data.X.shape[0]} windows; folds (train/val/test subjects):",
 # %% [markdown]
 # ## 2. Thirty-six classifiers, labels only
 #
-# All seeds and folds of an architecture form one training job (`vaxis.engine`): the perceptrons
+# All seeds and folds of an architecture form one training job (`vaxis.decoding.engine`): the perceptrons
 # (logistic regression, MLP) train at once as stacked replicas, the convolutional, graph and
 # attention networks one after another (on a CPU, stacking does not pay for them). Each finished
 # network is cached, so a re-run (or chapters 5 and 6) reuses it.
@@ -134,7 +133,7 @@ print(f"{len(trained.units)} networks x folds; chance = {1 / len(train_data.clas
 acc.round(3)
 
 # %%
-fig = rediscovery.plot_accuracy(acc, trained.table(), chance=1 / len(train_data.classes))
+fig = plots.accuracy_by_architecture(acc, trained.table(), chance=1 / len(train_data.classes))
 
 # %% [markdown]
 # ## 3. Control networks: shuffled labels, and no training at all
@@ -159,7 +158,7 @@ ctrl_acc.round(3)
 #
 # For each network and held-out fold: a ridge read-out from the penultimate representation of the
 # held-out subjects' trials to their category's V position, cross-validated over those subjects
-# (`vaxis.rediscovery`). The test replays the read-out for every assignment of the nine positions to
+# (`vaxis.decoding.rediscovery`). The test replays the read-out for every assignment of the nine positions to
 # the nine categories; the controls get the same read-out.
 
 # %% tags=["nbval-ignore-output"]
@@ -178,7 +177,7 @@ summary = pd.concat([networks, ctrl]).groupby(["arch", "kind"], sort=False)[["me
 summary.mean().unstack("kind")["mean_r"].round(3)
 
 # %%
-fig = rediscovery.plot_rediscovery(pd.concat([networks, ctrl]))
+fig = plots.rediscovery(pd.concat([networks, ctrl]))
 
 # %%
 count["table"].groupby("arch", sort=False).agg(
@@ -196,7 +195,7 @@ count["table"].groupby("arch", sort=False).agg(
 # %%
 example = trained.get("mlp" if "mlp" in architectures else architectures[0], seeds[0], 0)
 proj = rediscovery.projection_table(example, true_categories, train_data.trial_subject, v_positions, **kw)
-fig = rediscovery.plot_projection(proj, f"{example.arch}, seed {example.seed}, fold 0 (held-out subjects)")
+fig = plots.class_means_on_readout(proj, f"{example.arch}, seed {example.seed}, fold 0 (held-out subjects)")
 print(f"Spearman rho (class means vs chapter 1 positions): "
       f"{proj['mean'].corr(proj.v_position, method='spearman'):.3f}")
 
@@ -204,17 +203,11 @@ print(f"Spearman rho (class means vs chapter 1 positions): "
 # ## 6. Results for later chapters
 
 # %%
-io.save_json(out_dir / results.REDISCOVERY_JSON, {
-    "profile": profile, "source": data.source, "n_subjects": data.n_subjects, "architectures": architectures,
-    "seeds": seeds, "folds": {"n_splits": n_splits, "seed": fold_seed, "val_fraction": val_fraction,
-                              "folds": [f.as_dict() for f in fold_list]},
-    "train_config": config.key(), "accuracy": acc.reset_index().to_dict("records"),
-    "networks": count["table"].to_dict("records"), "controls": ctrl.to_dict("records"),
-    "per_fold": fold_tab.to_dict("records"),
-    "count": {k: count[k] for k in ("n", "n_rediscover", "n_holm", "n_uncorrected", "n_beyond_controls", "level",
-                                     "test")},
-    "readout": {"n_splits": readout_splits, "alpha": readout_alpha, "n_assignments": int(perms.shape[0])},
-})
+results.write_rediscovery(
+    out_dir, profile=profile, dataset=data, architectures=architectures, seeds=seeds, config=config, accuracy=acc,
+    folds={"n_splits": n_splits, "seed": fold_seed, "val_fraction": val_fraction, "folds": fold_list},
+    count=count, controls=ctrl, per_fold=fold_tab,
+    readout={"n_splits": readout_splits, "alpha": readout_alpha, "n_assignments": int(perms.shape[0])})
 print("wrote", results.REDISCOVERY_JSON)
 
 # %% [markdown]

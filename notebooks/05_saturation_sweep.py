@@ -26,7 +26,7 @@
 # that carries the remaining information gets little useful gradient.
 #
 # **What this chapter does.**
-# 1. Trains the label-only baseline and every strategy of `vaxis.alignment` on the same
+# 1. Trains the label-only baseline and every strategy of `vaxis.decoding.alignment` on the same
 #    leave-subjects-out folds and seeds, each loss weight chosen on training subjects only.
 # 2. Tests every strategy against the baseline (paired Wilcoxon over folds x seeds,
 #    Benjamini-Hochberg across strategies) and counts helped / no difference / hurt.
@@ -63,6 +63,8 @@
 #   diagnostic; `n_boot`, `seed`, `profile`, `results_root` -- as before.
 # - `long_schedule` -- a second, longer training schedule (changes to `lr`, `patience`,
 #   `max_epochs`) on which the whole sweep is repeated (section 5); `None` skips it.
+# - `sentence_model` -- the sentence encoder whose embeddings of the nine anchors the contrastive
+#   losses align to (a registry name, local path or hub id).
 
 # %% tags=["parameters"]
 from typing import Optional  # parameter types, checked by the runner
@@ -85,22 +87,23 @@ n_jobs = 1
 alpha = 0.05
 trajectory_epochs = [0, 1, 2, 4]
 long_schedule: Optional[dict] = {"lr": 0.001, "patience": 6, "max_epochs": 20}
+sentence_model = "minilm-l6"
 n_boot = 2000
 seed = 0
 results_root: Optional[str] = None
 
 # %%
-import vaxis  # first: it pins portable floating point before numpy and torch load (vaxis.numerics)
 import dataclasses
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
 
-from vaxis import alignment, engine, io, results, saturation
-from vaxis.eeg import faced_cohort
-from vaxis.folds import subject_folds
+from vaxis import io, plots, results
+from vaxis.decoding import alignment, engine, saturation
+from vaxis.decoding.folds import subject_folds
+from vaxis.eeg import cohort
+from vaxis.llm import hidden
 
 torch.set_num_threads(2)
 out_dir = io.results_dir(profile, results_root)
@@ -109,7 +112,7 @@ out_dir = io.results_dir(profile, results_root)
 # ## 1. The strategies
 #
 # Every strategy is a real auxiliary loss added to cross-entropy with a weight; the table lists the
-# idea each one comes from (`vaxis.alignment`, each with a unit test that its gradient moves the
+# idea each one comes from (`vaxis.decoding.alignment`, each with a unit test that its gradient moves the
 # representation the intended way).
 
 # %%
@@ -122,10 +125,11 @@ table
 # ## 2. Data, folds, LLM targets
 
 # %%
-data_eeg = faced_cohort(faced_dir, n_subjects=n_subjects, seed=sim_seed)
+data_eeg = cohort("faced", faced_dir, n_subjects=n_subjects, seed=sim_seed)
 data = engine.TrainData.from_dataset(data_eeg)
 folds = subject_folds(data_eeg.subjects, n_splits=n_splits, seed=seed)
-targets = saturation.targets_from_results(out_dir, data_eeg, data.classes)
+sentences = hidden.sentence_embeddings(sentence_model, results.anchor_sentences(out_dir, data.classes))
+targets = saturation.targets_from_results(out_dir, data_eeg, data.classes, sentences)
 config = engine.TrainConfig(max_epochs=max_epochs, lr=lr, patience=patience, window_stride=window_stride)
 setup = saturation.SweepSetup(data, folds, list(seeds), arch, config, targets)
 print(f"{data_eeg.source}: {data_eeg.n_subjects} subjects, {len(folds)} folds x {len(seeds)} seeds = "
@@ -138,7 +142,7 @@ print(f"{data_eeg.source}: {data_eeg.n_subjects} subjects, {len(folds)} folds x 
 # job. Finished tasks are stored one file each (atomic); re-running this cell only does what is left.
 
 # %% tags=["nbval-ignore-output", "remove-stderr"]
-runs = saturation.run_sweep(setup, names, out_dir / "05_sweep_store", backend=backend, n_jobs=n_jobs,
+runs = saturation.run_sweep(setup, names, results.sweep_store(out_dir), backend=backend, n_jobs=n_jobs,
                             weights=weights)
 
 # %%
@@ -150,18 +154,7 @@ comparison[["strategy", "family", "weights", "bacc", "mean_diff", "ci_low", "ci_
             "verdict"]].round(4)
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 0.28 * len(comparison) + 1.2))
-y = np.arange(len(comparison))
-for verdict, color in {"helped": "C2", "hurt": "C3", "no difference": "0.4"}.items():
-    m = (comparison.verdict == verdict).to_numpy()
-    c = comparison[m]
-    ax.errorbar(c.mean_diff, y[m], xerr=[c.mean_diff - c.ci_low, c.ci_high - c.mean_diff], fmt="o",
-                color=color, capsize=2, label=verdict)
-ax.set_yticks(y, comparison.strategy, fontsize=8)
-ax.axvline(0, color="k", lw=0.8)
-ax.set_xlabel("balanced accuracy: strategy - baseline (95% bootstrap CI over folds x seeds)")
-ax.legend(fontsize=8, loc="lower right")
-fig.tight_layout()
+fig = plots.strategy_effects(comparison)
 
 # %% [markdown]
 # ## 4. Saturation diagnostics
@@ -191,17 +184,7 @@ diag = comparison.merge(shares, on="strategy")
 print(f"Spearman rho (basin share vs accuracy change) = {diag[['basin_share', 'mean_diff']].corr('spearman').iat[0, 1]:.3f}")
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 4))
-for verdict, grp in diag.groupby("verdict"):
-    ax.scatter(grp.basin_share, grp.mean_diff, label=verdict,
-               color={"helped": "C2", "hurt": "C3", "no difference": "0.4"}[verdict])
-for _, row in diag.iterrows():
-    ax.annotate(row.strategy, (row.basin_share, row.mean_diff), fontsize=6, alpha=0.7)
-ax.axhline(0, color="k", lw=0.8)
-ax.set_xlabel("share of the auxiliary gradient in the label-driven basin")
-ax.set_ylabel("accuracy change vs baseline")
-ax.legend(fontsize=8)
-fig.tight_layout()
+fig = plots.basin_share_vs_effect(diag)
 
 # %% [markdown]
 # ## 5. Does the verdict survive longer training?
@@ -216,7 +199,7 @@ schedules = {"default": comparison}
 epochs_by_schedule = {"default": saturation.best_epochs(runs)}
 if long_schedule:
     setup_long = dataclasses.replace(setup, config=dataclasses.replace(config, **long_schedule))
-    runs_long = saturation.run_sweep(setup_long, names, out_dir / "05_sweep_store", backend=backend,
+    runs_long = saturation.run_sweep(setup_long, names, results.sweep_store(out_dir), backend=backend,
                                      n_jobs=n_jobs, weights=weights)
     schedules["long"] = saturation.compare(runs_long, alpha=alpha, n_boot=n_boot, seed=seed)
     epochs_by_schedule["long"] = saturation.best_epochs(runs_long)
@@ -237,59 +220,36 @@ by_schedule.round(4)
 
 # %%
 if long_schedule:
-    fig, ax = plt.subplots(figsize=(5, 4.5))
-    ax.errorbar(eff.mean_diff, eff_long.mean_diff, xerr=[eff.mean_diff - eff.ci_low, eff.ci_high - eff.mean_diff],
-                yerr=[eff_long.mean_diff - eff_long.ci_low, eff_long.ci_high - eff_long.mean_diff], fmt="o", ms=3,
-                color="0.3", alpha=0.7)
-    for name, row in eff.iterrows():
-        ax.annotate(name, (row.mean_diff, eff_long.mean_diff[name]), fontsize=6, alpha=0.7)
-    lim = [min(eff.ci_low.min(), eff_long.ci_low.min()), max(eff.ci_high.max(), eff_long.ci_high.max())]
-    ax.plot(lim, lim, color="0.7", lw=0.8)
-    ax.axhline(0, color="k", lw=0.6)
-    ax.axvline(0, color="k", lw=0.6)
-    ax.set_xlabel("accuracy change vs baseline, default schedule")
-    ax.set_ylabel("accuracy change vs baseline, long schedule")
-    fig.tight_layout()
+    fig = plots.schedule_effects(eff, eff_long)
 
 # %% [markdown]
 # ## 6. Results for later chapters
 
 # %%
-io.save_json(out_dir / "05_saturation.json", {
-    "profile": profile, "arch": arch, "n_units": int(comparison.n_units.iloc[0]),
-    "baseline_bacc": comparison.attrs["baseline_bacc"], "counts": counts,
-    "strategies": comparison.merge(shares, on="strategy").round(5).to_dict(orient="records"),
-    "trajectory": trajectory.groupby("epochs").mean(numeric_only=True).round(5).to_dict(orient="index"),
-    "schedules": {name: {"changes": {} if name == "default" else long_schedule,
-                         "baseline_bacc": c.attrs["baseline_bacc"],
-                         "counts": saturation.verdict_counts(c),
-                         "best_epochs": epochs_by_schedule[name].round(3).to_dict(orient="index"),
-                         "effects": c[["strategy", "mean_diff", "ci_low", "ci_high", "q", "verdict"]].round(5)
-                         .to_dict(orient="records")}
-                  for name, c in schedules.items()},
-})
-print("wrote 05_saturation.json")
+results.write_saturation(out_dir, profile=profile, arch=arch, comparison=comparison, shares=shares,
+                         trajectory=trajectory, schedules=schedules, best_epochs=epochs_by_schedule,
+                         schedule_changes=long_schedule, counts=saturation.verdict_counts)
+print("wrote", results.SATURATION_JSON)
 
 # %% [markdown]
 # ## Summary
 
 # %%
 best, worst = comparison.iloc[-1], comparison.iloc[0]
+ep = epochs_by_schedule["default"].loc
 print(f"{len(comparison)} strategies vs the label-only {arch} ({comparison.n_units.iloc[0]} paired units each): "
       f"helped {counts['helped']}, no difference {counts['no difference']}, hurt {counts['hurt']} (BH q < {alpha}).")
 print(f"Largest gain: {best.strategy} {best.mean_diff:+.3f} [{best.ci_low:+.3f}, {best.ci_high:+.3f}]; "
       f"largest loss: {worst.strategy} {worst.mean_diff:+.3f} [{worst.ci_low:+.3f}, {worst.ci_high:+.3f}].")
-print(f"Study: none helped, 16 of 25 hurt.")
-epochs = epochs_by_schedule["default"]
-print(f"How long the losses acted: best epoch (early stopping on validation subjects) of the baseline "
-      f"mean {epochs.loc['baseline', 'mean']:.1f}, median {epochs.loc['baseline', 'median']:.0f}; of the strategies "
-      f"at their chosen weight mean {epochs.loc['strategies', 'mean']:.1f}, median "
-      f"{epochs.loc['strategies', 'median']:.0f} (of at most {max_epochs}).")
+print("Study: none helped, 16 of 25 hurt.")
+print(f"How long the losses acted: best epoch (early stopping on validation subjects) of the baseline mean "
+      f"{ep['baseline', 'mean']:.1f}, median {ep['baseline', 'median']:.0f}; of the strategies at their chosen weight "
+      f"mean {ep['strategies', 'mean']:.1f}, median {ep['strategies', 'median']:.0f} (of at most {max_epochs}).")
 if long_schedule:
-    n_long = saturation.verdict_counts(schedules["long"])
+    n_long, ep_long = saturation.verdict_counts(schedules["long"]), epochs_by_schedule["long"].loc
     print(f"Long schedule ({long_schedule}): helped {n_long['helped']}, no difference {n_long['no difference']}, "
-          f"hurt {n_long['hurt']}; best epoch of the baseline mean "
-          f"{epochs_by_schedule['long'].loc['baseline', 'mean']:.1f} (of at most {setup_long.config.max_epochs}).")
+          f"hurt {n_long['hurt']}; best epoch of the baseline mean {ep_long['baseline', 'mean']:.1f} "
+          f"(of at most {setup_long.config.max_epochs}).")
 
 # %% [markdown]
 # **What it means.** The counts above are this run's answer to the study's claim; they depend on the
@@ -318,12 +278,12 @@ comparison.groupby("family").mean_diff.agg(["mean", "min", "max", "count"]).roun
 # %% [markdown]
 # **Exercise 2.** The basin is tiny (K - 1 dimensions). What share would a *random* gradient put
 # there? Write `random_share(z, y, n_draws)` that draws Gaussian gradients and averages
-# `alignment.basin_share`, and compare with the strategies' shares.
+# `saturation.basin_share`, and compare with the strategies' shares.
 
 # %%
 def random_share(z, y, n_draws=20):
     """Mean basin share of isotropic random gradients on representation z with labels y."""
-    raise NotImplementedError("Exercise: draw random gradients and average alignment.basin_share")
+    raise NotImplementedError("Exercise: draw random gradients and average saturation.basin_share")
 
 
 # %% tags=["hide-input"]
@@ -331,7 +291,7 @@ def random_share(z, y, n_draws=20):
 def random_share(z, y, n_draws=20):
     gen = torch.Generator().manual_seed(seed)
     zt, yt = torch.tensor(z, dtype=torch.float32), torch.tensor(y)
-    return float(np.mean([alignment.basin_share(zt, yt, torch.randn(zt.shape, generator=gen), len(data.classes))
+    return float(np.mean([saturation.basin_share(zt, yt, torch.randn(zt.shape, generator=gen))
                           for _ in range(n_draws)]))
 
 

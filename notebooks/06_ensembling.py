@@ -56,7 +56,7 @@
 #
 # - `faced_dir`, `n_subjects`, `sim_seed`, `sim_knobs` -- the FACED-shaped data, as in chapter 4.
 # - `seedv_dir`, `n_seedv_subjects` -- the SEED-V-shaped data: `None` simulates `n_seedv_subjects`
-#   subjects (SEED-V has 16), a folder loads the real DE features.
+#   subjects (SEED-V has 16), a folder loads the first `n_seedv_subjects` of the real DE features.
 # - `architectures`, `seeds` -- the candidate members (one network per pair).
 # - `n_splits`, `fold_seed`, `val_fraction` -- the shared leave-subjects-out folds; the validation
 #   subjects (training side) decide early stopping and every ensemble choice.
@@ -93,16 +93,13 @@ seed = 0
 results_root: Optional[str] = None
 
 # %%
-import vaxis  # first: it pins portable floating point before numpy and torch load (vaxis.numerics)
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
 
-from vaxis import engine, ensembles, folds, io, rediscovery
-from vaxis.eeg import faced_cohort
-from vaxis.eeg.seedv import load_seedv
-from vaxis.eeg.simulate import simulate_seedv
+from vaxis import io, plots, results
+from vaxis.decoding import engine, ensembles, folds, rediscovery
+from vaxis.eeg import cohort
 
 torch.set_num_threads(2)
 out_dir = io.results_dir(profile, results_root)
@@ -117,7 +114,7 @@ pd.set_option("display.width", 140)
 # candidate member of that fold's ensembles.
 
 # %%
-faced = faced_cohort(faced_dir, n_subjects=n_subjects, seed=sim_seed, knobs=sim_knobs)
+faced = cohort("faced", faced_dir, n_subjects=n_subjects, seed=sim_seed, knobs=sim_knobs)
 faced_data = engine.TrainData.from_dataset(faced)
 faced_folds = folds.subject_folds(faced.subjects, n_splits=n_splits, seed=fold_seed, val_fraction=val_fraction)
 print(faced)
@@ -135,7 +132,7 @@ rediscovery.accuracy_table(faced_trained.table()).round(3)
 #
 # For each member and fold, the **basin** is the span of its centred class means computed on the
 # fold's *training* trials (K - 1 dimensions at most); the **residual** is the representation with
-# that span removed (`vaxis.ensembles.residual`). How much of each network's variation on validation
+# that span removed (`vaxis.stats.project_out`). How much of each network's variation on validation
 # subjects lies in the basin, and how much is left?
 
 # %%
@@ -158,7 +155,7 @@ print(f"Spearman rho (residual diversity vs prediction disagreement, {len(div)} 
 div.groupby("same_arch")[["residual_div", "prediction_div"]].mean().round(3)
 
 # %%
-fig = ensembles.plot_diversity(faced_cmp, "FACED-shaped, all folds")
+fig = plots.ensemble_diversity(faced_cmp, "FACED-shaped, all folds")
 
 # %% [markdown]
 # ## 3. The comparison (FACED-shaped cohort)
@@ -173,7 +170,7 @@ cols = ["name", "size", "bacc", "ci_low", "ci_high", "diff_vs_residual", "diff_l
 faced_cmp.table.set_index("name")[cols[1:]].round(3)
 
 # %%
-fig = ensembles.plot_curves(faced_cmp, "FACED-shaped cohort", chance=1 / len(faced_data.classes))
+fig = plots.ensemble_curves(faced_cmp, "FACED-shaped cohort", chance=1 / len(faced_data.classes))
 
 # %% [markdown]
 # Each line adds members in the order its method would (greedy selections: the order chosen on
@@ -192,7 +189,7 @@ print(f"residual-diversity ensemble vs the strongest other method ({rel['baselin
 # per subject over 3 sessions (simulated unless `seedv_dir` is given).
 
 # %%
-seedv = simulate_seedv(n_subjects=n_seedv_subjects, seed=sim_seed) if seedv_dir is None else load_seedv(seedv_dir)
+seedv = cohort("seedv", seedv_dir, n_subjects=n_seedv_subjects, seed=sim_seed)
 seedv_data = engine.TrainData.from_dataset(seedv)
 seedv_folds = folds.subject_folds(seedv.subjects, n_splits=n_splits, seed=fold_seed, val_fraction=val_fraction)
 print(seedv)
@@ -207,7 +204,7 @@ seedv_cmp = ensembles.compare(seedv_trained, diversity_weight=diversity_weight, 
 seedv_cmp.table.set_index("name")[cols[1:]].round(3)
 
 # %%
-fig = ensembles.plot_curves(seedv_cmp, "SEED-V-shaped cohort", chance=1 / len(seedv_data.classes))
+fig = plots.ensemble_curves(seedv_cmp, "SEED-V-shaped cohort", chance=1 / len(seedv_data.classes))
 rel_v = seedv_cmp.relative
 print(f"residual-diversity ensemble vs the strongest other method ({rel_v['baseline_name']}): "
       f"{rel_v['value']:+.1%} relative [{rel_v['low']:+.1%}, {rel_v['high']:+.1%}] -> {ensembles.verdict(rel_v)}")
@@ -216,18 +213,11 @@ print(f"residual-diversity ensemble vs the strongest other method ({rel_v['basel
 # ## 5. Results
 
 # %%
-def cohort_result(cmp, dataset):
-    return {"source": dataset.source, "n_subjects": dataset.n_subjects, "relative": cmp.relative,
-            "table": cmp.table.reset_index().round(5).to_dict("records"),
-            "curves": cmp.curves.round(5).to_dict("records"),
-            "sizes": cmp.selections.groupby("method")["size"].apply(list).to_dict()}
-
-
-io.save_json(out_dir / "06_ensembling.json", {
-    "profile": profile, "architectures": architectures, "seeds": seeds, "diversity_weight": diversity_weight,
-    "folds": {"n_splits": n_splits, "seed": fold_seed, "val_fraction": val_fraction},
-    "train_config": config.key(), "faced": cohort_result(faced_cmp, faced), "seedv": cohort_result(seedv_cmp, seedv)})
-print("wrote 06_ensembling.json")
+results.write_ensembling(out_dir, profile=profile, architectures=architectures, seeds=seeds,
+                         diversity_weight=diversity_weight, config=config,
+                         folds={"n_splits": n_splits, "seed": fold_seed, "val_fraction": val_fraction},
+                         cohorts={"faced": (faced_cmp, faced), "seedv": (seedv_cmp, seedv)})
+print("wrote", results.ENSEMBLING_JSON)
 
 # %% [markdown]
 # ## Summary
