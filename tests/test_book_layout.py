@@ -1,5 +1,6 @@
 """The book's layout: pairs in sync, table of contents = chapters present, profiles valid, pins agree."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -16,8 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = book.chapters(ROOT)
 
 
-def test_there_are_chapters():
-    assert [c.number for c in CHAPTERS][:2] == ["01", "02"]
+def test_chapters_are_numbered_one_after_another():
+    """Every chapter file is found, numbered 01, 02, ... without gaps or repeats, each with its twin."""
+    numbers = [c.number for c in CHAPTERS]
+    assert len(numbers) >= 6, numbers
+    assert numbers == [f"{i:02d}" for i in range(1, len(numbers) + 1)]
+    on_disk = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+    assert [c.name for c in CHAPTERS] == on_disk
+    assert sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) == on_disk
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.name)
@@ -43,8 +50,72 @@ def test_chapter_skeleton(chapter):
     assert len(tagged) == 1, "exactly one cell must be tagged 'parameters'"
     assert "profile" in tagged[0].source and "results_root" in tagged[0].source
     assert any("hide-input" in c.metadata.get("tags", []) for c in nb.cells), "solutions must be hidden"
-    longest = max(len(c.source.splitlines()) for c in nb.cells if c.cell_type == "code")
-    assert longest <= 30, f"a code cell of {chapter.name} has {longest} lines: move logic into vaxis"
+
+
+#: Most lines of logic (not blank, not a comment) a code cell of a chapter may have.
+MAX_LOGIC_LINES = 15
+#: Calls that draw: figures come from vaxis.plots, never from a chapter.
+DRAWING = {"subplots", "figure", "plot", "hist", "scatter", "errorbar", "bar", "imshow", "annotate", "axhline",
+           "axvline", "set_xlabel", "set_ylabel", "set_title", "legend", "tight_layout", "colorbar"}
+
+
+def _story_cells(chapter):
+    """The chapter's code cells before its exercises (where exercises may define functions), less the parameters."""
+    cells = []
+    for cell in jupytext.read(chapter.source).cells:
+        if cell.cell_type == "markdown" and "## Exercises" in cell.source:
+            break
+        if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
+            cells.append(cell)
+    return cells
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.name)
+def test_chapters_are_thin(chapter):
+    """Chapters hold the story: short cells, no helper functions, no drawing, no file names, no hidden imports."""
+    for cell in _story_cells(chapter):
+        logic = [ln for ln in cell.source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+        first = logic[0][:60] if logic else ""
+        assert len(logic) <= MAX_LOGIC_LINES, f"{chapter.name}: a cell has {len(logic)} lines of logic ({first}...)"
+        tree = ast.parse(cell.source)
+        for node in ast.walk(tree):
+            assert not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)), (
+                f"{chapter.name} defines {getattr(node, 'name', 'a lambda')} outside its exercises: move it into vaxis")
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+                assert not any(n.startswith("matplotlib") for n in names), f"{chapter.name} imports matplotlib"
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                assert node.func.attr not in DRAWING, (
+                    f"{chapter.name} draws ({node.func.attr}): figures come from vaxis.plots ({first}...)")
+                assert node.func.attr not in ("save_json", "save_npz", "load_json", "load_npz"), (
+                    f"{chapter.name} writes or reads a file itself: use vaxis.results")
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert not re.search(r"\d\d_\w+\.(json|npz)", node.value), (
+                    f"{chapter.name} spells a result file name ({node.value!r}): use the vaxis.results constants")
+
+
+def test_the_thin_chapter_check_catches_a_fat_chapter(tmp_path):
+    """The check above fails on a chapter that draws, defines a helper or writes a file by name."""
+    fat = ('# %% tags=["parameters"]\nprofile = "quick"\nresults_root = None\n\n'
+           '# %%\nimport matplotlib.pyplot as plt\nfig, ax = plt.subplots()\n\n'
+           '# %%\ndef helper(x):\n    return x\n\n'
+           '# %%\nio.save_json(out_dir / "05_saturation.json", {})\n\n'
+           '# %% [markdown]\n# ## Exercises\n\n# %%\ndef exercise():\n    pass\n')
+    src = tmp_path / "99_fat.py"
+    src.write_text(fat)
+    chapter = book.Chapter("99", "99_fat", src)
+    with pytest.raises(AssertionError, match="imports matplotlib|draws"):
+        test_chapters_are_thin(chapter)
+    src.write_text(fat.replace("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()", "x = 1"))
+    with pytest.raises(AssertionError, match="defines helper"):
+        test_chapters_are_thin(chapter)
+    src.write_text(fat.replace("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()", "x = 1")
+                   .replace("def helper(x):\n    return x", "y = 2"))
+    with pytest.raises(AssertionError, match="writes or reads a file"):
+        test_chapters_are_thin(chapter)
+    src.write_text("# %%\n" + "\n".join(f"x{i} = {i}" for i in range(16)) + "\n")
+    with pytest.raises(AssertionError, match="16 lines of logic"):
+        test_chapters_are_thin(chapter)
 
 
 def test_toc_lists_exactly_the_chapters():
@@ -63,7 +134,7 @@ def test_profiles_only_set_declared_parameters(profile):
         declared = pm.inspect_notebook(str(chapter.paired))  # what papermill itself sees
         params = book.chapter_parameters(profile, chapter)
         assert set(params) <= set(declared), f"{profile} sets unknown parameters of {chapter.name}"
-        book._check_parameters(chapter, {k: v for k, v in params.items() if not k.endswith("_dir")})
+        book.check_parameters(chapter, {k: v for k, v in params.items() if not k.endswith("_dir")})
 
 
 def test_quick_profile_equals_notebook_defaults():
@@ -78,11 +149,11 @@ def test_unknown_profile_and_parameter_are_refused():
     with pytest.raises(VaxisInputError, match="Unknown profile 'fast'.*quick"):
         book.load_profile("fast")
     with pytest.raises(VaxisInputError, match="has no parameter"):
-        book._check_parameters(CHAPTERS[0], {"no_such_parameter": 1})
+        book.check_parameters(CHAPTERS[0], {"no_such_parameter": 1})
     with pytest.raises(VaxisInputError, match="No chapter"):
         book.run("quick", only=["99"])
     with pytest.raises(VaxisInputError, match="NAME=VALUE"):
-        book._parse_overrides(["lead_model"])
+        book.runner._parse_overrides(["lead_model"])
 
 
 def _pins(text, pattern):

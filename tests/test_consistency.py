@@ -1,8 +1,10 @@
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
-from vaxis import consistency, norms, stimuli, validation
 from vaxis._checks import VaxisInputError
+from vaxis.llm import consistency, norms, stimuli, validation
 
 
 def test_assignments_enumerate_all_relabellings():
@@ -43,5 +45,37 @@ def test_end_to_end_on_a_tiny_model(tiny_model_dir):
     # the chosen configuration is the dev maximum: the test split played no part
     dev = run.profile[run.profile.split == "dev"]
     assert run.choice["dev_rho"] == pytest.approx(dev.rho.max())
-    obs, null, p = consistency.item_null({"m1": run, "m2": run}, cats, stimuli.POSITIVE, stimuli.NEGATIVE)
-    assert null.size == 630 and obs == pytest.approx(1) and 0 < p <= 1
+
+
+
+def _planted_model(seed, shared_items, ratings, valence_strength):
+    """A fake ModelValidation: anchors and test words carry valence along one direction u (scaled by
+    ``valence_strength``); every other direction is this model's own noise, except ``shared_items``
+    (structure both models see, not valence)."""
+    rng = np.random.default_rng(seed)
+    D = 24
+    u = np.zeros(D)
+    u[0] = 1.0
+    valence = np.array([{"neutral": 0.0}.get(c, 1.0 if c in stimuli.POSITIVE else -1.0) for c in stimuli.CATEGORIES])
+    anchors = valence_strength * valence[:, None] * u + rng.normal(size=(9, D))
+    items = valence_strength * ratings[:, None] * u + shared_items + rng.normal(size=(ratings.size, D))
+    d = anchors[[5, 6, 7, 8]].mean(0) - anchors[[0, 1, 2, 3]].mean(0)
+    return SimpleNamespace(anchor_vectors=anchors, test_vectors=items, test_positions=items @ d)
+
+
+@pytest.mark.parametrize("strength, expect_small_p", [(3.0, True), (0.0, False)])
+def test_item_null_separates_shared_valence_from_shared_structure(strength, expect_small_p):
+    """Two different models that share valence (and some non-valence structure): the exact relabelling
+    null puts the true labels at the top. Without valence, the shared structure agrees under any
+    labelling, and the test must not call that valence."""
+    rng = np.random.default_rng(0)
+    ratings = rng.uniform(-1, 1, 80)
+    shared = rng.normal(size=(80, 24)) * np.r_[0.0, np.full(23, 0.6)]  # shared, off the valence direction
+    runs = {"a": _planted_model(1, shared, ratings, strength), "b": _planted_model(2, shared, ratings, strength)}
+    obs, null, p = consistency.item_null(runs, stimuli.CATEGORIES, stimuli.POSITIVE, stimuli.NEGATIVE)
+    assert null.size == 630 and p == np.mean(null >= obs - 1e-12)
+    assert obs < 0.999  # two different models, not one model compared with itself
+    if expect_small_p:
+        assert obs > 0.5 and p <= 0.01  # the true split (and its mirror, and near-equivalent splits) at the top
+    else:
+        assert p > 0.05

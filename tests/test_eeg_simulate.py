@@ -6,14 +6,8 @@ from scipy import stats
 
 from vaxis._checks import VaxisInputError
 from vaxis.eeg import EEGDataset
-from vaxis.eeg.simulate import (
-    CATEGORY_NORMS,
-    SimulationParams,
-    knob_sweep,
-    label_only_accuracy,
-    simulate_faced,
-    simulate_seedv,
-)
+from vaxis.eeg.ratings import CATEGORY_NORMS, VADER_VALENCE
+from vaxis.eeg.simulate import SimulationParams, simulate_faced, simulate_seedv
 
 
 @pytest.fixture(scope="module")
@@ -66,11 +60,6 @@ def test_recovers_planted_valence_on_new_subjects(small):
     assert abs(rf) < 0.2
 
 
-def test_label_only_accuracy_above_chance(small):
-    acc = label_only_accuracy(small, n_splits=4)
-    assert 0.15 < acc < 0.9
-
-
 def test_raw_mode_follows_latent_model():
     feat = simulate_faced(n_subjects=1, n_windows=6, seed=1)
     raw = simulate_faced(n_subjects=1, n_windows=6, seed=1, mode="raw")
@@ -90,9 +79,12 @@ def test_seedv_shape():
     assert sorted(set(ds.clip_category)) == sorted(["disgust", "fear", "sad", "neutral", "happy"])
 
 
-def test_knob_sweep_small():
-    df = knob_sweep({"valence_strength": [0.0, 0.5]}, n_subjects=12, n_windows=4, n_splits=3)
-    assert set(df["value"]) == {0.0, 0.2, 0.5}
-    assert {"balanced_accuracy", "valence_r", "is_default"} <= set(df.columns)
-    r = df.set_index("value")["valence_r"]
-    assert r[0.5] > r[0.0]
+
+def test_human_norms_agree_with_a_second_lexicon():
+    """The Warriner norms that scale the simulator agree with VADER's raters (r about 0.96, same signs)."""
+    words = sorted(VADER_VALENCE)
+    warriner = np.array([CATEGORY_NORMS[w][0] for w in words])
+    vader = np.array([VADER_VALENCE[w] for w in words])
+    assert stats.pearsonr(warriner, vader)[0] > 0.9
+    affective = vader != 0  # "neutral" is not in VADER's lexicon (0 stands for it)
+    assert (np.sign(warriner - 5.0) == np.sign(vader))[affective].all()  # 5 and 0: the scales' midpoints

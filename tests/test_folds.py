@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from vaxis._checks import VaxisInputError
-from vaxis.folds import Fold, check_training_inputs, fold_signature, subject_folds
+from vaxis.decoding.folds import Fold, check_training_inputs, fold_signature, subject_folds
 
 SUBJECTS = [f"sub{i:03d}" for i in range(10)]
 
@@ -28,10 +28,24 @@ def test_folds_are_deterministic_and_seed_dependent():
 
 
 def test_rows_of_a_fold():
-    subj = np.repeat(SUBJECTS, 2)
+    subj = np.repeat(SUBJECTS, 2)[::-1]  # rows in any order
     f = subject_folds(SUBJECTS, 2, seed=0)[0]
     tr, va, te = f.rows(subj)
     assert set(subj[te]) == set(f.test) and set(subj[va]) == set(f.val) and set(subj[tr]) == set(f.train)
+    np.testing.assert_array_equal(np.sort(np.concatenate([tr, va, te])), np.arange(subj.size))  # each row once
+    assert all((np.diff(part) > 0).all() for part in (tr, va, te))  # sorted ascending
+    outsider = np.append(subj, "sub999")  # a subject in no part of the fold gets no row
+    assert outsider.size - 1 not in np.concatenate(f.rows(outsider))
+
+
+def test_fold_sizes_follow_the_protocol():
+    """array_split sizes for the test groups; ceil(val_fraction * n_train) validation subjects."""
+    folds = subject_folds(SUBJECTS, 3, seed=2, val_fraction=0.25)
+    assert sorted(len(f.test) for f in folds) == [3, 3, 4]
+    for f in folds:
+        n_train = len(SUBJECTS) - len(f.test)
+        assert len(f.val) == int(np.ceil(0.25 * n_train)) and len(f.train) == n_train - len(f.val)
+    assert all(len(f.val) == 0 for f in subject_folds(SUBJECTS, 3, seed=2, val_fraction=0.0))
 
 
 def test_bad_fold_requests():
@@ -50,8 +64,21 @@ def _inputs():
     return X, y, subj, subject_folds(SUBJECTS, 2, seed=0)
 
 
-def test_good_inputs_pass():
-    check_training_inputs(*_inputs(), n_classes=3)
+def test_good_inputs_pass_and_each_defect_alone_is_refused():
+    """The check accepts clean inputs and refuses each defect on its own (not a check that refuses all)."""
+    X, y, subj, folds = _inputs()
+    assert check_training_inputs(X, y, subj, folds, n_classes=3) is None
+    check_training_inputs(X.reshape(60, -1), y, subj, folds, n_classes=3)  # any feature shape
+    defects = {
+        "NaN/Inf": lambda: check_training_inputs(np.where(np.arange(60)[:, None, None] == 3, np.inf, X), y, subj,
+                                                 folds, 3),
+        "outside the class set": lambda: check_training_inputs(X, np.where(np.arange(60) == 0, 7, y), subj, folds, 3),
+        "absent from the data": lambda: check_training_inputs(X, y, np.where(subj == "sub000", "subX", subj), folds, 3),
+        "never occur": lambda: check_training_inputs(X, y, subj, folds, n_classes=4),
+    }
+    for match, call in defects.items():
+        with pytest.raises(VaxisInputError, match=match):
+            call()
 
 
 def test_nan_features_are_refused():

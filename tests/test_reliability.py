@@ -6,7 +6,6 @@ take tens of seconds; marked ``slow`` and run by the README's test command.
 
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -30,14 +29,25 @@ def _env(tmp_path, results_root):
     return env
 
 
-def _kill_after(cmd, env, delay):
+def _kill_when(cmd, env, ready, timeout=180.0):
+    """Start ``cmd`` in its own process group; SIGKILL the whole group as soon as ``ready()`` is true.
+
+    Fails when the command ends before ``ready()`` or never gets there: a kill that does not land
+    part-way tests nothing.
+    """
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
-    time.sleep(delay)
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)  # the runner and its kernel die at once
+    deadline = time.time() + timeout
+    while not ready():
+        if proc.poll() is not None:
+            pytest.fail(f"{cmd[:4]} ended (code {proc.returncode}) before the kill point")
+        if time.time() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail(f"{cmd[:4]} did not reach the kill point in {timeout} s")
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)  # the runner and its kernel die at once
     proc.wait()
-    return proc.returncode
+    assert proc.returncode == -signal.SIGKILL
 
 
 def _no_partial_files(folder):
@@ -45,24 +55,31 @@ def _no_partial_files(folder):
 
 
 def test_hidden_state_cache_survives_sigkill(tmp_path, tiny_model_dir):
-    texts = [f"word{i} is {'good' if i % 2 else 'bad'} ." for i in range(200)]
+    n_chunks = 150
+    texts = [f"word{i} is {'good' if i % 2 else 'bad'} ." for i in range(10 * n_chunks)]
     script = tmp_path / "extract.py"
     script.write_text(textwrap.dedent(f"""
         import sys, numpy as np
-        from vaxis import hidden
-        hs = hidden.extract({str(tiny_model_dir)!r}, {texts!r}, chunk_size=10, batch_size=4, progress=False)
+        from vaxis.llm import hidden
+        hs = hidden.extract({str(tiny_model_dir)!r}, {texts!r}, chunk_size=10, batch_size=2, progress=False)
         np.save(sys.argv[1], hs['mean'])
     """))
     env = _env(tmp_path, tmp_path / "r")
-    rng = random.Random(0)
-    for attempt in range(3):  # kill at random points, possibly several times
-        _kill_after([sys.executable, str(script), str(tmp_path / "x.npy")], env, rng.uniform(2.0, 5.0))
+    folder = tmp_path / "cache" / "hidden_states"
+    done = lambda: len(list(folder.glob("*.npz"))) if folder.is_dir() else 0  # noqa: E731
+    for target in (3, 20, 60):  # killed three times, each time part-way through
+        _kill_when([sys.executable, str(script), str(tmp_path / "x.npy")], env, lambda: done() >= target)
+        assert target <= done() < n_chunks, "the kill should land part-way"
+    assert not (tmp_path / "x.npy").exists()
+    finished = {f: f.stat().st_mtime_ns for f in folder.glob("*.npz")}
+    for f in finished:
+        io.load_npz(f)  # every file under a final name is complete
     subprocess.run([sys.executable, str(script), str(tmp_path / "resumed.npy")], cwd=ROOT, env=env, check=True)
+    assert done() == n_chunks
+    assert all(f.stat().st_mtime_ns == t for f, t in finished.items()), "finished chunks must not be redone"
     env["VAXIS_CACHE"] = str(tmp_path / "fresh-cache")
     subprocess.run([sys.executable, str(script), str(tmp_path / "fresh.npy")], cwd=ROOT, env=env, check=True)
     np.testing.assert_array_equal(np.load(tmp_path / "resumed.npy"), np.load(tmp_path / "fresh.npy"))
-    for f in (tmp_path / "cache" / "hidden_states").glob("*.npz"):
-        io.load_npz(f)  # every file under a final name is complete
 
 
 def _run_chapter(env, only, *params):
@@ -78,9 +95,12 @@ def test_runner_survives_sigkill_and_reproduces_bit_for_bit(tmp_path, tiny_model
     subprocess.run(_run_chapter(clean, "01", *params), cwd=ROOT, env=clean, check=True, capture_output=True)
     broken = _env(tmp_path, tmp_path / "broken")
     broken["VAXIS_CACHE"] = str(tmp_path / "cache2")
-    _kill_after(_run_chapter(broken, "01", *params), broken, random.Random(1).uniform(3.0, 8.0))
+    hidden_cache = tmp_path / "cache2" / "hidden_states"
+    # killed once the chapter has extracted its hidden states (mid-chapter, before its results are written)
+    _kill_when(_run_chapter(broken, "01", *params), broken,
+               lambda: hidden_cache.is_dir() and any(hidden_cache.glob("*.npz")))
     partial = tmp_path / "broken" / "quick"
-    assert not (partial / results.AXIS_JSON).exists() or (partial / results.AXIS_NPZ).exists()
+    assert not (partial / results.AXIS_JSON).exists(), "the kill should land before the chapter finished"
     subprocess.run(_run_chapter(broken, "01", *params), cwd=ROOT, env=broken, check=True, capture_output=True)
     a = json.loads((tmp_path / "clean" / "quick" / results.AXIS_JSON).read_text())
     b = json.loads((partial / results.AXIS_JSON).read_text())
