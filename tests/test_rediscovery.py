@@ -68,3 +68,40 @@ def test_missing_position_is_refused():
     cats, subs, rng = _trials()
     with pytest.raises(VaxisInputError, match="No V position"):
         rd.fold_readout(rng.standard_normal((len(cats), 3)), cats, subs, {c: 0.0 for c in CATS[:-1]})
+
+
+def test_control_counts_correct_each_kind_on_its_own():
+    df = pd.DataFrame({"kind": ["trained"] * 3 + ["untrained"] * 3 + ["raw features"],
+                       "mean_r": [0.5, 0.4, 0.3, 0.1, 0.0, 0.2, 0.3],
+                       "p": [0.001, 0.03, 0.04, 0.5, 0.03, 0.9, 0.004]})
+    c = rd.control_counts(df, level=0.05)
+    assert list(c.index) == ["trained", "untrained", "raw features"]
+    assert c.loc["trained", ["n", "significant", "uncorrected"]].tolist() == [3, 3, 3]
+    assert c.loc["trained", "holm"] == 1  # Holm: 0.003, then 0.03 x 2 = 0.06 stops; BH keeps all three
+    assert c.loc["untrained", ["n", "significant", "uncorrected"]].tolist() == [3, 0, 1]
+    assert c.loc["raw features", "significant"] == 1
+    assert c.loc["untrained", "mean_r"] == pytest.approx(0.1)
+    with pytest.raises(VaxisInputError, match="kind"):
+        rd.control_counts(df.drop(columns="p"))
+
+
+def test_raw_feature_units_average_windows_per_trial():
+    from vaxis.decoding.engine import TrainData
+    from vaxis.decoding.folds import subject_folds
+
+    rng = np.random.default_rng(0)
+    S, C, W = 6, 9, 3
+    trial = np.repeat(np.arange(S * C), W)
+    X = rng.normal(size=(S * C * W, 2, 2)).astype(np.float32)
+    subs = np.repeat([f"s{i}" for i in range(S)], C)
+    data = TrainData(X=X, y=np.zeros(trial.size, np.int64), subject=subs[trial], trial=trial,
+                     window=np.tile(np.arange(W), S * C), classes=CATS, trial_subject=subs,
+                     trial_clip=np.tile(np.arange(C), S), trial_label=np.tile(np.arange(C), S))
+    folds = subject_folds(subs, n_splits=3, seed=0, val_fraction=0.2)
+    res = rd.raw_feature_units(data, folds)
+    assert [u.fold for u in res.units] == [0, 1, 2] and res.units[0].arch == rd.RAW_FEATURES
+    z = res.units[0].z
+    assert z.shape == (S * C, 4)
+    np.testing.assert_allclose(z[5], X[trial == 5].reshape(W, 4).mean(axis=0), rtol=1e-6)
+    held = set(subs[res.units[1].test_trials])
+    assert held == set(folds[1].test)

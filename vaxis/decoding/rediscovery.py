@@ -24,8 +24,18 @@ category (chapter 1's positions; the true categories, whatever labels the networ
   and ``basin_cos``, the cosine between ``w`` and its projection on the span of the centred class
   means (1 = the read-out lives entirely in the label-driven "basin").
 
-Controls (same architectures, same folds): networks trained on labels shuffled within subject,
-and untrained networks (their initial weights).
+Controls (same folds, same read-out, **same permutation test**, counted the same way by
+:func:`control_counts`): networks trained on labels shuffled within subject, untrained networks
+(their initial weights), and the raw input features themselves (:func:`raw_feature_units`: each
+trial's DE features averaged over its windows, no network at all). A negative-control cohort
+without planted valence (chapter 4 trains the same zoo on it) should bring the count towards zero.
+
+What ``cos_classmean`` measures: with ``d = Z^T (y - ybar)`` and ``w = (Z^T Z + alpha I)^{-1} d``,
+``cos(w, d)`` is 1 exactly when ``d`` is an eigenvector of the units' covariance, e.g. when the
+units are uncorrelated with equal variance; correlated units rotate the ridge direction away from
+``d``. It is a property of the representation's covariance, high in an untrained network whose
+units are nearly independent random projections, and **not** a measure of how much valence
+training built; chapter 4 therefore does not read it as evidence.
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ from scipy import stats as _st
 
 from .. import stats
 from .._checks import VaxisInputError, check_array
+from .engine.results import TrainResults, UnitResult
 from .mapping import LinearMapCV
 
 #: Fixed ridge penalty of the read-out (units are z-scored over the held-out trials).
@@ -245,6 +256,66 @@ def count_rediscoveries(per_network: pd.DataFrame, controls: pd.DataFrame, level
             "n_beyond_controls": int((df["rediscovers"] & df["beyond_controls"]).sum()), "level": level,
             "test": "exact permutation test over all assignments of the V positions to the categories "
                     "(one-sided, statistic: mean held-out r), Benjamini-Hochberg across networks"}
+
+
+def control_counts(per_network: pd.DataFrame, level: float = 0.05) -> pd.DataFrame:
+    """The permutation test's counts for every kind of network, each kind corrected on its own.
+
+    Parameters
+    ----------
+    per_network : DataFrame
+        Rows of :func:`readout_results` (with ``p``) of several kinds stacked (``kind`` column:
+        trained, shuffled labels, untrained, raw features, a negative-control cohort, ...).
+    level : float
+        Test level.
+
+    Returns
+    -------
+    DataFrame, one row per kind (in order of first appearance)
+        ``n`` (tests), ``significant`` (Benjamini-Hochberg across the tests of that kind),
+        ``holm``, ``uncorrected`` (counts at ``level``), ``mean_r`` and ``median_p``. The tests of
+        one kind share one dataset and its folds: they are correlated, not independent replications.
+    """
+    if "p" not in per_network or "kind" not in per_network:
+        raise VaxisInputError("per_network needs 'kind' and 'p' columns: run readout_results with perms.")
+    rows = []
+    for kind, g in per_network.groupby("kind", sort=False):
+        p = g["p"].to_numpy(dtype=float)
+        rows.append({"kind": kind, "n": int(p.size),
+                     "significant": int((stats.benjamini_hochberg(p) < level).sum()),
+                     "holm": int((stats.holm(p) < level).sum()), "uncorrected": int((p < level).sum()),
+                     "mean_r": float(g["mean_r"].mean()), "median_p": float(np.median(p))})
+    return pd.DataFrame(rows).set_index("kind")
+
+
+#: ``arch`` name of the raw-feature "network" (:func:`raw_feature_units`).
+RAW_FEATURES = "raw features"
+
+
+def raw_feature_units(data, folds: Sequence) -> TrainResults:
+    """The input itself as a control representation: one unit per fold, no network.
+
+    Parameters
+    ----------
+    data : TrainData
+        Window-level DE features ``X`` (n_rows, n_chans, n_bands) with their trial index.
+    folds : sequence of Fold
+        The folds of the trained networks (the read-out uses each fold's held-out subjects).
+
+    Returns
+    -------
+    TrainResults
+        Units with ``arch`` :data:`RAW_FEATURES`, seed 0, ``z`` = each trial's features averaged
+        over its windows, shape (n_trials, n_chans * n_bands); no accuracy (NaN).
+    """
+    X = np.asarray(data.X, dtype=np.float64).reshape(data.X.shape[0], -1)
+    z = np.zeros((data.n_trials, X.shape[1]))
+    np.add.at(z, data.trial, X)
+    z /= np.bincount(data.trial, minlength=data.n_trials)[:, None]
+    units = [UnitResult(RAW_FEATURES, 0, f.index, {"balanced_accuracy": float("nan")}, z.astype(np.float32),
+                        np.zeros((data.n_trials, 0), np.float32), data.fold_trials(f)[2], np.zeros(0, np.float32))
+             for f in folds]
+    return TrainResults(units, data, list(folds))
 
 
 def accuracy_table(per_fold: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:

@@ -1,0 +1,202 @@
+r"""What do nine sentences add? Directions that use no anchors, against the V-axis (chapter 1).
+
+Valence is a large share of the variance of word hidden states, so a direction chosen without any
+anchor sentence can already rank words by valence. Two such controls, at the layer, pooling and
+template chosen for the V-axis, scored on the same held-out words:
+
+- **random directions** (:func:`random_direction_rhos`): ``n`` unit directions drawn uniformly on the
+  sphere; each word's position is its hidden state projected on the direction; the statistic is
+  Spearman's rho with the human ratings. A random direction has no sign convention, so its
+  ``|rho|`` is compared with the V-axis's (signed) rho: a generous control. :func:`rank_among`
+  gives the share of random directions at least as good as the V-axis.
+- **unsupervised baselines** (:func:`pca_baselines`): the top principal components of the *dev*
+  words' hidden states (no ratings used to find them); the component and its sign are chosen on
+  the dev split only (largest ``|rho|`` with the dev ratings), then scored once on the test words,
+  exactly as the V-axis's layer is chosen on dev. :func:`paired_advantage` gives the V-axis's rho
+  minus the chosen baseline's on the same test words, with a paired bootstrap interval over words
+  (both rhos recomputed on every resample of words).
+
+The hidden states are re-read from :mod:`vaxis.llm.hidden`'s cache (:func:`word_states` asks for
+the very texts :func:`vaxis.llm.validation.validate_model` extracted, so no forward pass runs).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+from .. import stats
+from .._checks import VaxisInputError, check_array
+from . import hidden
+from .norms import NormSplits, apply_template
+
+
+@dataclass
+class WordStates:
+    """Hidden states of the rated words at one layer, pooling and template.
+
+    Attributes
+    ----------
+    dev, test, afinn : ndarray, shape (n_words, hidden_size)
+        States of each split's words (rows in the split's order), float64.
+    dev_rating, test_rating, afinn_rating : ndarray, shape (n_words,)
+        Human valence of those words.
+    """
+
+    dev: np.ndarray
+    test: np.ndarray
+    afinn: np.ndarray
+    dev_rating: np.ndarray
+    test_rating: np.ndarray
+    afinn_rating: np.ndarray
+
+
+def word_states(model: str | os.PathLike, anchor_texts: Sequence[str], splits: NormSplits, choice: dict,
+                templates: Sequence[str] = ("bare", "feel"), poolings: Sequence[str] = ("last", "mean"),
+                batch_size: int = 64) -> WordStates:
+    """The rated words' states at the V-axis's chosen ``layer``, ``pooling`` and ``template``.
+
+    Pass the arguments chapter 1 passed to :func:`~vaxis.llm.validation.validate_model`
+    (``choice`` is its ``ModelValidation.choice``): the texts are then those already extracted and
+    come from the cache.
+    """
+    for key in ("layer", "pooling", "template"):
+        if key not in choice:
+            raise VaxisInputError(f"choice needs {key!r} (pass ModelValidation.choice).")
+    if choice["template"] not in templates or choice["pooling"] not in poolings:
+        raise VaxisInputError(f"templates {list(templates)} and poolings {list(poolings)} must include the chosen "
+                              f"template {choice['template']!r} and pooling {choice['pooling']!r}.")
+    items = splits.items()
+    texts, start = list(anchor_texts), None
+    for tpl in templates:
+        if tpl == choice["template"]:
+            start = len(texts)
+        texts += apply_template(items, tpl)
+    hs = hidden.extract(model, texts, pooling=list(poolings), batch_size=batch_size, progress=False)
+    layer = hs[choice["pooling"]][int(choice["layer"]), start:start + len(items)].astype(np.float64)
+    index = {w: i for i, w in enumerate(items)}
+    pick = {name: np.array([index[w] for w in part.item]) for name, part in
+            (("dev", splits.dev), ("test", splits.test), ("afinn", splits.afinn))}
+    return WordStates(layer[pick["dev"]], layer[pick["test"]], layer[pick["afinn"]],
+                      splits.dev.rating.to_numpy(float), splits.test.rating.to_numpy(float),
+                      splits.afinn.rating.to_numpy(float))
+
+
+def _spearman_cols(P: np.ndarray, rating: np.ndarray) -> np.ndarray:
+    """Spearman rho of every column of ``P`` (n_words, m) with ``rating`` (n_words,): (m,)."""
+    rp = rankdata(P, axis=0).T
+    return stats.pearson_rows(rp, np.broadcast_to(rankdata(rating), rp.shape))
+
+
+def random_direction_rhos(states: np.ndarray, rating: np.ndarray, n_directions: int = 1000,
+                          seed: int = 0) -> np.ndarray:
+    """Spearman rho with ``rating`` of the words' positions on random unit directions.
+
+    Parameters
+    ----------
+    states : ndarray, shape (n_words, hidden_size)
+    rating : ndarray, shape (n_words,)
+    n_directions : int
+        Directions drawn uniformly on the unit sphere (Gaussian, normalised).
+    seed : int
+
+    Returns
+    -------
+    ndarray, shape (n_directions,)
+        Signed rho of each direction (a random direction's sign is arbitrary: compare ``|rho|``).
+    """
+    X = check_array("states", states, ndim=2)
+    y = check_array("rating", rating, shape=(X.shape[0],))
+    if n_directions < 1:
+        raise VaxisInputError(f"n_directions must be >= 1, got {n_directions}.")
+    U = np.random.default_rng(seed).standard_normal((int(n_directions), X.shape[1]))
+    U /= np.linalg.norm(U, axis=1, keepdims=True)
+    return _spearman_cols(X @ U.T, y)
+
+
+def rank_among(value: float, random_rhos: np.ndarray) -> dict[str, float]:
+    """Where ``value`` (the V-axis's rho) falls among random directions' ``|rho|``.
+
+    Returns ``share_at_least`` (share of random directions with ``|rho| >= value``: 0 means none
+    reaches the V-axis), ``rank`` (1 = best; 1 + the number of random directions above it),
+    ``n``, and the random ``|rho|``'s median, 95th percentile and maximum.
+    """
+    a = np.abs(check_array("random_rhos", random_rhos, ndim=1))
+    return {"value": float(value), "share_at_least": float(np.mean(a >= value)), "rank": int(1 + np.sum(a > value)),
+            "n": int(a.size), "median_abs": float(np.median(a)), "p95_abs": float(np.percentile(a, 95)),
+            "max_abs": float(a.max())}
+
+
+def pca_baselines(ws: WordStates, n_components: int = 5) -> pd.DataFrame:
+    """The top principal components of the dev words' states as valence directions.
+
+    Components are found on the dev words without their ratings; each one's sign is set on dev
+    (positive dev rho), the ``chosen`` one has the largest dev ``|rho|``. Only then are the test
+    and AFINN words scored.
+
+    Returns
+    -------
+    DataFrame, one row per component (``component`` 1..n_components)
+        ``explained`` (share of the dev words' variance), ``dev_rho`` (after the sign flip),
+        ``sign``, ``test_rho``, ``afinn_rho``, ``chosen`` (bool). ``attrs["directions"]``:
+        the oriented unit directions (n_components, hidden_size); ``attrs["centre"]``: the dev mean.
+    """
+    X = check_array("dev states", ws.dev, ndim=2)
+    if not 1 <= n_components <= min(X.shape):
+        raise VaxisInputError(f"n_components must lie in 1..{min(X.shape)}, got {n_components}.")
+    centre = X.mean(axis=0)
+    _, s, vt = np.linalg.svd(X - centre, full_matrices=False)
+    comps = vt[:n_components]
+    dev = _spearman_cols((X - centre) @ comps.T, ws.dev_rating)
+    sign = np.where(dev >= 0, 1.0, -1.0)
+    comps = comps * sign[:, None]
+    table = pd.DataFrame({
+        "component": np.arange(1, n_components + 1),
+        "explained": (s[:n_components] ** 2) / np.sum(s ** 2),
+        "dev_rho": dev * sign, "sign": sign.astype(int),
+        "test_rho": _spearman_cols((ws.test - centre) @ comps.T, ws.test_rating),
+        "afinn_rho": _spearman_cols((ws.afinn - centre) @ comps.T, ws.afinn_rating),
+    })
+    table["chosen"] = np.arange(n_components) == int(np.argmax(np.abs(dev)))
+    table.attrs["directions"], table.attrs["centre"] = comps, centre
+    return table
+
+
+def baseline_positions(table: pd.DataFrame, states: np.ndarray) -> np.ndarray:
+    """Positions of ``states`` (n_words, hidden_size) on the chosen baseline of :func:`pca_baselines`."""
+    k = int(np.flatnonzero(table["chosen"].to_numpy())[0])
+    return (np.asarray(states, float) - table.attrs["centre"]) @ table.attrs["directions"][k]
+
+
+def paired_advantage(v_positions: np.ndarray, other_positions: np.ndarray, rating: np.ndarray,
+                     n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict[str, float]:
+    """Spearman rho of the V-axis minus that of another direction, on the same words.
+
+    Paired bootstrap over words: every resample recomputes both rhos on the same words.
+
+    Returns
+    -------
+    dict
+        ``v_rho``, ``other_rho``, ``diff`` (V minus other), ``low``, ``high`` (percentile interval of
+        the difference), ``p_not_greater`` (share of resamples with a difference <= 0: a one-sided
+        bootstrap p of "the V-axis is no better"), ``n`` (words), ``n_boot``.
+    """
+    a = check_array("v_positions", v_positions, ndim=1)
+    b = check_array("other_positions", other_positions, shape=a.shape)
+    y = check_array("rating", rating, shape=a.shape)
+    idx = stats.resample_indices(a.size, n_boot, seed)
+    ry = rankdata(y[idx], axis=1)
+    d = (stats.pearson_rows(rankdata(a[idx], axis=1), ry) - stats.pearson_rows(rankdata(b[idx], axis=1), ry))
+    va, vb = stats.spearman(a, y), stats.spearman(b, y)
+    low, high = stats.percentile_interval(d, level, ignore_nan=True)
+    return {"v_rho": va, "other_rho": vb, "diff": va - vb, "low": low, "high": high,
+            "p_not_greater": float(np.mean(d <= 0)), "n": int(a.size), "n_boot": int(n_boot)}
+
+
+__all__ = ["WordStates", "word_states", "random_direction_rhos", "rank_among", "pca_baselines",
+           "baseline_positions", "paired_advantage"]
