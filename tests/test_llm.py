@@ -7,7 +7,8 @@ from vaxis._checks import VaxisDataError, VaxisInputError
 
 
 def test_registry_names():
-    assert set(llm.REGISTRY) == {"smollm2-135m", "gemma3-270m", "qwen2.5-coder-0.5b", "minilm-l6"}
+    assert set(llm.REGISTRY) == {"smollm2-135m", "gemma3-270m", "qwen2.5-coder-0.5b", "minilm-l6",
+                                 "qwen2.5-coder-1.5b", "mpnet-base", "embeddinggemma-300m"}
     assert llm.REGISTRY["minilm-l6"].kind == "encoder"
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .._checks import VaxisError
-from ..llm.registry import REGISTRY, models_dir
+from ..llm.registry import REGISTRY, is_provisioned, memory_refusal, models_dir
 
 # Calibrated on measured peaks (the runner's records, results/<profile>/runs.json) of the full
 # profile from fresh clones on 2026-11-25: 2.26 (2.35 in a second run), 3.77, 1.27, 1.80, 0.91,
@@ -55,22 +55,52 @@ def model_bytes(name_or_path: str) -> int:
     return sum(f.stat().st_size for f in files)
 
 
-def estimate_chapter_bytes(params: Mapping[str, Any]) -> int:
-    """Estimated peak memory of one chapter run with ``params`` (papermill parameters)."""
+def chapter_models(params: Mapping[str, Any]) -> list[str]:
+    """The models a chapter run with ``params`` loads (``lead_model`` and ``models``), in order."""
     models: list[str] = []
     for key in ("lead_model",):
         if isinstance(params.get(key), str):
             models.append(params[key])
     if isinstance(params.get("models"), list):
         models += [m for m in params["models"] if isinstance(m, str)]
-    weights = max((model_bytes(m) for m in models), default=0)
+    return models
+
+
+def model_peak_bytes(name_or_path: str) -> int:
+    """Peak memory a model adds to a chapter, bytes: the larger of its float32 weights x
+    :data:`WEIGHT_FACTOR` and, for a registry model not provisioned yet (whose weights are not on disk,
+    so :func:`model_bytes` is 0), the registry's measured peak of converting it."""
+    spec = REGISTRY.get(os.fspath(name_or_path))
+    pending = spec.peak_bytes if spec is not None and not is_provisioned(spec.name) else 0
+    return int(max(WEIGHT_FACTOR * model_bytes(name_or_path), pending))
+
+
+def estimate_chapter_bytes(params: Mapping[str, Any]) -> int:
+    """Estimated peak memory of one chapter run with ``params`` (papermill parameters)."""
+    weights = max((model_peak_bytes(m) for m in chapter_models(params)), default=0)
     n_subjects = int(params.get("n_subjects", 0) or 0)
     eeg = n_subjects * 28 * 30 * 32 * 5 * 8 * EEG_COPIES
-    return int(BASELINE_BYTES + WEIGHT_FACTOR * weights + eeg)
+    return int(BASELINE_BYTES + weights + eeg)
 
 
-def check_fits(estimates: Iterable[tuple[str, int]], available: int | None = None) -> None:
-    """Raise :class:`InsufficientMemoryError` naming the chapter whose estimate exceeds what is free."""
+def refusals(params: Mapping[str, Any], total: int | None = None) -> list[str]:
+    """Why this machine (``total`` bytes of physical memory; default: this one) cannot run the
+    chapter's models at all, whatever is free now: one sentence per refused model (empty: none)."""
+    return [why for m in chapter_models(params) if (why := memory_refusal(m, total))]
+
+
+def check_fits(estimates: Iterable[tuple[str, int]], available: int | None = None,
+               params: Mapping[str, Mapping[str, Any]] | None = None, total: int | None = None) -> None:
+    """Raise :class:`InsufficientMemoryError` naming the chapter whose estimate exceeds what is free.
+
+    ``params`` (chapter name -> its parameters) adds the per-model floor of :func:`refusals`: a
+    model such as ``qwen2.5-coder-1.5b`` is refused on a machine with less than 16 GiB in all, saying
+    why, even when enough happens to be free at the moment.
+    """
+    for name, chapter_params in (params or {}).items():
+        why = refusals(chapter_params, total)
+        if why:
+            raise InsufficientMemoryError(f"Chapter {name}: " + " ".join(why))
     free = available_bytes() if available is None else available
     for name, need in estimates:
         if need > free:

