@@ -10,10 +10,11 @@ import io
 import tarfile
 import zipfile
 
+import numpy as np
 import pytest
 
 from vaxis import book, llm
-from vaxis._checks import VaxisDataError
+from vaxis._checks import VaxisDataError, VaxisInputError
 from vaxis.book import resources, runner
 from vaxis.llm import archives, registry
 
@@ -176,3 +177,22 @@ def test_full_has_both_encoders_and_full_large_adds_only_the_large_qwen():
     assert set(large["chapters"]) == set(full["chapters"]) and large["parameters"] == full["parameters"]
     chapter = next(c for c in book.chapters() if c.number == "02")
     book.check_parameters(chapter, book.chapter_parameters("full-large", chapter))
+
+
+def test_size_comparison_verdicts_follow_the_planted_difference():
+    from types import SimpleNamespace
+
+    from vaxis.llm import consistency
+
+    rng = np.random.default_rng(0)
+    ratings = rng.normal(size=300)
+    run = lambda x: SimpleNamespace(test_positions=x)  # noqa: E731
+    small = ratings + 2.0 * rng.normal(size=300)
+    runs = {"small": run(small), "large": run(ratings + 0.5 * rng.normal(size=300)), "other": run(ratings + rng.normal(size=300))}
+    table = consistency.size_comparison(runs, "small", "large", ratings)
+    assert list(table.verdict) == ["larger better", "larger better"]
+    assert (table["low"] > 0).all() and (table["delta"] > 0).all()
+    runs["large"] = run(small + 0.01 * rng.normal(size=300))  # the same model in effect
+    assert list(consistency.size_comparison(runs, "small", "large", ratings).verdict) == ["equivalent"] * 2
+    with pytest.raises(VaxisInputError, match="needs 'big'"):
+        consistency.size_comparison(runs, "small", "big", ratings)

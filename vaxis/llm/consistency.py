@@ -136,3 +136,62 @@ def model_table(validations: Mapping[str, ModelValidation]) -> pd.DataFrame:
             "rho AFINN": v.test["afinn"].value, "AUC": v.test["auc"],
         })
     return pd.DataFrame(rows).set_index("model")
+
+
+def size_comparison(
+    validations: Mapping[str, ModelValidation],
+    small: str,
+    large: str,
+    ratings: np.ndarray,
+    others: Sequence[str] | None = None,
+    n_boot: int = 2000,
+    seed: int = 0,
+    margin: float = 0.05,
+    level: float = 0.975,
+) -> pd.DataFrame:
+    """Two sizes of one family, paired over the held-out test words (``book/size_predictions.md``).
+
+    Rows: ``"human ratings"`` -- Spearman rho of each model's test-word positions with ``ratings``
+    (the VADER test ratings, shape ``(n_test,)``); ``"other models"`` -- the mean Spearman rho of its
+    positions with each model in ``others`` (default: every other model of ``validations``).
+    Columns: both models' values, ``delta`` (large - small), its paired bootstrap interval at
+    ``level`` (words resampled, the same draw for every model, correlations recomputed), the 95 %
+    interval used for equivalence, and the verdict: ``"larger better"`` / ``"smaller better"`` when
+    the ``level`` interval excludes 0, ``"equivalent"`` when the 95 % interval lies inside
+    ``+-margin`` (two one-sided tests at 0.025), else ``"undecided"``.
+    """
+    for name in (small, large):
+        if name not in validations:
+            raise VaxisInputError(f"size_comparison needs {name!r} among the models run; have {list(validations)}.")
+    others = [n for n in (others if others is not None else validations) if n not in (small, large)]
+    if not others:
+        raise VaxisInputError("size_comparison needs at least one other model to compare agreement with.")
+    ratings = np.asarray(ratings, dtype=float)
+    pos = {n: np.asarray(validations[n].test_positions, dtype=float) for n in [small, large, *others]}
+    if any(p.shape != ratings.shape for p in pos.values()):
+        raise VaxisInputError("Every model's test positions and the ratings must cover the same test words.")
+    idx = stats.resample_indices(ratings.size, n_boot, seed)
+    full = np.arange(ratings.size)[None]
+
+    def agreement(draw: np.ndarray) -> dict[str, np.ndarray]:
+        ranks = {n: rankdata(p[draw], axis=1) for n, p in pos.items()}
+        r = rankdata(ratings[draw], axis=1)
+        out = {}
+        for name in (small, large):
+            out[(name, "human ratings")] = stats.pearson_rows(ranks[name], r)
+            out[(name, "other models")] = np.mean([stats.pearson_rows(ranks[name], ranks[o]) for o in others], axis=0)
+        return out
+
+    point, boot = agreement(full), agreement(idx)
+    rows = []
+    for what in ("human ratings", "other models"):
+        d = boot[(large, what)] - boot[(small, what)]
+        lo, hi = stats.percentile_interval(d, level, ignore_nan=True)
+        elo, ehi = stats.percentile_interval(d, 0.95, ignore_nan=True)
+        verdict = ("larger better" if lo > 0 else "smaller better" if hi < 0
+                   else "equivalent" if -margin < elo and ehi < margin else "undecided")
+        rows.append({"agreement with": what, small: float(point[(small, what)][0]),
+                     large: float(point[(large, what)][0]),
+                     "delta": float(point[(large, what)][0] - point[(small, what)][0]),
+                     "low": lo, "high": hi, "eq low (95%)": elo, "eq high (95%)": ehi, "verdict": verdict})
+    return pd.DataFrame(rows).set_index("agreement with")
