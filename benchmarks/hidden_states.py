@@ -39,7 +39,7 @@ def texts(n: int) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1000)
-    ap.add_argument("--models", nargs="+", default=list(llm.REGISTRY))
+    ap.add_argument("--models", nargs="+", default=[n for n, s in llm.REGISTRY.items() if s.default])
     ap.add_argument("--baseline-model", default="smollm2-135m")
     args = ap.parse_args()
     torch.set_num_threads(2)
