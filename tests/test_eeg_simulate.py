@@ -6,7 +6,9 @@ from scipy import stats
 
 from vaxis._checks import VaxisInputError
 from vaxis.eeg import EEGDataset
-from vaxis.eeg.ratings import CATEGORY_NORMS, VADER_VALENCE
+from vaxis.eeg import cohort
+from vaxis.eeg.montage import FACED_EEG_CHANNELS, SEEDV_EMOTIONS, SEEDV_SESSION_LABELS
+from vaxis.eeg.ratings import CATEGORY_NORMS, FACED_ITEMS, VADER_VALENCE, clip_ratings, subject_ratings
 from vaxis.eeg.simulate import SimulationParams, simulate_faced, simulate_seedv
 
 
@@ -17,10 +19,39 @@ def small():
 
 def test_shapes_and_labels(small):
     assert isinstance(small, EEGDataset)
-    assert small.de.shape == (24, 28, 10, 32, 5) and small.de.dtype == np.float32
+    assert small.de.shape == (24, 28, 10, 30, 5) and small.de.dtype == np.float32
+    assert small.channels == list(FACED_EEG_CHANNELS)  # reference rows left out, as for real data
     assert small.categories[0] == "anger" and len(small.categories) == 9
-    assert small.clip_valence[0] == CATEGORY_NORMS["anger"][0]
     assert small.source == "simulated-faced"
+
+
+def test_ratings_are_the_participants(small):
+    """Clip valence/arousal: FACED participants' clip means; subject n carries participant n mod 123."""
+    clips = clip_ratings()
+    np.testing.assert_allclose(small.clip_valence, clips["valence"])
+    np.testing.assert_allclose(small.clip_arousal, clips["arousal"])
+    assert small.rating_scale == (0.0, 7.0) and "participants" in small.rating_source
+    assert small.subject_ratings.shape == (24, 28, 12) and small.rating_items == FACED_ITEMS
+    np.testing.assert_array_equal(small.subject_ratings, subject_ratings(range(24)))
+    big = simulate_faced(n_subjects=125, n_windows=2, seed=3)
+    np.testing.assert_array_equal(big.subject_ratings[123:], subject_ratings([0, 1]))
+    assert big.select_subjects([124]).subject_item("valence").shape == (1, 28)
+    norms = simulate_faced(n_subjects=2, n_windows=2, seed=3, ratings="norms")
+    assert norms.clip_valence[0] == CATEGORY_NORMS["anger"][0] and norms.rating_scale == (1.0, 9.0)
+    assert not np.allclose(norms.de, simulate_faced(n_subjects=2, n_windows=2, seed=3).de)  # valence is planted
+
+
+def test_reference_channels_option():
+    """Simulated in the released 32-row layout; the default selection drops A2, A1, nothing else."""
+    full = simulate_faced(n_subjects=3, n_windows=4, seed=5, reference_channels=True)
+    scalp = simulate_faced(n_subjects=3, n_windows=4, seed=5)
+    assert full.channels[-2:] == ["A2", "A1"] and full.n_channels == 32
+    np.testing.assert_array_equal(full.de[..., :30, :], scalp.de)
+    via_cohort = cohort("faced", None, n_subjects=3, seed=5, reference_channels=True)  # 30 windows
+    np.testing.assert_array_equal(via_cohort.de, simulate_faced(n_subjects=3, seed=5, reference_channels=True).de)
+    assert via_cohort.channels == full.channels
+    with pytest.raises(VaxisInputError, match=r"seedv cohort takes no option \['reference_channels'\]"):
+        cohort("seedv", None, n_subjects=2, reference_channels=True)
 
 
 def test_deterministic_and_subject_stable():
@@ -76,7 +107,11 @@ def test_seedv_shape():
     ds = simulate_seedv(n_subjects=3, n_windows=5, n_sessions=2)
     assert ds.de.shape == (3, 30, 5, 62, 5)
     assert set(ds.clip_session) == {1, 2} and ds.window_s == 4.0
-    assert sorted(set(ds.clip_category)) == sorted(["disgust", "fear", "sad", "neutral", "happy"])
+    # SEED-V's real per-session orders (session 1 differs from session 2)
+    expected = [SEEDV_EMOTIONS[k] for s in SEEDV_SESSION_LABELS[:2] for k in s]
+    assert ds.clip_category.tolist() == expected and ds.subject_ratings is None
+    with pytest.raises(VaxisInputError, match="sessions 1..3"):
+        simulate_seedv(n_subjects=1, n_sessions=4)
 
 
 

@@ -31,7 +31,7 @@ def _same(a, b):
 
 def test_train_data_shapes(setup):
     data, _ = setup
-    assert data.X.shape == (6 * 28 * 30, 32, 5) and data.n_trials == 6 * 28
+    assert data.X.shape == (6 * 28 * 30, 30, 5) and data.n_trials == 6 * 28  # 30 scalp channels
     assert (data.y == data.trial_label[data.trial]).all()
     shuffled = data.shuffled_labels(0)
     for s in np.unique(data.trial_subject):  # class counts kept within subject
@@ -194,7 +194,7 @@ def test_untrained_units_are_the_initial_networks(setup):
     data, folds = setup
     res = engine.train("mlp", data, folds[:1], [3], engine.TrainConfig(max_epochs=0, window_stride=10),
                        cache=False, progress=False).units[0]
-    model = zoo.build("mlp", 32, 5, len(data.classes), seed=3)
+    model = zoo.build("mlp", data.X.shape[1], 5, len(data.classes), seed=3)
     rows = np.flatnonzero((data.trial == 0) & (data.window % 10 == 0))
     with torch.no_grad():
         z0 = model.embed(torch.as_tensor(data.X[rows])).mean(0).numpy()

@@ -194,3 +194,36 @@ def test_linear_cka_properties_in_numpy_and_torch():
     assert isinstance(t, torch.Tensor) and float(t) == pytest.approx(feature_form, rel=1e-12)
     with pytest.raises(VaxisInputError, match="same items"):
         stats.linear_cka(np.ones((3, 2)), np.ones((4, 2)))
+
+
+def test_group_permutations_keep_groups():
+    groups = ["neg"] * 4 + ["neutral"] + ["pos"] * 4
+    P = stats.group_permutations(groups)
+    assert P.shape == (576, 9) and (P[0] == np.arange(9)).all()
+    assert len({tuple(r) for r in P}) == 576  # all distinct
+    g = np.array(groups)
+    assert (g[P] == g[None, :]).all()  # every ordering maps each item into its own group
+    assert (P[:, 4] == 4).all()
+
+
+def test_spearman_interval_known_values():
+    lo, hi = stats.spearman_interval(0.6, 9)
+    # Fisher z with Bonett-Wright variance: tanh(atanh(.6) -+ 1.96 sqrt(1.18 / 6))
+    half = 1.959964 * np.sqrt((1 + 0.18) / 6)
+    assert lo == pytest.approx(np.tanh(np.arctanh(0.6) - half), abs=1e-6)
+    assert hi == pytest.approx(np.tanh(np.arctanh(0.6) + half), abs=1e-6)
+    assert stats.spearman_interval(0.6, 100)[0] > lo  # more items, narrower
+    with pytest.raises(VaxisInputError):
+        stats.spearman_interval(0.5, 3)
+
+
+def test_split_half_reliability_known_answers():
+    rng = np.random.default_rng(0)
+    truth = rng.normal(size=28)
+    # raters = truth + noise with SD s: reliability of the mean of n raters = n / (n + s^2) (var(truth) ~ 1)
+    noisy = truth[None] + 3.0 * rng.normal(size=(100, 28))
+    expected = 100 * truth.var() / (100 * truth.var() + 9.0)
+    rel = stats.split_half_reliability(noisy, n_splits=500, seed=1)
+    assert rel["value"] == pytest.approx(expected, abs=0.03) and rel["low"] < rel["value"] < rel["high"]
+    pure_noise = rng.normal(size=(100, 28))
+    assert abs(stats.split_half_reliability(pure_noise, n_splits=500)["value"]) < 0.3

@@ -10,6 +10,8 @@ tables and arrays (or the result objects of :mod:`vaxis.decoding`), never comput
 - Chapter 4: :func:`accuracy_by_architecture`, :func:`rediscovery`, :func:`class_means_on_readout`.
 - Chapter 5: :func:`strategy_effects`, :func:`basin_share_vs_effect`, :func:`schedule_effects`.
 - Chapter 6: :func:`ensemble_diversity`, :func:`ensemble_curves`.
+- FACED participants' ratings (chapters 1-3 and the Data page): :func:`positions_vs_participants`,
+  :func:`clip_ratings`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .decoding.ensembles import METHODS, REFERENCE
-from .eeg.montage import make_info, scalp_channels
+from .eeg.montage import FACED_CATEGORIES, make_info, scalp_channels
 from .llm.stimuli import NEGATIVE, NEUTRAL, POSITIVE
 
 #: Colours of the verdicts of chapter 5.
@@ -343,3 +345,58 @@ def ensemble_diversity(cmp: Any, title: str = "", ax=None):
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7)
     return ax.figure
+
+
+# ----------------------------------------------------------------------------- FACED participants' ratings
+#: One colour per FACED category (negative reds/oranges, neutral grey, positive blues/greens).
+CATEGORY_COLORS: dict[str, str] = dict(zip(FACED_CATEGORIES, (
+    "#c0392b", "#8e44ad", "#d35400", "#7b241c", "#7f8c8d", "#2e86c1", "#17a589", "#1f618d", "#58d68d")))
+
+
+def positions_vs_participants(positions: Mapping[str, Mapping[str, float]], participants: pd.DataFrame,
+                              item: str = "valence") -> plt.Figure:
+    """One panel per model: its nine category positions against the FACED participants' mean ``item``.
+
+    ``positions``: model -> category -> position; ``participants``: index the categories, columns
+    ``item`` and, if present, ``<item>_low``/``<item>_high`` (drawn as horizontal error bars).
+    """
+    names = list(positions)
+    fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names) + 0.4, 3.4), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        cats = [c for c in participants.index if c in positions[name]]
+        x = participants.loc[cats, item].to_numpy(float)
+        y = np.array([positions[name][c] for c in cats])
+        if f"{item}_low" in participants:
+            xerr = np.abs(participants.loc[cats, [f"{item}_low", f"{item}_high"]].to_numpy(float).T - x)
+            ax.errorbar(x, y, xerr=xerr, fmt="none", ecolor="0.6", lw=1)
+        for c, xi, yi in zip(cats, x, y):
+            ax.plot(xi, yi, "o", ms=7, color=VALENCE_COLORS.get(c, "k"))
+            ax.annotate(c, (xi, yi), xytext=(4, 3), textcoords="offset points", fontsize=7)
+        ax.set_xlabel(f"participants' mean {item} (0-7)")
+        ax.set_title(name, fontsize=10)
+    axes[0][0].set_ylabel("position on the V-axis")
+    fig.suptitle(f"Nine categories: each model's V-axis against FACED's 123 participants ({item})", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def clip_ratings(clips: pd.DataFrame, title: str = "") -> plt.Figure:
+    """Valence against arousal per clip, coloured by category, with +-1 SD across participants.
+
+    ``clips``: one row per clip with ``category``, ``valence``, ``valence_sd``, ``arousal``,
+    ``arousal_sd`` (:func:`vaxis.eeg.ratings.clip_ratings`).
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    for cat, grp in clips.groupby("category", sort=False):
+        color = CATEGORY_COLORS.get(cat, "k")
+        ax.errorbar(grp["valence"], grp["arousal"], xerr=grp["valence_sd"], yerr=grp["arousal_sd"], fmt="none",
+                    ecolor=color, alpha=0.25, lw=1)
+        ax.plot(grp["valence"], grp["arousal"], "o", ms=7, color=color, label=cat)
+    ax.set_xlim(0, 7)
+    ax.set_ylim(0, 7)
+    ax.set_xlabel("mean rated valence (0-7)")
+    ax.set_ylabel("mean rated arousal (0-7)")
+    ax.legend(fontsize=8, ncol=3, loc="upper center", frameon=False)
+    ax.set_title(title or "FACED clips: participants' mean ratings, bars +-1 SD across participants", fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -2,10 +2,13 @@
 
 Everything a chapter reports as a number with its uncertainty and its null is computed here, once:
 
-- rank correlation (:func:`spearman`, :func:`pearson_rows`) and the AUC;
+- rank correlation (:func:`spearman`, :func:`pearson_rows`), its interval over items
+  (:func:`spearman_interval`) and the AUC; split-half reliability of raters' means
+  (:func:`split_half_reliability`);
 - resampling: :func:`resample_indices` (the bootstrap's draws), :func:`bootstrap_corr`,
   :func:`bootstrap_mean`, :func:`percentile_interval`; permutations: :func:`draw_permutations`,
-  :func:`all_permutations`, :func:`assignments` (identity first);
+  :func:`all_permutations`, :func:`assignments` (identity first), :func:`group_permutations`
+  (every permutation that keeps group membership, e.g. within negative / neutral / positive);
 - p-values: :func:`permutation_pvalue` (observed counted once), :func:`share_at_least` (a null that
   already holds the observed value); multiple comparisons: :func:`benjamini_hochberg`, :func:`holm`;
   paired tests: :func:`paired_comparison`;
@@ -21,6 +24,7 @@ ints, as :func:`numpy.random.default_rng` accepts).
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -93,6 +97,58 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float:
         raise VaxisInputError("auc needs both positive and negative labels.")
     ranks = _st.rankdata(s)
     return float((ranks[lab].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def spearman_interval(rho: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Interval of a Spearman rho over ``n`` items: Fisher's z with Bonett & Wright's (2000) variance.
+
+    ``tanh(atanh(rho) +- z_q * sqrt((1 + rho**2 / 2) / (n - 3)))``: how far the rank correlation
+    could move with another sample of ``n`` items of the same kind (the uncertainty that dominates
+    with few items, e.g. nine emotion categories). ``|rho|`` is capped at 0.9999 so that a perfect
+    rank agreement still gets an interval. Needs ``n >= 4``.
+    """
+    if n < 4:
+        raise VaxisInputError(f"spearman_interval needs at least 4 items, got {n}.")
+    r = float(np.clip(rho, -0.9999, 0.9999))
+    half = _st.norm.ppf((1 + level) / 2) * np.sqrt((1 + r * r / 2) / (n - 3))
+    z = np.arctanh(r)
+    return float(np.tanh(z - half)), float(np.tanh(z + half))
+
+
+def split_half_reliability(ratings: np.ndarray, n_splits: int = 1000, seed: Seed = 0) -> dict[str, float]:
+    """Split-half reliability of the raters' mean over items, stepped up by Spearman-Brown.
+
+    Parameters
+    ----------
+    ratings : ndarray, shape (n_raters, n_items)
+        One row per rater (e.g. a participant's valence of each clip); no NaN.
+    n_splits : int
+        Random splits of the raters into two halves (sizes ``n // 2`` and ``n - n // 2``).
+    seed : int or sequence of int
+
+    Returns
+    -------
+    dict
+        ``value``: mean over splits of ``2 r / (1 + r)``, with ``r`` the Pearson correlation over
+        items of the two halves' means; ``low``, ``high``: its 2.5th and 97.5th percentiles over
+        the splits (how much the split matters, not a sampling interval); ``n_raters``,
+        ``n_items``, ``n_splits``.
+    """
+    x = check_array("ratings", ratings, ndim=2)
+    n, k = x.shape
+    if n < 2 or k < 3:
+        raise VaxisInputError(f"split_half_reliability needs >= 2 raters and >= 3 items, got {x.shape}.")
+    if not np.isfinite(x).all():
+        raise VaxisInputError("ratings must be finite (drop raters with missing ratings first).")
+    order = draw_permutations(n, int(n_splits), seed)  # (n_splits, n)
+    half = n // 2
+    a = x[order[:, :half]].mean(axis=1)  # (n_splits, k)
+    b = x[order[:, half:]].mean(axis=1)
+    r = pearson_rows(a, b)
+    sb = 2 * r / (1 + r)
+    lo, hi = percentile_interval(sb, 0.95, ignore_nan=True)
+    return {"value": float(np.nanmean(sb)), "low": lo, "high": hi, "n_raters": int(n), "n_items": int(k),
+            "n_splits": int(n_splits)}
 
 
 # ----------------------------------------------------------------------------- bootstrap
@@ -191,6 +247,28 @@ def assignments(n_items: int, permutations: str | int = "exact", seed: Seed = 0)
     if isinstance(permutations, (int, np.integer)) and not isinstance(permutations, bool) and permutations >= 0:
         return np.vstack([np.arange(n_items)[None], draw_permutations(n_items, int(permutations), seed)])
     raise VaxisInputError(f"permutations={permutations!r}: use 'exact' or a number >= 0.")
+
+
+def group_permutations(groups: Sequence[Any]) -> np.ndarray:
+    """Every permutation of ``range(len(groups))`` that maps each item to an item of its own group.
+
+    E.g. nine categories in groups negative (4), neutral (1), positive (4): 4! x 1 x 4! = 576
+    orderings that keep the negative / neutral / positive split and shuffle inside each side.
+    Identity first; int array (n_orderings, n_items). Refuses more than a million orderings.
+    """
+    labels = list(groups)
+    if not labels:
+        raise VaxisInputError("group_permutations needs at least one item.")
+    members = [np.flatnonzero(np.array([g == u for g in labels])) for u in dict.fromkeys(labels)]
+    total = math.prod(math.factorial(len(m)) for m in members)
+    if total > 1_000_000:
+        raise VaxisInputError(f"{total} within-group orderings are too many to enumerate.")
+    out = np.tile(np.arange(len(labels)), (total, 1))
+    per_group = [list(itertools.permutations(m.tolist())) for m in members]
+    for row, combo in enumerate(itertools.product(*per_group)):
+        for m, perm in zip(members, combo):
+            out[row, m] = perm
+    return out
 
 
 def permutation_pvalue(observed: float, null: np.ndarray, alternative: str = "greater") -> float:

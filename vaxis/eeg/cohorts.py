@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._checks import check_option
+from .._checks import VaxisInputError, check_option
 from .dataset import EEGDataset
 from .faced import load_faced
 from .seedv import load_seedv
@@ -35,6 +35,9 @@ class CohortSpec:
         ``load(folder, subjects=None | list of numbers, **kwargs) -> EEGDataset``.
     simulate : callable
         ``simulate(n_subjects=..., seed=..., **knobs) -> EEGDataset`` of the same shape.
+    options : tuple of str
+        Options that ``load`` and ``simulate`` both take (e.g. ``reference_channels``,
+        ``ratings``); :func:`cohort` passes them to whichever it calls.
     """
 
     name: str
@@ -42,17 +45,19 @@ class CohortSpec:
     first_subject: int
     load: Callable[..., EEGDataset]
     simulate: Callable[..., EEGDataset]
+    options: tuple[str, ...] = ()
 
 
 #: The datasets, by name.
 COHORTS: dict[str, CohortSpec] = {
-    "faced": CohortSpec("faced", 123, 0, load_faced, simulate_faced),
+    "faced": CohortSpec("faced", 123, 0, load_faced, simulate_faced, ("reference_channels", "ratings")),
     "seedv": CohortSpec("seedv", 16, 1, load_seedv, simulate_seedv),
 }
 
 
 def cohort(name: str, folder: str | Path | None = None, n_subjects: int | None = None, seed: int = 0,
-           knobs: Mapping[str, float] | None = None, **load_kwargs: Any) -> EEGDataset:
+           knobs: Mapping[str, float] | None = None, *, reference_channels: bool | None = None,
+           ratings: str | None = None, **load_kwargs: Any) -> EEGDataset:
     """The EEG data a chapter works on: the real release in ``folder``, or its simulation.
 
     Parameters
@@ -70,13 +75,25 @@ def cohort(name: str, folder: str | Path | None = None, n_subjects: int | None =
     knobs : mapping, optional
         Simulation knobs (:class:`vaxis.eeg.simulate.SimulationParams`) overriding the defaults
         (ignored for real data).
+    reference_channels : bool, optional
+        FACED: keep the two reference/auxiliary rows A2, A1 (32 channels). Default (None = False):
+        the 30 scalp channels, for real and simulated data alike.
+    ratings : str, optional
+        FACED: where clip valence and arousal come from; default the participants' own ratings
+        (``"auto"`` for the loader: files, else the packaged table; ``"participants"`` for the
+        simulation); ``"norms"``: word norms. See :func:`vaxis.eeg.faced.load_faced` and
+        :func:`vaxis.eeg.simulate.simulate_faced`.
     **load_kwargs
         Passed to the loader of the release (e.g. ``features="PSD"`` for FACED).
     """
     check_option("cohort", name, COHORTS)
     spec = COHORTS[name]
+    options = {k: v for k, v in (("reference_channels", reference_channels), ("ratings", ratings)) if v is not None}
+    unknown = sorted(set(options) - set(spec.options))
+    if unknown:
+        raise VaxisInputError(f"The {name} cohort takes no option {unknown} (it takes {list(spec.options) or 'none'}).")
     n = spec.n_subjects if n_subjects is None else int(n_subjects)
     if folder is None:
-        return spec.simulate(n_subjects=n, seed=seed, **dict(knobs or {}))
+        return spec.simulate(n_subjects=n, seed=seed, **options, **dict(knobs or {}))
     subjects = None if n >= spec.n_subjects else list(range(spec.first_subject, spec.first_subject + n))
-    return spec.load(folder, subjects=subjects, **load_kwargs)
+    return spec.load(folder, subjects=subjects, **options, **load_kwargs)

@@ -2,7 +2,8 @@
 
 A dataset holds differential-entropy (DE) features of every subject, clip, window, channel and
 band, plus what is known about each clip (its emotion category and human valence/arousal
-ratings). Real FACED, real SEED-V and the simulated cohorts all produce it.
+ratings) and, where they exist, each subject's own ratings of each clip. Real FACED, real SEED-V
+and the simulated cohorts all produce it.
 
 Shapes
 ------
@@ -29,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import VaxisInputError, check_option
-from .montage import BANDS, canonical_channel_names
+from .montage import BANDS, canonical_channel_names, scalp_channels
 
 
 @dataclass
@@ -65,6 +66,12 @@ class EEGDataset:
         Provenance of ``clip_valence``/``clip_arousal`` (a citation or a file).
     rating_scale : tuple of float
         (min, max) of the rating scale.
+    subject_ratings : ndarray, shape (n_subjects, n_clips, n_items), optional
+        Each subject's own ratings of each clip (FACED: the 12 items of
+        :data:`vaxis.eeg.ratings.FACED_ITEMS` on 0-7; a simulated subject ``n`` carries FACED
+        participant ``n mod 123``'s); None when the data have none (SEED-V).
+    rating_items : tuple of str
+        Names of the last axis of ``subject_ratings`` (empty when there are none).
     meta : dict
         Anything else worth keeping (generator parameters, file list, ...).
     """
@@ -83,6 +90,8 @@ class EEGDataset:
     clip_session: np.ndarray | None = None
     rating_source: str = ""
     rating_scale: tuple[float, float] = (1.0, 9.0)
+    subject_ratings: np.ndarray | None = None
+    rating_items: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ validation
@@ -152,6 +161,17 @@ class EEGDataset:
             raise VaxisInputError(f"clip_session must have shape ({n_clip},).")
         if not (self.sfreq > 0 and self.window_s > 0):
             raise VaxisInputError("sfreq and window_s must be positive.")
+        self.rating_items = tuple(str(i) for i in self.rating_items)
+        if self.subject_ratings is not None:
+            r = np.asarray(self.subject_ratings, dtype=float)
+            if r.ndim != 3 or r.shape[:2] != (n_sub, n_clip) or r.shape[2] != len(self.rating_items):
+                raise VaxisInputError(
+                    f"subject_ratings must have shape ({n_sub}, {n_clip}, {len(self.rating_items)}) "
+                    f"(subjects, clips, one per rating_items entry), got {r.shape}."
+                )
+            self.subject_ratings = r
+        elif self.rating_items:
+            raise VaxisInputError("rating_items given without subject_ratings.")
 
     # ------------------------------------------------------------------ shape helpers
     @property
@@ -186,6 +206,23 @@ class EEGDataset:
     def feature_names(self) -> list[str]:
         """Names ``"<channel>_<band>"`` of the flattened features, channel-major."""
         return [f"{c}_{b}" for c in self.channels for b in self.bands]
+
+    def subject_item(self, item: str) -> np.ndarray:
+        """Each subject's own rating ``item`` of each clip: (n_subjects, n_clips)."""
+        if self.subject_ratings is None:
+            raise VaxisInputError(f"This dataset ({self.source}) carries no per-subject ratings.")
+        check_option("item", item, self.rating_items)
+        return self.subject_ratings[..., self.rating_items.index(item)]
+
+    def clip_ratings(self, item: str = "valence") -> dict[str, float]:
+        """Clip id -> the clip's human ``valence`` or ``arousal`` (:attr:`clip_valence` / :attr:`clip_arousal`)."""
+        check_option("item", item, ("valence", "arousal"))
+        values = self.clip_valence if item == "valence" else self.clip_arousal
+        return {c: float(v) for c, v in zip(self.clip_ids, values)}
+
+    def trial_clips(self) -> np.ndarray:
+        """Clip id of every row of :meth:`trial_features` (subject-major): (n_subjects * n_clips,)."""
+        return np.tile(np.asarray(self.clip_ids), self.n_subjects)
 
     def category_ratings(self) -> pd.DataFrame:
         """Mean human valence and arousal per category (index: category, first-appearance order)."""
@@ -290,7 +327,10 @@ class EEGDataset:
             idx = [pos[str(s)] for s in items]
         if not idx:
             raise VaxisInputError("select_subjects needs at least one subject.")
-        return dataclasses.replace(self, de=self.de[idx], subjects=[self.subjects[i] for i in idx])
+        return dataclasses.replace(
+            self, de=self.de[idx], subjects=[self.subjects[i] for i in idx],
+            subject_ratings=None if self.subject_ratings is None else self.subject_ratings[idx],
+        )
 
     def pick_channels(self, channels: Sequence[str]) -> EEGDataset:
         """A new dataset with only ``channels`` (any capitalisation), in the given order."""
@@ -301,6 +341,12 @@ class EEGDataset:
         idx = [self.channels.index(c) for c in names]
         return dataclasses.replace(self, de=self.de[:, :, :, idx], channels=names)
 
+    def without_reference_channels(self) -> EEGDataset:
+        """A new dataset without the reference/auxiliary channels (A2, A1: see
+        :data:`vaxis.eeg.montage.REFERENCE_CHANNELS`), the other channels in their order. What
+        every loader and the simulator return unless ``reference_channels=True``."""
+        return self.pick_channels(scalp_channels(self.channels))
+
     def select_clips(self, mask_or_index: Sequence[int] | np.ndarray) -> EEGDataset:
         """A new dataset with only some clips (boolean mask or integer positions)."""
         idx = np.arange(self.n_clips)[np.asarray(mask_or_index)]
@@ -310,6 +356,7 @@ class EEGDataset:
             self, de=self.de[:, idx], clip_category=self.clip_category[idx],
             clip_valence=self.clip_valence[idx], clip_arousal=self.clip_arousal[idx],
             clip_ids=[self.clip_ids[i] for i in idx], clip_session=self.clip_session[idx],
+            subject_ratings=None if self.subject_ratings is None else self.subject_ratings[:, idx],
         )
 
 

@@ -13,12 +13,27 @@ What this loader reads
   with :func:`vaxis.eeg.features.differential_entropy` (bands :data:`~vaxis.eeg.montage.BANDS`)
   and cached on disk.
 
-Ratings: per-subject ``After_remarks.mat`` (looked for in ``Data/subNNN/``, ``After_remarks/subNNN/``
-and ``Rating/subNNN/``), a MATLAB struct array ``After_remark`` with a 12-value field ``score``
-ordered (anger, disgust, fear, sadness, amusement, joy, inspiration, tenderness, arousal,
-valence, familiarity, liking). If a ``vid`` field is present, rows are put in video order with it.
-When no ratings file is found the clip ratings are the human word norms of
-:data:`vaxis.eeg.ratings.CATEGORY_NORMS` and ``rating_source`` says so.
+The 32 rows are the 30 scalp channels and then the two reference/auxiliary channels A2, A1
+(:data:`~vaxis.eeg.montage.FACED_CHANNELS`); the loader leaves those two out unless
+``reference_channels=True``.
+
+Ratings: per-subject ``Data/subNNN/After_remarks.mat`` (the release's layout, as read by the BIDS
+conversion ``nemarDatasets/nm000112`` ``code/faced.py`` line 271; ``After_remarks/subNNN/`` and
+``Rating(s)/subNNN/`` are accepted too): a MATLAB struct array ``After_remark`` of 28 entries **in
+presentation order**, with fields ``score`` (12 items in the order of
+:data:`vaxis.eeg.ratings.FACED_ITEMS`: joy, tenderness, inspiration, amusement, anger, disgust,
+fear, sadness, arousal, valence, familiarity, liking; each on the fixed 0-7 scale), ``trial``
+(the presentation position, 1..28), ``vid`` (the clip, 1..28), ``Accuracy`` and ``ResponseTime``
+(the arithmetic task between blocks, filled at every 4th position only; not used). Rows are put in
+video order with ``vid``. Checked against ``nm000112`` ``code/faced.py`` lines 242-290 and the 123
+files of ``LJL-6666/clisa-eeg-emotion`` ``Clisa_analysis/runtime_inputs/after_remarks/`` (they
+equal the packaged table value for value). When the folder holds no ratings the clip ratings come
+from the same participants' packaged table (:func:`vaxis.eeg.ratings.faced_ratings`).
+
+Guards (:mod:`vaxis.eeg.guards`): ratings read from files must rate the positive-category clips
+above the negative ones on average (else an error: wrong clip or item order), and must agree with
+the packaged table (else a warning); a subject whose amplitude is far outside the cohort's is
+named in a warning with ``skip_subjects=[...]`` (``sub023`` is reported at ~3000x).
 
 Verified, and from where
 ------------------------
@@ -29,9 +44,8 @@ Verified, and from where
   ``FACEDFeatureDataset`` (28 x 32 x 30 x 5, ``.pkl.pkl`` names) documentation and code; CBraMod's
   FACED preprocessing (28 x 32 x 7500 reshaped to 28 x 32 x 30 x 250 samples).
 - Clip order -> categories and channel order: see :mod:`vaxis.eeg.montage`.
-- Lead, not verified against the release's own README: the ``After_remarks.mat`` location and
-  field layout (read as a public FACED processing script reads it). The loader checks what it can
-  (12 scores per clip, 28 clips) and fails loudly otherwise.
+- Ratings: see above; the loader checks 28 entries, 12 scores each within 0-7, ``trial`` equal to
+  the row number, ``vid`` a permutation of 1..28, and fails loudly otherwise.
 
 Pickles can run code when loaded: only point this loader at files you trust.
 """
@@ -47,12 +61,13 @@ import numpy as np
 
 from .._checks import VaxisDataError, check_dir, check_option
 from ..io import cache_dir, load_npz, save_npz, stable_hash
+from . import ratings as _ratings
 from ._files import find_subject_files, select_subjects
 from .dataset import EEGDataset
 from .features import CACHE_VERSION as FEATURES_VERSION
 from .features import differential_entropy
+from .guards import check_valence_order, warn_amplitude_outliers
 from .montage import BANDS, FACED_CHANNELS, FACED_CLIP_CATEGORIES, FACED_SFREQ
-from .ratings import NORMS_SOURCE, category_norms
 
 N_SUBJECTS = 123
 N_CLIPS = 28
@@ -60,9 +75,10 @@ N_CHANNELS = 32
 N_WINDOWS = 30
 N_BANDS = 5
 N_SAMPLES = 7500
-#: Order of the 12 ``score`` values of ``After_remarks.mat`` (lead; see module docstring).
-RATING_FIELDS = ("anger", "disgust", "fear", "sadness", "amusement", "joy", "inspiration",
-                 "tenderness", "arousal", "valence", "familiarity", "liking")
+#: Order of the 12 ``score`` values of ``After_remarks.mat`` (see :data:`vaxis.eeg.ratings.FACED_ITEMS`).
+RATING_FIELDS = _ratings.FACED_ITEMS
+#: Largest difference between a file's score and the packaged table's (which keeps 4 decimals).
+_TABLE_TOLERANCE = 1e-4
 
 _HINT = (
     "Point faced_dir at the FACED release folder that contains EEG_Features/DE/subNNN.pkl.pkl "
@@ -148,8 +164,18 @@ def _find_ratings(root: Path, sub: int) -> Path | None:
     return None
 
 
-def _read_ratings(path: Path) -> np.ndarray:
-    """(28, 12) scores of one subject in video order."""
+def _field(rec, name: str, path: Path, k: int):
+    try:
+        return getattr(rec, name)
+    except AttributeError:
+        raise VaxisDataError(
+            f"{path}: After_remark entry {k + 1} has no '{name}' field (fields: "
+            f"{sorted(getattr(rec, '_fieldnames', []))}); expected score, trial, vid, Accuracy, ResponseTime."
+        ) from None
+
+
+def _read_ratings(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One subject's ratings: scores (28 clips in video order, 12 items) and presentation positions (28,)."""
     from scipy.io import loadmat
 
     try:
@@ -161,20 +187,73 @@ def _read_ratings(path: Path) -> np.ndarray:
     rec = np.atleast_1d(mat["After_remark"])
     if rec.size != N_CLIPS:
         raise VaxisDataError(f"{path}: After_remark has {rec.size} entries, expected {N_CLIPS} clips.")
-    try:
-        scores = np.stack([np.asarray(r.score, dtype=float).ravel() for r in rec])
-    except AttributeError as exc:
-        raise VaxisDataError(f"{path}: After_remark entries have no 'score' field.") from exc
-    if scores.shape != (N_CLIPS, len(RATING_FIELDS)):
+    scores = np.full((N_CLIPS, len(RATING_FIELDS)), np.nan)
+    vid = np.zeros(N_CLIPS, dtype=int)
+    for k, r in enumerate(rec):
+        sc = np.asarray(_field(r, "score", path, k), dtype=float).ravel()
+        if sc.shape != (len(RATING_FIELDS),):
+            raise VaxisDataError(f"{path}: entry {k + 1} has {sc.size} scores, expected {len(RATING_FIELDS)}.")
+        scores[k] = sc
+        trial = np.asarray(_field(r, "trial", path, k)).ravel()
+        if trial.size != 1 or int(trial[0]) != k + 1:
+            raise VaxisDataError(
+                f"{path}: entry {k + 1} has trial={trial.tolist()}; the entries must be in presentation order "
+                "(trial = 1..28)."
+            )
+        v = np.asarray(_field(r, "vid", path, k)).ravel()
+        vid[k] = int(v[0]) if v.size == 1 else -1
+    if sorted(vid.tolist()) != list(range(1, N_CLIPS + 1)):
+        raise VaxisDataError(f"{path}: 'vid' must list videos 1..{N_CLIPS} once each, got {vid.tolist()}.")
+    lo, hi = _ratings.FACED_SCALE
+    if not np.isfinite(scores).all() or scores.min() < lo or scores.max() > hi:
         raise VaxisDataError(
-            f"{path}: scores have shape {scores.shape}, expected ({N_CLIPS}, {len(RATING_FIELDS)})."
+            f"{path}: scores must be finite and on the fixed {lo:g}-{hi:g} scale; found "
+            f"{np.nanmin(scores):.3g}..{np.nanmax(scores):.3g}."
         )
-    if hasattr(rec[0], "vid"):
-        vid = np.array([int(np.asarray(r.vid).ravel()[0]) for r in rec])
-        if sorted(vid.tolist()) != list(range(1, N_CLIPS + 1)):
-            raise VaxisDataError(f"{path}: 'vid' must list videos 1..{N_CLIPS} once each, got {vid.tolist()}.")
-        scores = scores[np.argsort(vid)]
-    return scores
+    order = np.argsort(vid)
+    return scores[order], order + 1  # video order; position of each clip in presentation order
+
+
+def _faced_ratings(root: Path, wanted: list[int], ratings: str, check_ratings: bool, ids: list[str]):
+    """Clip valence/arousal (28,), their source and scale, and each subject's ratings (S, 28, 12)."""
+    paths = {s: _find_ratings(root, s) for s in wanted}
+    have = [s for s, p in paths.items() if p is not None]
+    if ratings == "files" and len(have) < len(wanted):
+        missing = [s for s in wanted if paths[s] is None]
+        raise VaxisDataError(
+            f"No After_remarks.mat for subject(s) {missing[:20]} under {root}/Data/subNNN/ (or "
+            "After_remarks/, Rating/). Use ratings='participants' for the same participants' packaged "
+            "ratings, or ratings='norms' for word norms."
+        )
+    table = _ratings.subject_ratings(wanted)  # (S, 28, 12), the packaged copy
+    if ratings == "files" or (ratings == "auto" and len(have) == len(wanted)):
+        read = [_read_ratings(paths[s]) for s in wanted]
+        scores = np.stack([r[0] for r in read])
+        if check_ratings:
+            valence = scores[..., RATING_FIELDS.index("valence")]
+            check_valence_order(valence, FACED_CLIP_CATEGORIES, ids, f"After_remarks.mat under {root}")
+        differ = [ids[i] for i in range(len(wanted)) if np.abs(scores[i] - table[i]).max() > _TABLE_TOLERANCE]
+        if differ:
+            warnings.warn(
+                f"After_remarks.mat of {differ[:20]} differ from the published ratings of the same FACED "
+                "participants (vaxis.eeg.ratings.faced_ratings): a different release, or files in another "
+                "order? The files are used.", UserWarning, stacklevel=3,
+            )
+        source = f"FACED self-reports read from After_remarks.mat under {root}, mean over {len(wanted)} subjects"
+        valence = scores[..., RATING_FIELDS.index("valence")].mean(axis=0)
+        arousal = scores[..., RATING_FIELDS.index("arousal")].mean(axis=0)
+        return valence, arousal, source, _ratings.FACED_SCALE, scores
+    if ratings == "auto" and have:
+        warnings.warn(
+            f"After_remarks.mat found for only {len(have)} of {len(wanted)} subjects; every subject's ratings "
+            "come from the packaged table of the same participants instead.", UserWarning, stacklevel=3,
+        )
+    if ratings == "norms":
+        valence, arousal = _ratings.category_norms(FACED_CLIP_CATEGORIES)
+        return valence, arousal, _ratings.NORMS_SOURCE, _ratings.NORMS_SCALE, table
+    clips = _ratings.clip_ratings(("valence", "arousal"))
+    return (clips["valence"].to_numpy(), clips["arousal"].to_numpy(), _ratings.PARTICIPANTS_SOURCE + ", clip means "
+            f"over all {_ratings.N_PARTICIPANTS} participants", _ratings.FACED_SCALE, table)
 
 
 def load_faced(
@@ -183,6 +262,8 @@ def load_faced(
     subjects: Sequence[int] | None = None,
     skip_subjects: Sequence[int] = (),
     ratings: str = "auto",
+    reference_channels: bool = False,
+    check_ratings: bool = True,
     n_jobs: int | None = None,
 ) -> EEGDataset:
     """Load FACED as an :class:`EEGDataset` (DE per subject, clip, 1-s window, channel, band).
@@ -196,25 +277,37 @@ def load_faced(
     subjects : sequence of int, optional
         Subject numbers to load (0..122); default all 123, and then every one must be present.
     skip_subjects : sequence of int
-        Subjects to leave out on purpose (a warning lists them).
-    ratings : {"auto", "files", "norms"}
-        ``"files"``: self-reports from ``After_remarks.mat`` (error if absent); ``"norms"``: human
-        word norms; ``"auto"``: files when every loaded subject has one, else norms (warning).
+        Subjects to leave out on purpose (a warning lists them), e.g. ``[23]`` (see the guards).
+    ratings : {"auto", "files", "participants", "norms"}
+        Clip valence/arousal and each subject's ratings: ``"files"`` from ``After_remarks.mat`` in
+        the folder (error if absent); ``"participants"`` from the packaged table of the same
+        participants (:func:`vaxis.eeg.ratings.faced_ratings`); ``"norms"``: clip valence/arousal
+        are the word norms of the categories (subject ratings still from the table); ``"auto"``:
+        files when every loaded subject has one, else the packaged table.
+    reference_channels : bool
+        Keep the two reference/auxiliary rows (A2, A1: 32 channels). Default False: the 30 scalp
+        channels, the model inputs of every chapter.
+    check_ratings : bool
+        Apply the valence-order guard to ratings read from files (see :mod:`vaxis.eeg.guards`).
+    n_jobs : int, optional
+        Parallel jobs of the DE computation (``features="processed"``).
 
     Returns
     -------
     EEGDataset
-        ``source="faced"``, 32 channels in file order (A1/A2 included; drop them with
-        ``pick_channels``), subject ids ``"sub000"``..., clip valence/arousal = mean over subjects.
+        ``source="faced"``, channels in file order, subject ids ``"sub000"``..., clip valence/arousal
+        the mean over participants (0-7), ``subject_ratings`` (subjects, 28, 12) with
+        ``rating_items`` = :data:`vaxis.eeg.ratings.FACED_ITEMS`.
     """
     check_option("features", features, ("DE", "PSD", "processed"))
-    check_option("ratings", ratings, ("auto", "files", "norms"))
+    check_option("ratings", ratings, ("auto", "files", "participants", "norms"))
     root = check_dir("faced_dir", faced_dir, _HINT)
     folder, pattern = _layout(root, features)
     available = find_subject_files(folder, pattern, "FACED")
     if not available:
         raise VaxisDataError(f"No subNNN files in {folder}. " + _HINT)
     wanted = select_subjects(available, range(N_SUBJECTS), subjects, skip_subjects, folder, "FACED")
+    ids = [f"sub{s:03d}" for s in wanted]
     de = np.empty((len(wanted), N_CLIPS, N_WINDOWS, N_CHANNELS, N_BANDS), dtype=np.float32)
     for i, sub in enumerate(wanted):
         path = available[sub]
@@ -228,36 +321,18 @@ def load_faced(
         if (de <= 0).any():
             raise VaxisDataError("PSD features must be positive to be used as log-power features.")
         de = np.log(de)  # log band power: same role as DE up to a constant
+    # log amplitude per subject (DE = log amplitude + const; log PSD = 2 log amplitude + const)
+    log_amp = de.mean(axis=(1, 2, 3, 4), dtype=np.float64) / (2.0 if features == "PSD" else 1.0)
+    flagged = warn_amplitude_outliers(log_amp, ids, wanted, "FACED")
 
-    cats = np.array(FACED_CLIP_CATEGORIES)
-    rating_paths = {s: _find_ratings(root, s) for s in wanted}
-    have = all(p is not None for p in rating_paths.values())
-    if ratings == "files" and not have:
-        missing = [s for s, p in rating_paths.items() if p is None]
-        raise VaxisDataError(
-            f"No After_remarks.mat for subject(s) {missing[:20]} under {root}/Data/subNNN/ (or "
-            "After_remarks/, Rating/). Use ratings='norms' to use human word norms instead."
-        )
-    if ratings != "norms" and have:
-        scores = np.stack([_read_ratings(p) for p in rating_paths.values()])  # (S, 28, 12)
-        valence = np.nanmean(scores[:, :, RATING_FIELDS.index("valence")], axis=0)
-        arousal = np.nanmean(scores[:, :, RATING_FIELDS.index("arousal")], axis=0)
-        rsrc = f"FACED self-reports (After_remarks.mat), mean over {len(wanted)} subjects"
-        scale = (float(np.nanmin(scores[..., 8:10])), float(np.nanmax(scores[..., 8:10])))
-        meta_ratings = scores
-    else:
-        if ratings == "auto":
-            warnings.warn(
-                "FACED ratings files not found for every subject; clip valence/arousal are human "
-                "word norms of the category names (Warriner et al. 2013).", UserWarning, stacklevel=2,
-            )
-        valence, arousal = category_norms(cats)
-        rsrc, scale, meta_ratings = NORMS_SOURCE, (1.0, 9.0), None
-    return EEGDataset(
-        de=de, subjects=[f"sub{s:03d}" for s in wanted], clip_category=cats,
+    valence, arousal, rsrc, scale, per_subject = _faced_ratings(root, wanted, ratings, check_ratings, ids)
+    ds = EEGDataset(
+        de=de, subjects=ids, clip_category=np.array(FACED_CLIP_CATEGORIES),
         clip_valence=valence, clip_arousal=arousal, channels=list(FACED_CHANNELS),
         bands=dict(BANDS), sfreq=FACED_SFREQ, source="faced", window_s=1.0,
-        rating_source=rsrc, rating_scale=scale,
+        rating_source=rsrc, rating_scale=scale, subject_ratings=per_subject, rating_items=RATING_FIELDS,
         meta={"faced_dir": str(root), "features": features, "files": [str(available[s]) for s in wanted],
-              "subject_ratings": meta_ratings, "skipped": sorted(int(s) for s in skip_subjects)},
+              "skipped": sorted(int(s) for s in skip_subjects), "amplitude_outliers": flagged,
+              "reference_channels": bool(reference_channels)},
     )
+    return ds if reference_channels else ds.without_reference_channels()

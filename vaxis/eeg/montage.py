@@ -4,15 +4,31 @@ Everything here is a constant checked against a public source; the source is nam
 
 FACED (Chen et al. 2023, *Scientific Data* 10:740, :cite:`chen2023faced`)
 -------------------------------------------------------------------------
-- 32 recorded channels. The order of the 32 rows of ``Processed_data/subNNN.pkl`` and of
-  ``EEG_Features/DE/subNNN.pkl.pkl`` is :data:`FACED_CHANNELS`, with the two mastoid references
-  A1 and A2 at positions 17 and 18 (1-based). Verified from independent public loaders that read
-  the released ``Processed_data`` with exactly this order (a FACED processing script of the
-  LibEER/EEG-benchmark family, and the ``leaf_datasets`` FACED pipeline), and from TorchEEG's
-  loader for FACED's predecessor (THU-EP/BCI2022), whose *first* recording batch has this order
-  while its *second* batch stored A2, A1 last; FACED's released files are harmonised to the first
-  order. Caveat, kept visible on purpose: TorchEEG's own ``FACEDDataset`` keeps "the first 30
-  channels" and so assumes the mastoids come last; we follow the majority reading and say so.
+- 32 rows per clip in ``Processed_data/subNNN.pkl`` and ``EEG_Features/DE|PSD/subNNN.pkl.pkl``,
+  in the order :data:`FACED_CHANNELS`: 30 scalp electrodes, then the two reference/auxiliary
+  channels, **A2 and A1 in the released order** (rows 31 and 32). Checked against:
+
+  * the authors' preprocessing, ``LJL-6666/clisa-eeg-emotion`` at commit ``d98ce049``,
+    ``preprocessing/Preprocessing.py`` lines 282-287 (``channel_modify``: ``new_order =
+    [0..15, 18..31, 17, 16, 32]`` moves raw rows 17-18, A1 A2, to the end as A2, A1 for the first
+    recording cohort) and lines 19-31 (when no channel is named A1, the last two are renamed A2,
+    A1); ``preprocessing/main.py`` lines 88-96 (cohort 1 reordered, cohort 2 already in this
+    order); downstream the same authors keep the first 30 rows
+    (``Clisa_analysis/cfgs/data/FACED_def.yaml`` line 4 ``n_channs: 30``,
+    ``Clisa_analysis/data/io_utils.py`` line 42, ``Svm_analysis/src/save_de.py`` line 23);
+  * TorchEEG, ``torcheeg/datasets/constants/emotion_recognition/faced.py`` lines 8-12:
+    ``FACED_CHANNEL_LIST`` is these 30 scalp channels, "and 'A2', 'A1'" after them;
+  * the raw channel names of the BIDS release (``nemarDatasets/nm000112`` at ``e6fabfda``,
+    ``sub-NNN/eeg/*_channels.tsv``): sub-000..060 record A1 A2 at rows 17-18 (old names
+    T3/T4/T5/T6 = T7/T8/P7/P8), which the reordering above moves to the end; sub-061..122 record
+    the 30 scalp channels first and then two channels labelled ``HEOR``/``HEOL`` in their raw
+    files, which the authors' code renames A2/A1.
+
+  So rows 31-32 are the mastoid references for the first cohort but may be horizontal EOG for the
+  second: either way they are not scalp EEG. :data:`REFERENCE_CHANNELS` names them; every loader
+  and the simulator leave them out of the model inputs by default (``reference_channels=False``).
+  An earlier version of this module put A1, A2 at rows 17-18: wrong for the released files (it
+  labelled real CP1/CP2 as A1/A2 and the reference rows as O1/O2).
 - 28 clips in a fixed order: 3 anger, 3 disgust, 3 fear, 3 sadness, 4 neutral, 3 amusement,
   3 inspiration, 3 joy, 3 tenderness (:data:`FACED_CLIP_CATEGORIES`). Verified from two
   independent loaders (TorchEEG ``EMOTION_DICT``; CBraMod's FACED preprocessing label vector
@@ -30,7 +46,8 @@ SEED-V (Liu et al. 2022, *IEEE TCDS*, :cite:`liu2022seedv`)
 -----------------------------------------------------------
 62 channels (ESI NeuroScan 10-20 cap, order :data:`SEEDV_CHANNELS` as in TorchEEG's
 ``SEED_V_CHANNEL_LIST``), 5 emotions with labels 0 disgust, 1 fear, 2 sad, 3 neutral, 4 happy
-(the dataset's example script and TorchEEG agree), 3 sessions x 15 trials per subject.
+(the dataset's example script and TorchEEG agree), 3 sessions x 15 trials per subject, in the
+per-session orders :data:`SEEDV_SESSION_LABELS` (session 1 differs from sessions 2 and 3).
 CB1/CB2 (cerebellar) have no standard 10-05 position: :func:`make_info` places them at I1/I2
 (inion level, the nearest standard sites) and says so.
 """
@@ -53,16 +70,22 @@ BANDS: dict[str, tuple[float, float]] = {
     "gamma": (30.0, 47.0),
 }
 
-#: FACED channel order in ``Processed_data`` and ``EEG_Features`` (32 rows, mastoids 17-18).
+#: FACED channel order of the 32 rows of ``Processed_data`` and ``EEG_Features`` (see the module
+#: docstring for the sources): 30 scalp channels, then the two reference/auxiliary rows A2, A1.
+#: Checked: LJL-6666/clisa-eeg-emotion preprocessing/Preprocessing.py lines 282-287 (channel_modify);
+#: TorchEEG torcheeg/datasets/constants/emotion_recognition/faced.py lines 8-12.
 FACED_CHANNELS: tuple[str, ...] = (
     "Fp1", "Fp2", "Fz", "F3", "F4", "F7", "F8", "FC1", "FC2", "FC5", "FC6",
-    "Cz", "C3", "C4", "T7", "T8", "A1", "A2", "CP1", "CP2", "CP5", "CP6",
-    "Pz", "P3", "P4", "P7", "P8", "PO3", "PO4", "Oz", "O1", "O2",
+    "Cz", "C3", "C4", "T7", "T8", "CP1", "CP2", "CP5", "CP6",
+    "Pz", "P3", "P4", "P7", "P8", "PO3", "PO4", "Oz", "O1", "O2", "A2", "A1",
 )  # fmt: skip
-#: The two mastoid reference channels (not scalp sites; excluded from topomaps by default).
-MASTOID_CHANNELS: tuple[str, ...] = ("A1", "A2")
-#: FACED's 30 scalp EEG channels (FACED_CHANNELS without A1, A2), in file order.
-FACED_EEG_CHANNELS: tuple[str, ...] = tuple(c for c in FACED_CHANNELS if c not in MASTOID_CHANNELS)
+#: The two reference/auxiliary channels (rows 31-32 of the released files, A2 then A1): not scalp
+#: sites. Mastoids for FACED's first recording cohort; labelled HEOR/HEOL (horizontal EOG?) in the
+#: second cohort's raw files (see the module docstring). Left out of model inputs by default.
+REFERENCE_CHANNELS: tuple[str, ...] = ("A2", "A1")
+#: FACED's 30 scalp EEG channels (FACED_CHANNELS without the reference rows), in file order: what
+#: every chapter gets by default.
+FACED_EEG_CHANNELS: tuple[str, ...] = tuple(c for c in FACED_CHANNELS if c not in REFERENCE_CHANNELS)
 #: FACED sampling rate of ``Processed_data`` (Hz).
 FACED_SFREQ: float = 250.0
 
@@ -95,6 +118,15 @@ SEEDV_CHANNELS: tuple[str, ...] = (
 )  # fmt: skip
 #: SEED-V's five emotions in label order (0..4).
 SEEDV_EMOTIONS: tuple[str, ...] = ("disgust", "fear", "sad", "neutral", "happy")
+#: Emotion label of each of the 15 trials of SEED-V's sessions 1, 2 and 3 (labels as
+#: :data:`SEEDV_EMOTIONS`). Checked: TorchEEG ``torcheeg/datasets/module/emotion_recognition/seed_v.py``
+#: (``SEEDVDataset.process_record``, the ``labels`` list read from the raw files' session number),
+#: and several independent public SEED-V scripts with the same three lists.
+SEEDV_SESSION_LABELS: tuple[tuple[int, ...], ...] = (
+    (4, 1, 3, 2, 0) * 3,
+    (2, 1, 3, 0, 4, 4, 0, 3, 2, 1, 3, 4, 1, 2, 0),
+    (2, 1, 3, 0, 4, 4, 0, 3, 2, 1, 3, 4, 1, 2, 0),
+)
 #: SEED-V EEG sampling rate after its preprocessing (Hz); DE windows are 4 s long.
 SEEDV_SFREQ: float = 200.0
 #: SEED-V's DE feature window length (s).
@@ -138,11 +170,11 @@ def canonical_channel_names(names: Sequence[str]) -> list[str]:
 
 
 def scalp_channels(channels: Sequence[str]) -> list[str]:
-    """``channels`` without the mastoid references (A1, A2)."""
-    return [c for c in channels if c not in MASTOID_CHANNELS]
+    """``channels`` without the reference/auxiliary channels (:data:`REFERENCE_CHANNELS`, A1 and A2)."""
+    return [c for c in channels if c not in REFERENCE_CHANNELS]
 
 
-def make_info(channels: Sequence[str], sfreq: float = FACED_SFREQ, drop_mastoids: bool = True):
+def make_info(channels: Sequence[str], sfreq: float = FACED_SFREQ, drop_references: bool = True):
     """An ``mne.Info`` with 10-05 template positions, ready for ``mne.viz.plot_topomap``.
 
     Parameters
@@ -151,18 +183,18 @@ def make_info(channels: Sequence[str], sfreq: float = FACED_SFREQ, drop_mastoids
         Channel names (any capitalisation). CB1/CB2 are placed at I1/I2 (a warning says so).
     sfreq : float
         Sampling rate in Hz stored in the Info.
-    drop_mastoids : bool
-        If True, A1 and A2 are left out (they sit below the head outline).
+    drop_references : bool
+        If True, the reference channels A1 and A2 are left out (they sit below the head outline).
 
     Returns
     -------
     info : mne.Info
-        EEG channels in the given order (less the mastoids if dropped), with positions.
+        EEG channels in the given order (less the references if dropped), with positions.
     """
     import mne
 
     names = canonical_channel_names(list(channels))
-    if drop_mastoids:
+    if drop_references:
         names = scalp_channels(names)
     aliased = [n for n in names if n in _POSITION_ALIASES]
     if aliased:
@@ -186,5 +218,5 @@ def channel_positions_2d(channels: Sequence[str]) -> np.ndarray:
     """2-D scalp coordinates (n_channels, 2) of ``channels`` as MNE's topomap lays them out."""
     from mne.channels.layout import _find_topomap_coords  # private in MNE 1.13; tested in test_eeg_montage
 
-    info = make_info(channels, drop_mastoids=False)
+    info = make_info(channels, drop_references=False)
     return np.asarray(_find_topomap_coords(info, picks="eeg"))

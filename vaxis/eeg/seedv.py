@@ -4,7 +4,12 @@ What this loader reads
 ----------------------
 ``seedv_dir/EEG_DE_features/<subject>_123.npz`` (or those files directly in ``seedv_dir``),
 ``<subject>`` = 1..16. Each ``.npz`` holds two entries, ``data`` and ``label``, each a *pickled
-dict* with 45 keys 0..44: keys 0-14 are session 1's 15 trials, 15-29 session 2, 30-44 session 3.
+dict stored as bytes* (the release wrote ``np.savez(..., data=pickle.dumps(dict), ...)``, so each
+entry is a 0-d bytes array that ``np.load`` reads without ``allow_pickle`` and ``pickle.loads``
+turns back into the dict: TorchEEG's ``SEEDVFeatureDataset.process_record``,
+``torcheeg/datasets/module/emotion_recognition/seed_v_feature.py``, does exactly
+``pkl.loads(np.load(file)['data'])``), with 45 keys 0..44: keys 0-14 are session 1's 15 trials,
+15-29 session 2, 30-44 session 3.
 ``data[k]`` has shape (n_windows_k, 310): DE of 62 channels x 5 bands per 4-s window;
 ``label[k]`` has shape (n_windows_k,), the trial's emotion repeated (0 disgust, 1 fear, 2 sad,
 3 neutral, 4 happy).
@@ -20,7 +25,9 @@ Clips are the 45 trials (``clip_session`` 1..3, ids ``s1_t01``...). Trials diffe
 each is brought to a fixed number of windows: by default every trial is cropped to the shortest
 trial's length (its first windows are kept); with ``n_windows=k`` each trial's windows are split
 into k contiguous, near-equal blocks that are averaged (uses all the data). Every subject saw the
-same stimuli in the same order, so trial labels must agree across subjects; the loader checks it.
+same stimuli in the same order, so trial labels must agree across subjects; the loader checks it,
+and warns if they differ from SEED-V's published per-session orders
+(:data:`~vaxis.eeg.montage.SEEDV_SESSION_LABELS`).
 Clip valence/arousal are the human word norms of the emotion names (Warriner et al. 2013): the DE
 release carries no per-trial self-reports.
 The five bands are labelled with :data:`~vaxis.eeg.montage.BANDS`; the exact band edges of
@@ -39,6 +46,7 @@ Pickles can run code when loaded: only point this loader at files you trust.
 from __future__ import annotations
 
 import pickle
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,8 +55,9 @@ import numpy as np
 from .._checks import VaxisDataError, VaxisInputError, check_dir, check_option
 from ._files import find_subject_files, select_subjects
 from .dataset import EEGDataset
-from .montage import BANDS, SEEDV_CHANNELS, SEEDV_EMOTIONS, SEEDV_SFREQ, SEEDV_WINDOW_S
-from .ratings import NORMS_SOURCE, category_norms
+from .guards import warn_amplitude_outliers
+from .montage import BANDS, SEEDV_CHANNELS, SEEDV_EMOTIONS, SEEDV_SESSION_LABELS, SEEDV_SFREQ, SEEDV_WINDOW_S
+from .ratings import NORMS_SCALE, NORMS_SOURCE, category_norms
 
 N_SUBJECTS = 16
 N_TRIALS = 45
@@ -171,17 +180,27 @@ def load_seedv(
         if not 1 <= k <= shortest:
             raise VaxisInputError(f"n_windows={n_windows} must be between 1 and the shortest trial ({shortest}).")
     de = np.stack([_fix_windows(trials, k, mode) for trials in per_subject])
+    published = np.concatenate(SEEDV_SESSION_LABELS)
+    if not np.array_equal(ref_labels, published):
+        bad = np.flatnonzero(ref_labels != published) + 1
+        warnings.warn(
+            f"SEED-V trial labels differ from the published per-session orders at trial(s) {bad.tolist()[:20]} "
+            "(vaxis.eeg.montage.SEEDV_SESSION_LABELS); the files' labels are used. A different release?",
+            UserWarning, stacklevel=2,
+        )
+    ids = [f"seedv{s:02d}" for s in wanted]
+    flagged = warn_amplitude_outliers(de.mean(axis=(1, 2, 3, 4), dtype=np.float64), ids, wanted, "SEED-V")
     cats = np.array([SEEDV_EMOTIONS[i] for i in ref_labels])
     valence, arousal = category_norms(cats)
     return EEGDataset(
-        de=de, subjects=[f"seedv{s:02d}" for s in wanted], clip_category=cats,
+        de=de, subjects=ids, clip_category=cats,
         clip_valence=valence, clip_arousal=arousal,
         channels=list(SEEDV_CHANNELS), bands=dict(BANDS), sfreq=SEEDV_SFREQ, source="seedv",
         window_s=SEEDV_WINDOW_S,
         clip_ids=[f"s{t // TRIALS_PER_SESSION + 1}_t{t % TRIALS_PER_SESSION + 1:02d}" for t in range(N_TRIALS)],
         clip_session=np.arange(N_TRIALS) // TRIALS_PER_SESSION + 1,
-        rating_source=NORMS_SOURCE, rating_scale=(1.0, 9.0),
+        rating_source=NORMS_SOURCE, rating_scale=NORMS_SCALE,
         meta={"seedv_dir": str(root), "window_mode": mode, "n_windows": k,
               "shortest_trial": shortest, "feature_order": feature_order,
-              "skipped": sorted(int(s) for s in skip_subjects)},
+              "skipped": sorted(int(s) for s in skip_subjects), "amplitude_outliers": flagged},
     )

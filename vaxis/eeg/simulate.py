@@ -20,12 +20,12 @@ Cohort-level patterns, each scaled to unit root-mean-square over the F features:
   :math:`p_V` and :math:`p_A`): category information that valence and arousal do not carry.
 - :math:`u_c` -- one idiosyncratic pattern per clip, orthogonal to :math:`p_V, p_A`.
 
-Clip signal, with :math:`v_k, a_k` the category's human valence and arousal z-scored across the
-categories:
+Clip signal, with :math:`v_c, a_c` the clip's human valence and arousal z-scored across the
+clips:
 
 .. math::
 
-   s_c = \beta_V v_{k(c)} p_V + \beta_A a_{k(c)} p_A + \beta_R (r_{k(c)} + \gamma\,u_c)
+   s_c = \beta_V v_c\, p_V + \beta_A a_c\, p_A + \beta_R (r_{k(c)} + \gamma\,u_c)
 
 Subject :math:`n`, clip :math:`c`, window :math:`w`:
 
@@ -58,8 +58,23 @@ computes DE with :func:`vaxis.eeg.features.differential_entropy` (MNE FIR band-p
 
 Human ratings
 -------------
-The category valence and arousal :math:`v_k, a_k` are human word norms
-(:data:`vaxis.eeg.ratings.CATEGORY_NORMS`, Warriner et al. 2013), never a language model's.
+The clip valence and arousal :math:`v_c, a_c` come from people, never from a language model. For
+the FACED-shaped cohort they are, by default (``ratings="participants"``), the clip means of
+FACED's own 123 participants (:func:`vaxis.eeg.ratings.clip_ratings`: the same experiment, 0-7
+scale), so clips of one category differ a little in valence; ``ratings="norms"`` uses the word
+norms of the category names instead (:data:`vaxis.eeg.ratings.CATEGORY_NORMS`, Warriner et al.
+2013), the same for every clip of a category. Either way each simulated subject ``n`` carries
+FACED participant ``n mod 123``'s own ratings of every clip in ``subject_ratings`` (12 items), for
+generator mechanisms that use individual responses; the default latent model does not read them.
+The SEED-V-shaped cohort uses the word norms (its release has no per-trial self-reports).
+
+Channels
+--------
+The FACED-shaped cohort is simulated in the released 32-row layout
+(:data:`~vaxis.eeg.montage.FACED_CHANNELS`: 30 scalp channels, then the reference rows A2, A1, at
+their template positions) and then goes through the same channel selection as the loader: the
+reference rows are dropped unless ``reference_channels=True``. So the 30 scalp channels are the
+same numbers with or without the references, and the selection code is the one real data meet.
 
 Calibration
 -----------
@@ -69,6 +84,10 @@ published for real FACED with subject-independent splits (roughly 0.36-0.45; cha
 whole simulated cohort (123 subjects). The measurement is a decoding experiment on the simulated
 data, so it lives on the decoding side: :mod:`vaxis.decoding.calibration` (``knob_sweep``,
 ``calibration_scores``); ``tests/test_calibration.py`` holds the defaults to that range.
+On the default cohort (30 scalp channels, clip ratings from the FACED participants),
+``residual_strength=0.20`` (the value calibrated on the former 32-channel cohort labelled with word
+norms) gave 0.377, 0.359, 0.398 for seeds 0-2, one seed below the range; the default is therefore
+0.21 (seeds 0-2: 0.394, 0.370, 0.412).
 """
 
 from __future__ import annotations
@@ -82,6 +101,7 @@ import numpy as np
 from .._checks import VaxisInputError, check_option
 from .dataset import EEGDataset
 from .features import de_to_variance, differential_entropy
+from . import ratings as _ratings
 from .montage import (
     BANDS,
     FACED_CATEGORIES,
@@ -90,12 +110,12 @@ from .montage import (
     FACED_SFREQ,
     SEEDV_CHANNELS,
     SEEDV_EMOTIONS,
+    SEEDV_SESSION_LABELS,
     SEEDV_SFREQ,
     SEEDV_WINDOW_S,
     _montage,
     _POSITION_ALIASES,
 )
-from .ratings import CATEGORY_NORMS, NORMS_SOURCE
 
 @dataclass(frozen=True)
 class SimulationParams:
@@ -130,7 +150,7 @@ class SimulationParams:
 
     valence_strength: float = 0.20
     arousal_strength: float = 0.10
-    residual_strength: float = 0.20
+    residual_strength: float = 0.21  # 0.20 until the reference rows were left out (see Calibration)
     clip_variability: float = 0.5
     subject_variability: float = 1.0
     subject_offset: float = 0.5
@@ -342,26 +362,51 @@ def _raw_from_de(de: np.ndarray, sfreq: float, window_s: float,
     return x
 
 
+@dataclass(frozen=True)
+class _Ratings:
+    """Human ratings a simulated cohort is labelled with (see "Human ratings" above)."""
+
+    valence: np.ndarray  # (n_clips,)
+    arousal: np.ndarray  # (n_clips,)
+    source: str
+    scale: tuple[float, float]
+    items: tuple[str, ...] = ()
+    per_subject: Any = None  # callable n_subjects -> (n_subjects, n_clips, n_items), or None
+
+
+def _faced_ratings(ratings: str) -> _Ratings:
+    check_option("ratings", ratings, ("participants", "norms"))
+    if ratings == "participants":
+        clips = _ratings.clip_ratings(("valence", "arousal"))
+        val, aro = clips["valence"].to_numpy(), clips["arousal"].to_numpy()
+        source = (f"{_ratings.PARTICIPANTS_SOURCE}, clip means over all {_ratings.N_PARTICIPANTS} participants")
+        scale = _ratings.FACED_SCALE
+    else:
+        val, aro = _ratings.category_norms(FACED_CLIP_CATEGORIES)
+        source, scale = _ratings.NORMS_SOURCE, _ratings.NORMS_SCALE
+
+    def per_subject(n: int) -> np.ndarray:  # simulated subject n <-> FACED participant n mod 123
+        return _ratings.subject_ratings(np.arange(n) % _ratings.N_PARTICIPANTS)
+
+    return _Ratings(val, aro, source, scale, _ratings.FACED_ITEMS, per_subject)
+
+
 def _simulate(*, channels: Sequence[str], clip_category: Sequence[str], categories: Sequence[str],
               n_subjects: int, n_windows: int, seed: int, params: SimulationParams, mode: str,
               sfreq: float, window_s: float, source: str, clip_session: np.ndarray | None,
-              clip_ids: Sequence[str] | None, subject_prefix: str) -> EEGDataset:
+              clip_ids: Sequence[str] | None, subject_prefix: str, ratings: _Ratings) -> EEGDataset:
     check_option("mode", mode, ("features", "raw"))
     if int(n_subjects) < 1 or int(n_windows) < 1:
         raise VaxisInputError("n_subjects and n_windows must be >= 1.")
     bands = dict(BANDS)
     n_ch, n_b = len(channels), len(bands)
     clip_category = np.asarray(clip_category).astype(str)
-    unknown = sorted(set(clip_category) - set(CATEGORY_NORMS))
-    if unknown:
-        raise VaxisInputError(f"No human norms for categories {unknown}.")
     cat_index = np.array([list(categories).index(c) for c in clip_category])
     root = np.random.SeedSequence(seed)
     cohort_rng = np.random.default_rng(root.spawn(1)[0])
     cohort = _cohort(channels, n_b, categories, len(clip_category), params, cohort_rng)
-    norms = np.array([CATEGORY_NORMS[c] for c in categories])
-    v = _zscore_ratings(norms[:, 0])[cat_index]
-    a = _zscore_ratings(norms[:, 1])[cat_index]
+    v = _zscore_ratings(ratings.valence)
+    a = _zscore_ratings(ratings.arousal)
     clip_signal = (params.valence_strength * v[:, None] * cohort.p_valence
                    + params.arousal_strength * a[:, None] * cohort.p_arousal
                    + params.residual_strength * (cohort.residual[cat_index]
@@ -378,8 +423,8 @@ def _simulate(*, channels: Sequence[str], clip_category: Sequence[str], categori
         de=out,
         subjects=[f"{subject_prefix}{n:03d}" for n in range(n_subjects)],
         clip_category=clip_category,
-        clip_valence=norms[cat_index, 0],
-        clip_arousal=norms[cat_index, 1],
+        clip_valence=ratings.valence,
+        clip_arousal=ratings.arousal,
         channels=list(channels),
         bands=bands,
         sfreq=sfreq,
@@ -387,8 +432,10 @@ def _simulate(*, channels: Sequence[str], clip_category: Sequence[str], categori
         window_s=window_s,
         clip_ids=None if clip_ids is None else list(clip_ids),
         clip_session=clip_session,
-        rating_source=NORMS_SOURCE,
-        rating_scale=(1.0, 9.0),
+        rating_source=ratings.source,
+        rating_scale=ratings.scale,
+        subject_ratings=None if ratings.per_subject is None else ratings.per_subject(n_subjects),
+        rating_items=ratings.items,
         meta={"generator": "vaxis.eeg.simulate", "seed": seed, "mode": mode, **asdict(params)},
     )
 
@@ -409,9 +456,11 @@ def simulate_faced(
     seed: int = 0,
     mode: str = "features",
     params: SimulationParams | None = None,
+    ratings: str = "participants",
+    reference_channels: bool = False,
     **knobs: float,
 ) -> EEGDataset:
-    """A FACED-shaped simulated cohort: 28 clips x 32 channels x 5 bands, 1-s windows at 250 Hz.
+    """A FACED-shaped simulated cohort: 28 clips x 30 scalp channels x 5 bands, 1-s windows at 250 Hz.
 
     Parameters
     ----------
@@ -427,27 +476,27 @@ def simulate_faced(
         a few seconds per subject; for small cohorts and tests of the feature code).
     params : SimulationParams, optional
         All knobs at once; keyword ``knobs`` override single ones (e.g. ``noise=0.8``).
+    ratings : {"participants", "norms"}
+        Clip valence and arousal from FACED's participants' clip means (default) or from the word
+        norms of the category names (see "Human ratings" in the module docstring).
+    reference_channels : bool
+        Keep the two reference rows A2, A1 (32 channels, the released layout); default: the 30
+        scalp channels, exactly as the loader returns real FACED.
 
     Returns
     -------
     EEGDataset
-        ``source="simulated-faced"``; clip ratings are the human category norms
-        (:data:`CATEGORY_NORMS`).
+        ``source="simulated-faced"``; ``subject_ratings`` (n_subjects, 28, 12): subject ``n``
+        carries FACED participant ``n mod 123``'s ratings.
     """
     p = with_knobs(params, knobs)
-    return _simulate(
+    ds = _simulate(
         channels=FACED_CHANNELS, clip_category=FACED_CLIP_CATEGORIES, categories=FACED_CATEGORIES,
         n_subjects=n_subjects, n_windows=n_windows, seed=seed, params=p, mode=mode,
         sfreq=FACED_SFREQ, window_s=1.0, source="simulated-faced", clip_session=None,
-        clip_ids=None, subject_prefix="sim",
+        clip_ids=None, subject_prefix="sim", ratings=_faced_ratings(ratings),
     )
-
-
-#: Emotion order of the 15 trials of each simulated SEED-V session (3 of each, interleaved).
-#: A stated choice: the real files carry their own labels, which the loader reads.
-SEEDV_SIM_SESSION_ORDER: tuple[str, ...] = tuple(
-    SEEDV_EMOTIONS[(i + j) % 5] for j in range(3) for i in range(5)
-)
+    return ds if reference_channels else ds.without_reference_channels()
 
 
 def simulate_seedv(
@@ -461,19 +510,23 @@ def simulate_seedv(
 ) -> EEGDataset:
     """A SEED-V-shaped simulated cohort: sessions x 15 trials, 62 channels, 5 bands, 4-s windows.
 
-    Clips are ``n_sessions * 15`` trials (3 per emotion per session, order
-    :data:`SEEDV_SIM_SESSION_ORDER`), ``clip_session`` says which session each belongs to.
-    Sampling rate 200 Hz (SEED-V's), windows of 4 s. Other arguments as :func:`simulate_faced`.
+    Clips are the first ``n_sessions`` (1-3) sessions' 15 trials each, 3 per emotion per session,
+    in SEED-V's real per-session orders (:data:`~vaxis.eeg.montage.SEEDV_SESSION_LABELS`: session 1
+    differs from sessions 2 and 3); ``clip_session`` says which session each belongs to. Clip
+    valence and arousal are the word norms of the emotion names. Sampling rate 200 Hz (SEED-V's),
+    windows of 4 s. Other arguments as :func:`simulate_faced`.
     """
     p = with_knobs(params, knobs)
-    if int(n_sessions) < 1:
-        raise VaxisInputError("n_sessions must be >= 1.")
-    cats = list(SEEDV_SIM_SESSION_ORDER) * n_sessions
+    if not 1 <= int(n_sessions) <= len(SEEDV_SESSION_LABELS):
+        raise VaxisInputError(f"n_sessions={n_sessions}: SEED-V has sessions 1..{len(SEEDV_SESSION_LABELS)}.")
+    cats = [SEEDV_EMOTIONS[k] for s in range(n_sessions) for k in SEEDV_SESSION_LABELS[s]]
     session = np.repeat(np.arange(1, n_sessions + 1), 15)
     ids = [f"s{s}_t{t + 1:02d}" for s in range(1, n_sessions + 1) for t in range(15)]
+    val, aro = _ratings.category_norms(cats)
     return _simulate(
         channels=SEEDV_CHANNELS, clip_category=cats, categories=SEEDV_EMOTIONS,
         n_subjects=n_subjects, n_windows=n_windows, seed=seed, params=p, mode=mode,
         sfreq=SEEDV_SFREQ, window_s=SEEDV_WINDOW_S, source="simulated-seedv",
         clip_session=session, clip_ids=ids, subject_prefix="simv",
+        ratings=_Ratings(val, aro, _ratings.NORMS_SOURCE, _ratings.NORMS_SCALE),
     )

@@ -1,9 +1,10 @@
 """A CNN on the 2-D scalp grid: electrodes placed on a 9 x 9 grid, bands as input channels.
 
 Grid (row, column), front at the top, left hemisphere on the left, the standard 9 x 9 layout used
-for SEED/SEED-V-style 2-D EEG maps (:data:`GRID_POSITIONS`). FACED's mastoid references A1/A2 have
-no scalp site on it; they are put in the bottom corners (8, 0) and (8, 8), the free cells nearest
-to the ears. Cells without an electrode are 0 (the per-subject mean after z-scoring).
+for SEED/SEED-V-style 2-D EEG maps (:data:`GRID_POSITIONS`). FACED's reference rows A1/A2 (left
+out of the model inputs by default) have no scalp site on it; when kept, they are put in the bottom
+corners (8, 0) and (8, 8), the free cells nearest to the ears. Cells without an electrode are 0
+(the per-subject mean after z-scoring).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import torch
 from torch import nn
 
 from ..._checks import VaxisInputError
-from ...eeg.montage import FACED_CHANNELS, SEEDV_CHANNELS
+from ...eeg.montage import FACED_CHANNELS, FACED_EEG_CHANNELS, SEEDV_CHANNELS
 from ._base import ZooModel
 
 GRID_SIZE = 9
@@ -62,8 +63,8 @@ class ScalpGridCNN(ZooModel):
     filters : int
     embed : int
     channels : sequence of str, optional
-        Channel names in input order; default: FACED's 32 channels when ``n_chans == 32``,
-        SEED-V's 62 when ``n_chans == 62``.
+        Channel names in input order; default: FACED's 30 scalp channels when ``n_chans == 30``,
+        its 32 released rows when ``n_chans == 32``, SEED-V's 62 when ``n_chans == 62``.
     """
 
     name = "gridcnn"
@@ -72,7 +73,8 @@ class ScalpGridCNN(ZooModel):
                  channels: Sequence[str] | None = None) -> None:
         super().__init__(n_chans, n_bands, n_outputs)
         if channels is None:
-            defaults = {len(FACED_CHANNELS): FACED_CHANNELS, len(SEEDV_CHANNELS): SEEDV_CHANNELS}
+            defaults = {len(FACED_EEG_CHANNELS): FACED_EEG_CHANNELS, len(FACED_CHANNELS): FACED_CHANNELS,
+                        len(SEEDV_CHANNELS): SEEDV_CHANNELS}
             if n_chans not in defaults:
                 raise VaxisInputError(f"ScalpGridCNN needs `channels` (names) for n_chans={n_chans}.")
             channels = defaults[n_chans]
