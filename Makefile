@@ -32,9 +32,10 @@ test: models tools  ## unit tests, quick chapters + nbval, strict book build (al
 	rm -rf $(NBVAL_DIR)/cache
 	VAXIS_RESULTS=$(CURDIR)/$(NBVAL_DIR)/results VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache $(PORTABLE) env -u MPLBACKEND \
 	  $(PY) -m pytest --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg -q -p no:cacheprovider
-	rm -rf $(NBVAL_DIR)/cache
 	$(PY) -m vaxis.book build
-	$(PORTABLE) $(PY) -m pytest tests -m book -q
+	@# the book-level tests keep the nbval run's cache: tests/test_student.py re-runs every student notebook on it
+	VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache $(PORTABLE) $(PY) -m pytest tests -m book -q
+	rm -rf $(NBVAL_DIR)/cache
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }

@@ -49,7 +49,7 @@ def test_chapter_skeleton(chapter):
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, "exactly one cell must be tagged 'parameters'"
     assert "profile" in tagged[0].source and "results_root" in tagged[0].source
-    assert any("hide-input" in c.metadata.get("tags", []) for c in nb.cells), "solutions must be hidden"
+    assert any({"hide-input", "hide-cell"} & set(c.metadata.get("tags", [])) for c in nb.cells), "solutions must be hidden"
 
 
 #: Most lines of logic (not blank, not a comment) a code cell of a chapter may have.
