@@ -133,9 +133,10 @@ def write_mapping(folder: Path, *, profile: str, dataset: Any, v_map: Any, human
 # ----------------------------------------------------------------------------- chapter 4
 def write_rediscovery(folder: Path, *, profile: str, dataset: Any, architectures: Sequence[str],
                       seeds: Sequence[int], folds: Mapping[str, Any], config: Any, accuracy: Any, count: Mapping,
-                      controls: Any, per_fold: Any, readout: Mapping[str, Any]) -> Path:
+                      controls: Any, per_fold: Any, readout: Mapping[str, Any], control_counts: Any = None) -> Path:
     """Chapter 4's results. ``folds``: ``{"n_splits", "seed", "val_fraction", "folds": [Fold, ...]}``;
-    ``count``: :func:`vaxis.decoding.rediscovery.count_rediscoveries`; tables as DataFrames."""
+    ``count``: :func:`vaxis.decoding.rediscovery.count_rediscoveries`; ``control_counts``:
+    :func:`vaxis.decoding.rediscovery.control_counts` (one row per kind); tables as DataFrames."""
     keys = ("n", "n_rediscover", "n_holm", "n_uncorrected", "n_beyond_controls", "level", "test")
     return io.save_json(folder / REDISCOVERY_JSON, {
         "profile": profile, "source": dataset.source, "n_subjects": dataset.n_subjects,
@@ -144,6 +145,7 @@ def write_rediscovery(folder: Path, *, profile: str, dataset: Any, architectures
         "train_config": config.key(), "accuracy": accuracy.reset_index().to_dict("records"),
         "networks": count["table"].to_dict("records"), "controls": controls.to_dict("records"),
         "per_fold": per_fold.to_dict("records"), "count": {k: count[k] for k in keys}, "readout": dict(readout),
+        "control_counts": [] if control_counts is None else control_counts.reset_index().to_dict("records"),
     })
 
 
@@ -196,3 +198,43 @@ def _cohort_result(cmp: Any, dataset: Any) -> dict[str, Any]:
             "table": cmp.table.reset_index().round(5).to_dict("records"),
             "curves": cmp.curves.round(5).to_dict("records"),
             "sizes": cmp.selections.groupby("method")["size"].apply(list).to_dict()}
+
+
+# ----------------------------------------------------------------------------- controls (chapters 1, 3)
+#: Chapter 1's specificity controls: random directions, no-anchor baselines, common vs rare words.
+SPECIFICITY_JSON = "01_specificity.json"
+#: Chapter 3's alternative nine-value targets and the within-side null.
+ALTERNATIVES_JSON = "03_alternatives.json"
+
+
+def _records(frame: Any) -> dict[str, Any]:
+    return {str(k): {c: (v.item() if hasattr(v, "item") else v) for c, v in row.items()}
+            for k, row in frame.to_dict(orient="index").items()}
+
+
+def write_specificity(folder: str | Path, *, profile: str, model: str, random: Mapping[str, Any],
+                      baselines: Any, advantage: Mapping[str, Any], frequency: Any) -> Path:
+    """Chapter 1's controls: ``random`` (:func:`vaxis.llm.specificity.rank_among`), ``baselines``
+    (:func:`~vaxis.llm.specificity.pca_baselines`), ``advantage``
+    (:func:`~vaxis.llm.specificity.paired_advantage`), ``frequency`` (:func:`vaxis.llm.frequency.by_frequency`)."""
+    cols = ["component", "explained", "dev_rho", "sign", "test_rho", "afinn_rho", "chosen"]
+    return io.save_json(Path(folder) / SPECIFICITY_JSON, {
+        "profile": profile, "model": model, "random": dict(random), "advantage": dict(advantage),
+        "baselines": baselines[cols].to_dict("records"), "frequency": _records(frequency)})
+
+
+def write_alternatives(folder: str | Path, *, profile: str, source: str, table: Any,
+                       within_side: Mapping[str, Any], reference: str) -> Path:
+    """Chapter 3's alternative targets: ``table`` of :func:`vaxis.decoding.alternatives.compare_targets`
+    and ``within_side`` of :func:`~vaxis.decoding.alternatives.within_side_null` (its null is not kept)."""
+    best = str(table.index[table["best"].to_numpy(bool)][0])
+    return io.save_json(Path(folder) / ALTERNATIVES_JSON, {
+        "profile": profile, "source": source, "reference": reference, "best": best,
+        "targets": _records(table.drop(columns="best")),
+        "within_side": {k: v for k, v in within_side.items() if k != "null"}})
+
+
+def load_control(folder: str | Path, name: str) -> dict[str, Any] | None:
+    """A control file (:data:`SPECIFICITY_JSON`, :data:`ALTERNATIVES_JSON`) or None if not written."""
+    path = Path(folder) / name
+    return io.load_json(path) if path.is_file() else None

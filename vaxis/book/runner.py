@@ -35,7 +35,7 @@ import yaml
 from .. import llm, numerics
 from .._checks import VaxisError, VaxisInputError
 from ..io import load_json, results_dir, save_json
-from . import resources
+from . import resources, scorecard
 from .contents import (
     Chapter,
     chapter_parameters,
@@ -179,6 +179,8 @@ def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] |
         wall = time.perf_counter() - t0
         record_run(profile, name, wall_s=wall, peak_bytes=mem.peak_bytes, estimate_bytes=estimate, numerics=mode)
         tqdm.write(f"[vaxis] {chapter.name} done in {wall:.0f} s, peak memory {mem.peak_bytes / 2**30:.2f} GiB")
+    if out_dir is None:  # the intro page's study-vs-book table, from this profile's result files
+        scorecard.write(profile)
     return done
 
 
@@ -257,6 +259,19 @@ def prepare_static(root: Path | None = None) -> None:
         shutil.copy2(src / "tex-svg-full.js", dst / "tex-svg-full.js")
 
 
+def _latest_profile() -> str:
+    """The profile whose chapters ran last (from each profile's run log; ``quick`` if none ran)."""
+    best, when = "quick", ""
+    for log in results_dir("quick").parent.glob(f"*/{RUNS_FILE}"):
+        try:
+            last = max(r.get("finished", "") for r in load_json(log).values())
+        except (ValueError, VaxisError):
+            continue
+        if last > when:
+            best, when = log.parent.name, last
+    return best
+
+
 def build(strict: bool = True) -> Path:
     """Render the HTML book with jupyter-book (Sphinx); ``strict`` turns warnings into errors."""
     root = root_dir()
@@ -267,6 +282,8 @@ def build(strict: bool = True) -> Path:
             "--profile PROFILE` first."
         )
     prepare_static(root)
+    if not (root / "book" / "chapters" / "scorecard.md").is_file():  # chapters run before the scorecard existed
+        scorecard.write(_latest_profile())
     cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(root),
            "--path-output", str(root)]
     if strict:
