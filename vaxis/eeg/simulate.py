@@ -76,6 +76,17 @@ their template positions) and then goes through the same channel selection as th
 reference rows are dropped unless ``reference_channels=True``. So the 30 scalp channels are the
 same numbers with or without the references, and the selection code is the one real data meet.
 
+Mechanisms (off by default)
+---------------------------
+Four more knobs plant what decides whether an alignment loss can help or hurt and whether a
+residual-diversity ensemble can gain (:mod:`vaxis.eeg.mechanisms`, where the equations are):
+``congruence`` (share of each category's residual pattern from a language model's category
+geometry, passed as ``category_geometry``), ``felt_emotion`` (each subject's response follows their
+own FACED ratings), ``within_class`` (category-specific sub-types: label information in the
+covariance) and ``label_noise`` (trials felt as another category carry its patterns). All 0 by
+default: the default cohort and its calibration are unchanged bit for bit. They are properties of
+the data and read nothing about strategies, loss weights or ensembles (``tests/test_mechanisms.py``).
+
 Calibration
 -----------
 The defaults are chosen so that a label-only classifier (logistic regression on window-averaged,
@@ -101,6 +112,7 @@ import numpy as np
 from .._checks import VaxisInputError, check_option
 from .dataset import EEGDataset
 from .features import de_to_variance, differential_entropy
+from . import mechanisms as _mechanisms
 from . import ratings as _ratings
 from .montage import (
     BANDS,
@@ -146,6 +158,12 @@ class SimulationParams:
         :math:`\\phi`, relative SD of the response's strength from window to window.
     noise_smoothness : float
         Share (0..1) of noise variance that is spatially smooth across the scalp.
+    congruence, felt_emotion, within_class, label_noise : float
+        The mechanisms of :mod:`vaxis.eeg.mechanisms` (all 0: off): the share of each category's
+        residual pattern from a language model's category geometry (needs ``category_geometry``),
+        the weight of each subject's own ratings on their response, the size of category-specific
+        sub-type patterns, and the probability that a trial felt as another category carries that
+        category's patterns. Properties of the data; none names a strategy, weight or ensemble.
     """
 
     valence_strength: float = 0.20
@@ -159,6 +177,10 @@ class SimulationParams:
     temporal_rho: float = 0.7
     response_fluctuation: float = 0.3
     noise_smoothness: float = 0.5
+    congruence: float = 0.0
+    felt_emotion: float = 0.0
+    within_class: float = 0.0
+    label_noise: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -169,6 +191,7 @@ class SimulationParams:
             raise VaxisInputError(f"temporal_rho={self.temporal_rho} must be < 1.")
         if self.noise_smoothness > 1:
             raise VaxisInputError(f"noise_smoothness={self.noise_smoothness} must be <= 1.")
+        _mechanisms.check_knobs(self.congruence, self.felt_emotion, self.label_noise)
 
 
 #: Meaning of each knob, for tables in the book.
@@ -184,6 +207,7 @@ KNOB_DESCRIPTIONS: dict[str, str] = {
     "temporal_rho": "AR(1) coefficient of noise and response over 1-s windows",
     "response_fluctuation": "window-to-window variation of the response strength",
     "noise_smoothness": "share of noise variance that is spatially smooth",
+    **_mechanisms.MECHANISM_KNOBS,
 }
 
 
@@ -226,6 +250,8 @@ class _Cohort:
     baseline: np.ndarray  # (F,)
     noise_chol: np.ndarray  # (n_ch, n_ch) Cholesky factor of channel noise covariance
     xyz: np.ndarray
+    smooth_chol: np.ndarray | None = None  # (n_ch, n_ch) spatial smoothing of patterns
+    basis: np.ndarray | None = None  # (F, 2) orthonormal basis of the valence and arousal patterns
 
 
 def _cohort(channels: Sequence[str], n_bands: int, categories: Sequence[str],
@@ -273,7 +299,7 @@ def _cohort(channels: Sequence[str], n_bands: int, categories: Sequence[str],
     s = params.noise_smoothness
     noise_cov = s * cov + (1 - s) * np.eye(n_ch)
     noise_chol = np.linalg.cholesky(noise_cov + 1e-9 * np.eye(n_ch))
-    return _Cohort(p_v, p_a, residual, clip_pattern, baseline.ravel(), noise_chol, xyz)
+    return _Cohort(p_v, p_a, residual, clip_pattern, baseline.ravel(), noise_chol, xyz, chol_smooth, basis)
 
 
 def _zscore_ratings(values: np.ndarray) -> np.ndarray:
@@ -394,7 +420,8 @@ def _faced_ratings(ratings: str) -> _Ratings:
 def _simulate(*, channels: Sequence[str], clip_category: Sequence[str], categories: Sequence[str],
               n_subjects: int, n_windows: int, seed: int, params: SimulationParams, mode: str,
               sfreq: float, window_s: float, source: str, clip_session: np.ndarray | None,
-              clip_ids: Sequence[str] | None, subject_prefix: str, ratings: _Ratings) -> EEGDataset:
+              clip_ids: Sequence[str] | None, subject_prefix: str, ratings: _Ratings,
+              category_geometry: np.ndarray | None = None) -> EEGDataset:
     check_option("mode", mode, ("features", "raw"))
     if int(n_subjects) < 1 or int(n_windows) < 1:
         raise VaxisInputError("n_subjects and n_windows must be >= 1.")
@@ -411,10 +438,13 @@ def _simulate(*, channels: Sequence[str], clip_category: Sequence[str], categori
                    + params.arousal_strength * a[:, None] * cohort.p_arousal
                    + params.residual_strength * (cohort.residual[cat_index]
                                                  + params.clip_variability * cohort.clip_pattern))
+    signals, meta = _mechanism_signals(cohort, params, seed, n_subjects, clip_category, categories, cat_index,
+                                       v, a, ratings, category_geometry, n_b)
     out = np.empty((n_subjects, len(clip_category), n_windows, n_ch, n_b), dtype=np.float32)
     for n in range(n_subjects):  # per-subject streams: subject n is the same whatever n_subjects
         rng = np.random.default_rng(np.random.SeedSequence([seed, 1, n]))
-        de = _latent_subject(cohort, clip_signal, n_windows, n_ch, n_b, params, rng)
+        de = _latent_subject(cohort, clip_signal if signals is None else signals(n), n_windows, n_ch, n_b,
+                             params, rng)
         if mode == "raw":
             x = _raw_from_de(de, sfreq, window_s, bands, rng)
             de = differential_entropy(x, sfreq, bands, window_s).transpose(0, 2, 1, 3)
@@ -436,8 +466,37 @@ def _simulate(*, channels: Sequence[str], clip_category: Sequence[str], categori
         rating_scale=ratings.scale,
         subject_ratings=None if ratings.per_subject is None else ratings.per_subject(n_subjects),
         rating_items=ratings.items,
-        meta={"generator": "vaxis.eeg.simulate", "seed": seed, "mode": mode, **asdict(params)},
+        meta={"generator": "vaxis.eeg.simulate", "seed": seed, "mode": mode, **asdict(params), **meta},
     )
+
+
+def _mechanism_signals(cohort: _Cohort, params: SimulationParams, seed: int, n_subjects: int,
+                       clip_category: np.ndarray, categories: Sequence[str], cat_index: np.ndarray,
+                       v: np.ndarray, a: np.ndarray, ratings: _Ratings,
+                       category_geometry: np.ndarray | None, n_bands: int) -> tuple[Any, dict[str, Any]]:
+    """Per-subject clip signals with the mechanisms of :mod:`vaxis.eeg.mechanisms`, or ``None`` when
+    all are off (then every subject gets the shared clip signal: the default cohort, bit for bit)."""
+    p = params
+    if not _mechanisms.active(p.congruence, p.felt_emotion, p.within_class, p.label_noise):
+        return None, {}
+    residual = _mechanisms.congruent_residuals(cohort.residual, category_geometry, p.congruence, cohort.smooth_chol,
+                                               n_bands, cohort.basis, seed)
+    sub_rng = np.random.default_rng(np.random.SeedSequence([seed, 3]))
+    subtypes = _mechanisms.smooth_patterns(len(categories), cohort.smooth_chol, n_bands, cohort.basis, sub_rng)
+    own = None
+    if ratings.per_subject is not None and (p.felt_emotion > 0 or p.label_noise > 0):
+        own = _mechanisms.own_ratings(ratings.per_subject(n_subjects), _ratings.subject_ratings(), ratings.items,
+                                      clip_category, categories, ratings.valence, ratings.arousal)
+    terms = [_mechanisms.subject_terms(n, seed, cat_index, v, a, p.felt_emotion, p.label_noise,
+                                       None if own is None else own[n]) for n in range(n_subjects)]
+
+    def signal(n: int) -> np.ndarray:
+        return _mechanisms.subject_signal(terms[n], cohort.p_valence, cohort.p_arousal, residual,
+                                          cohort.clip_pattern, subtypes, p.valence_strength, p.arousal_strength,
+                                          p.residual_strength, p.clip_variability, p.within_class)
+
+    share = float(np.mean([t.category != cat_index for t in terms]))
+    return signal, {"label_noise_share": share}
 
 
 def with_knobs(params: SimulationParams | None, overrides: Mapping[str, Any]) -> SimulationParams:
@@ -458,6 +517,7 @@ def simulate_faced(
     params: SimulationParams | None = None,
     ratings: str = "participants",
     reference_channels: bool = False,
+    category_geometry: np.ndarray | None = None,
     **knobs: float,
 ) -> EEGDataset:
     """A FACED-shaped simulated cohort: 28 clips x 30 scalp channels x 5 bands, 1-s windows at 250 Hz.
@@ -482,6 +542,9 @@ def simulate_faced(
     reference_channels : bool
         Keep the two reference rows A2, A1 (32 channels, the released layout); default: the 30
         scalp channels, exactly as the loader returns real FACED.
+    category_geometry : ndarray (9, D), optional
+        A language model's category vectors (rows in :data:`FACED_CATEGORIES` order), read only
+        by the ``congruence`` mechanism (:mod:`vaxis.eeg.mechanisms`).
 
     Returns
     -------
@@ -494,7 +557,7 @@ def simulate_faced(
         channels=FACED_CHANNELS, clip_category=FACED_CLIP_CATEGORIES, categories=FACED_CATEGORIES,
         n_subjects=n_subjects, n_windows=n_windows, seed=seed, params=p, mode=mode,
         sfreq=FACED_SFREQ, window_s=1.0, source="simulated-faced", clip_session=None,
-        clip_ids=None, subject_prefix="sim", ratings=_faced_ratings(ratings),
+        clip_ids=None, subject_prefix="sim", ratings=_faced_ratings(ratings), category_geometry=category_geometry,
     )
     return ds if reference_channels else ds.without_reference_channels()
 
