@@ -14,7 +14,19 @@ layered (``book/contributing.md`` draws it); each layer imports only from layers
 - :mod:`vaxis.numerics` -- portable or native floating point (an environment, chosen when a
   process starts; importing vaxis changes no environment variable).
 
-``import vaxis`` is cheap: the modules above load on first use (``vaxis.stats``, ``vaxis.llm``, ...).
+``import vaxis`` is cheap (a few milliseconds; it imports neither numpy nor torch): the modules above
+load on first use (``vaxis.stats``, ``vaxis.llm``, ...).
+
+As a library, the V-axis of any text (``book/api.md`` lists the public functions):
+
+- :class:`vaxis.VAxis` -- ``VAxis.fit(model, layer=..., pooling=...)`` from the nine FACED anchor
+  sentences (or your own), ``.project(texts)`` -> positions of shape ``(n_texts,)``,
+  ``.save(path)`` / ``VAxis.load(path)`` (model, layer, pooling, template, origin and vaxis version
+  travel with the direction).
+- :func:`vaxis.load_axis` -- ``load_axis(profile, model)``: the axis the chapters chose for a model.
+
+Both live in :mod:`vaxis.llm.model_axis`; they never install or convert a model (a model that is
+not provisioned fails at once, naming ``python -m vaxis.llm provision NAME``).
 """
 
 from __future__ import annotations
@@ -35,14 +47,20 @@ MODULES = ("book", "decoding", "eeg", "exercises", "io", "llm", "numerics", "plo
 warnings.filterwarnings("ignore", message="IProgress not found")
 
 
+#: The library API, loaded on first attribute access: name -> module that defines it.
+API = {"VAxis": "vaxis.llm.model_axis", "load_axis": "vaxis.llm.model_axis"}
+
+
 def __getattr__(name: str) -> Any:
     if name in MODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in API:
+        return getattr(importlib.import_module(API[name]), name)
     raise AttributeError(f"module 'vaxis' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *MODULES])
+    return sorted([*globals(), *MODULES, *API])
 
 
-__all__ = ["MODULES", "__version__"]
+__all__ = ["API", "MODULES", "VAxis", "__version__", "load_axis"]

@@ -7,7 +7,12 @@ function per file and never spell a file name. Each chapter writes under ``resul
 - :data:`AXIS_JSON` / :data:`AXIS_NPZ` -- chapter 1: the lead model's V-axis (chosen layer,
   pooling, construction), the nine category positions, the validation numbers, and the anchors'
   hidden states, axis direction and origin at that layer (:func:`write_axis`).
-- :data:`CONSISTENCY_JSON` -- chapter 2: per-model results and agreement statistics.
+- :data:`CONSISTENCY_JSON` / :data:`CONSISTENCY_NPZ` -- chapter 2: per-model results (with each
+  model's chosen layer, pooling, template and origin) and agreement statistics; each model's axis
+  direction and origin at its chosen layer.
+- :func:`axis_record` -- the V-axis configuration a chapter chose for one model (chapter 1 for its
+  lead model, else chapter 2), as plain data; :func:`vaxis.load_axis` turns it into a
+  :class:`vaxis.VAxis` that projects any text.
 - :data:`MAPPING_JSON` -- chapter 3: the EEG-to-V-axis map's held-out correlation, p-value, controls.
 - :data:`REDISCOVERY_JSON` -- chapter 4: the fold definition and training configuration of the 36
   label-only classifiers (so chapters 5-6 train the same baseline, from the engine's cache), their
@@ -35,6 +40,7 @@ from ._checks import VaxisDataError, VaxisInputError
 AXIS_JSON = "01_axis.json"
 AXIS_NPZ = "01_axis.npz"
 CONSISTENCY_JSON = "02_consistency.json"
+CONSISTENCY_NPZ = "02_consistency.npz"
 MAPPING_JSON = "03_mapping.json"
 REDISCOVERY_JSON = "04_rediscovery.json"
 SATURATION_JSON = "05_saturation.json"
@@ -44,8 +50,9 @@ ENSEMBLING_JSON = "06_ensembling.json"
 
 
 # ----------------------------------------------------------------------------- chapter 1
-def save_axis(folder: Path, summary: dict[str, Any], arrays: dict[str, np.ndarray]) -> Path:
+def save_axis(folder: str | Path, summary: dict[str, Any], arrays: dict[str, np.ndarray]) -> Path:
     """Write chapter 1's two files (npz first, json last: the json marks the pair complete)."""
+    folder = Path(folder)
     io.save_npz(folder / AXIS_NPZ, **arrays)
     return io.save_json(folder / AXIS_JSON, summary)
 
@@ -55,7 +62,8 @@ def write_axis(folder: Path, *, profile: str, lead: Any, anchor_texts: Sequence[
                templates: Sequence[str], seed: int) -> Path:
     """Chapter 1's results from its :class:`vaxis.llm.validation.ModelValidation` ``lead``."""
     summary = {"profile": profile, "lead": lead.summary(), "anchors": dict(zip(anchor_categories, anchor_texts)),
-               "n_items": n_items, "n_afinn": n_afinn, "templates": templates, "seed": seed}
+               "n_items": n_items, "n_afinn": n_afinn, "templates": templates, "seed": seed,
+               "origin": lead.meta.get("origin")}
     return save_axis(folder, summary, {
         "anchor_vectors": lead.anchor_vectors, "anchor_categories": np.array(anchor_categories),
         "direction": lead.direction, "origin": lead.origin,
@@ -63,14 +71,18 @@ def write_axis(folder: Path, *, profile: str, lead: Any, anchor_texts: Sequence[
     })
 
 
-def load_axis(folder: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Read chapter 1's results; a missing file says to run chapter 01 first."""
+def load_axis(folder: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Read chapter 1's results ``(summary, arrays)``; a missing file says to run chapter 01 first.
+
+    For a usable axis (texts in, positions out) see :func:`vaxis.load_axis`.
+    """
+    folder = Path(folder)
     summary = io.load_json(folder / AXIS_JSON, producer="01_axis_construction")
     arrays = io.load_npz(folder / AXIS_NPZ, producer="01_axis_construction")
     return summary, arrays
 
 
-def category_positions(folder: Path) -> dict[str, float]:
+def category_positions(folder: str | Path) -> dict[str, float]:
     """The lead model's V-axis position of each emotion category (chapter 1)."""
     summary, _ = load_axis(folder)
     pos = summary.get("lead", {}).get("category_positions")
@@ -79,7 +91,7 @@ def category_positions(folder: Path) -> dict[str, float]:
     return {k: float(v) for k, v in pos.items()}
 
 
-def category_vectors(folder: Path) -> dict[str, np.ndarray]:
+def category_vectors(folder: str | Path) -> dict[str, np.ndarray]:
     """Mean anchor hidden state per category (lead model, chosen layer) from chapter 1."""
     _, arrays = load_axis(folder)
     cats = arrays["anchor_categories"].astype(str)
@@ -87,7 +99,7 @@ def category_vectors(folder: Path) -> dict[str, np.ndarray]:
     return {c: vecs[cats == c].mean(axis=0) for c in dict.fromkeys(cats)}
 
 
-def anchor_sentences(folder: Path, categories: Sequence[str]) -> list[str]:
+def anchor_sentences(folder: str | Path, categories: Sequence[str]) -> list[str]:
     """The anchor sentence of each of ``categories`` that chapter 1 used (one per category)."""
     summary, _ = load_axis(folder)
     anchors = summary.get("anchors") or {}
@@ -98,7 +110,7 @@ def anchor_sentences(folder: Path, categories: Sequence[str]) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- chapter 2
-def write_consistency(folder: Path, *, profile: str, models: Sequence[str], runs: Mapping[str, Any],
+def write_consistency(folder: str | Path, *, profile: str, models: Sequence[str], runs: Mapping[str, Any],
                       category: tuple[float, float, int, Any], item: tuple[float, float, int, Any]) -> Path:
     """Chapter 2's results: per-model summaries, and the two agreements.
 
@@ -106,14 +118,90 @@ def write_consistency(folder: Path, *, profile: str, models: Sequence[str], runs
     ``(mean_rho, p, n_null, matrix)`` of the held-out word positions (matrices as DataFrames).
     """
     (cat_rho, cat_p, n_perm, cat_matrix), (item_rho, item_p, n_null, item_matrix) = category, item
+    folder = Path(folder)
+    names = list(runs)
+    io.save_npz(folder / CONSISTENCY_NPZ, models=np.array(names),
+                **{f"direction_{i}": runs[n].direction for i, n in enumerate(names)},
+                **{f"origin_{i}": runs[n].origin for i, n in enumerate(names)})
     return io.save_json(folder / CONSISTENCY_JSON, {
         "profile": profile, "models": list(models),
-        "per_model": {n: r.summary() for n, r in runs.items()},
+        "per_model": {n: {**r.summary(), "origin": r.meta.get("origin")} for n, r in runs.items()},
         "category_agreement": {"mean_rho": cat_rho, "p": cat_p, "n_perm": n_perm,
                                "matrix": cat_matrix.round(4).to_dict()},
         "item_agreement": {"mean_rho": item_rho, "p": item_p, "n_null": int(n_null),
                            "matrix": item_matrix.round(4).to_dict()},
     })
+
+
+def axis_record(folder: str | Path, model: str | None = None) -> dict[str, Any]:
+    """The V-axis configuration the chapters chose for ``model``, as plain data.
+
+    Chapter 1's lead model (``model=None`` means it) comes from chapter 1's files, any other model
+    from chapter 2's. Returns a dict with ``model``, ``chapter``, ``layer``, ``pooling``,
+    ``construction``, ``template`` (a template name such as ``"feel"`` or a string with ``{w}``),
+    ``origin`` (``"neutral"`` or ``"mean"``), ``anchors`` (category -> sentence, chapter 1's),
+    ``n_layers``, ``category_positions`` (category -> position) and,
+    when the chapter recorded them, ``direction`` and ``origin_vector`` (float64 arrays of shape
+    ``(hidden_size,)``; ``None`` otherwise).
+
+    Raises
+    ------
+    VaxisDataError
+        The chapters have not run for this results folder, or did not use ``model`` (the message lists
+        the models they did use and the command that runs them).
+    """
+    folder = Path(folder)
+    summary, arrays = load_axis(folder)
+    lead = summary.get("lead", {})
+    anchors = dict(summary.get("anchors") or {})
+    if model is None or model == lead.get("model"):
+        choice = lead.get("choice") or {}
+        if "layer" not in choice:
+            raise VaxisDataError(f"{folder / AXIS_JSON} has no lead.choice; re-run chapter 01.")
+        origin = summary.get("origin") or _origin_name(arrays)
+        return {"model": lead["model"], "chapter": "01", **_choice(choice), "origin": origin, "anchors": anchors,
+                "n_layers": int(lead.get("n_layers", -1)), "category_positions": lead.get("category_positions", {}),
+                "direction": np.asarray(arrays["direction"], np.float64),
+                "origin_vector": np.asarray(arrays["origin"], np.float64)}
+    path = folder / CONSISTENCY_JSON
+    per_model = io.load_json(path, producer="02_cross_llm_consistency").get("per_model", {}) if path.is_file() else {}
+    if model not in per_model:
+        used = [lead.get("model"), *[m for m in per_model if m != lead.get("model")]]
+        raise VaxisDataError(
+            f"No chapter of results folder {folder} chose an axis for {model!r}; it has axes for {used}. "
+            "Run chapter 02 with this model, e.g. `python -m vaxis.book run --profile PROFILE --only 02`, "
+            "or fit one yourself with vaxis.VAxis.fit(model, layer=..., pooling=...)."
+        )
+    rec = per_model[model]
+    if not rec.get("origin"):
+        raise VaxisDataError(f"{path} does not record the origin of {model!r}'s axis (written before it "
+                             "was recorded); re-run chapter 02.")
+    vectors: dict[str, Any] = {"direction": None, "origin_vector": None}
+    npz = folder / CONSISTENCY_NPZ
+    if npz.is_file():
+        store = io.load_npz(npz)
+        names = [str(m) for m in store["models"]]
+        if model in names:
+            i = names.index(model)
+            vectors = {"direction": np.asarray(store[f"direction_{i}"], np.float64),
+                       "origin_vector": np.asarray(store[f"origin_{i}"], np.float64)}
+    return {"model": model, "chapter": "02", **_choice(rec["choice"]), "origin": rec["origin"], "anchors": anchors,
+            "n_layers": int(rec.get("n_layers", -1)), "category_positions": rec.get("category_positions", {}),
+            **vectors}
+
+
+def _choice(choice: Mapping[str, Any]) -> dict[str, Any]:
+    return {"layer": int(choice["layer"]), "pooling": str(choice["pooling"]),
+            "construction": str(choice.get("construction", "diff_means")), "template": str(choice["template"])}
+
+
+def _origin_name(arrays: Mapping[str, np.ndarray]) -> str:
+    """``"neutral"`` when the stored origin is the neutral anchors' mean, else ``"mean"`` (older files)."""
+    cats = arrays["anchor_categories"].astype(str)
+    vecs = np.asarray(arrays["anchor_vectors"], np.float64)
+    if "neutral" in cats and np.allclose(vecs[cats == "neutral"].mean(axis=0), arrays["origin"]):
+        return "neutral"
+    return "mean"
 
 
 # ----------------------------------------------------------------------------- chapter 3

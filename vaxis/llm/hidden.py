@@ -15,16 +15,37 @@ Layer 0 is the embedding output; layer ``L`` the last block, so arrays have ``n_
 Texts longer than ``max_length`` tokens (default: the model's context, capped at 512) are
 truncated (documented; the number truncated is reported in :attr:`HiddenStates.n_truncated`).
 
-Cache: results are stored per chunk of texts under ``<cache>/hidden_states/``, keyed by the model's
-identity, the texts, the pooling and ``max_length``; an interrupted extraction resumes at the last
-finished chunk, and a re-run with the same inputs does no forward pass and does not load the model.
+Layers (``layers=``): ``None`` keeps every layer (what chapter 1's layer profile needs); a list such
+as ``[15]`` keeps only those rows (a fitted axis needs one), so the arrays, the memory of a batch and
+the cache shrink by the same factor (SmolLM2-135M: 130 KB per text with every layer and both
+poolings, 2.3 KB with one layer and one pooling). A request for some layers is served from a cached
+all-layer chunk when one exists.
+
+Cache: results are stored per chunk of texts in ``<cache>/hidden_states/``, where ``<cache>`` is
+``$VAXIS_CACHE``, else ``<project>/.cache`` inside a checkout, else ``~/.cache/vaxis``
+(:func:`vaxis.io.cache_dir`); chunks are keyed by the model's identity, the texts, the pooling, the
+layers and ``max_length``. An interrupted extraction resumes at the last finished chunk, and a re-run
+with the same inputs does no forward pass and does not load the model. A chunk holds
+``n_layers_kept x n_texts x hidden_size x n_poolings`` float32 numbers (4 bytes each; floats barely
+compress). The folder is **bounded**: after an extraction writes to it, the chunks used least
+recently are deleted until it holds at most :func:`cache_limit_bytes` (``$VAXIS_CACHE_MAX_GB``,
+default :data:`CACHE_MAX_GB` GB; the full profile of the book needs about 1.6 GB). ``cache=False``
+neither reads nor writes it.
+
+Models are never installed or converted here: a registry model that is not provisioned fails at
+once, naming ``python -m vaxis.llm provision NAME`` (:func:`vaxis.llm.loading.check_available`).
+
+Threads: ``threads=None`` leaves PyTorch's thread count as it is (chapters pin it to 2); an integer
+sets it for the extraction and restores it afterwards. :func:`default_threads` is what the library
+API (:class:`vaxis.VAxis`) uses.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +54,7 @@ import numpy as np
 
 from .. import io, numerics
 from .._checks import VaxisInputError
-from .loading import load
+from .loading import check_available, load
 from .registry import MARKER, REGISTRY, LoadedModel, models_dir
 
 POOLINGS = ("last", "mean")
@@ -41,6 +62,11 @@ POOLINGS = ("last", "mean")
 #: changes for the same model, texts and pooling (the forward pass, pooling or truncation rules);
 #: not for docstrings or refactoring that keeps the numbers.
 CACHE_VERSION = 1
+#: Default bound of the hidden-state cache folder, in GB (override: ``$VAXIS_CACHE_MAX_GB``).
+CACHE_MAX_GB = 4.0
+#: Environment variables: the cache bound (GB) and the library's default thread count.
+CACHE_MAX_ENV = "VAXIS_CACHE_MAX_GB"
+THREADS_ENV = "VAXIS_THREADS"
 
 
 @dataclass
@@ -57,6 +83,8 @@ class HiddenStates:
         The model's registry name, path or hub id.
     n_truncated : int
         How many texts were cut to ``max_length`` tokens.
+    layer_ids : list of int or None
+        The model layers that the rows of each array hold (``None``: every layer, ``0..n_layers``).
     """
 
     states: dict[str, np.ndarray]
@@ -64,22 +92,30 @@ class HiddenStates:
     model: str
     n_truncated: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
+    layer_ids: list[int] | None = None
 
     @property
     def n_layers(self) -> int:
-        """Number of transformer blocks (rows are ``n_layers + 1`` with the embeddings)."""
+        """Number of transformer blocks of the model (it has ``n_layers + 1`` layers with the embeddings)."""
+        if self.layer_ids is not None:
+            return int(self.meta["n_layers"])
         return next(iter(self.states.values())).shape[0] - 1
 
     def layer(self, layer: int, pooling: str = "last") -> np.ndarray:
         """Array ``(n_texts, hidden_size)`` of one layer; negative indices count from the top."""
         arr = self[pooling]
-        n = arr.shape[0]
+        n = self.n_layers + 1
         if not -n <= layer < n:
             raise VaxisInputError(
                 f"layer={layer} is out of range for {self.model!r}, which has layers 0..{n - 1} "
                 f"(0 = embeddings, {n - 1} = last block)."
             )
-        return arr[layer]
+        if self.layer_ids is None:
+            return arr[layer]
+        want = layer % n
+        if want not in self.layer_ids:
+            raise VaxisInputError(f"layer={layer} was not extracted; have layers {self.layer_ids}.")
+        return arr[self.layer_ids.index(want)]
 
     def __getitem__(self, pooling: str) -> np.ndarray:
         if pooling not in self.states:
@@ -110,8 +146,11 @@ def extract(
     cache: bool = True,
     chunk_size: int = 512,
     progress: bool = True,
+    layers: Sequence[int] | None = None,
+    threads: int | None = None,
+    loader: Callable[[], LoadedModel] | None = None,
 ) -> HiddenStates:
-    """Hidden states of every layer for ``texts``, pooled each way in ``pooling``.
+    """Hidden states of every layer (or of ``layers``) for ``texts``, pooled each way in ``pooling``.
 
     Parameters
     ----------
@@ -129,16 +168,31 @@ def extract(
         Read and write the on-disk cache.
     chunk_size : int
         Texts per cache file (the unit of resumption).
+    layers : sequence of int, optional
+        Keep only these layers (0 = embeddings; negative counts from the top); default every layer.
+    threads : int, optional
+        PyTorch threads for the forward passes (restored afterwards); default: leave as is.
+    loader : callable, optional
+        Called instead of loading ``model`` when a forward pass is needed (e.g. to reuse a copy kept
+        in memory); cache keys still come from the name ``model``.
 
     Returns
     -------
     HiddenStates
+        ``states[pooling]`` has shape ``(n_layers + 1, n_texts, hidden_size)``, or
+        ``(len(layers), n_texts, hidden_size)`` with ``layers``; float32.
+
+    Raises
+    ------
+    ModelUnavailableError
+        A registry model that is not provisioned (before any forward pass; nothing is installed).
     """
     texts = _check_texts(texts)
     pooling = tuple(pooling)
     for p in pooling:
         if p not in POOLINGS:
             raise VaxisInputError(f"pooling={p!r} is not valid; use any of {POOLINGS}.")
+    wanted = _check_layers(layers)
     if isinstance(model, LoadedModel):
         loaded: LoadedModel | None = model
         name = str(getattr(model.model.config, "vaxis_source", model.model.config.name_or_path))
@@ -152,28 +206,163 @@ def extract(
     results: list[dict[str, np.ndarray] | None] = []
     paths = []
     for chunk in chunks:
-        key = io.stable_hash(CACHE_VERSION, ident, chunk, pooling, max_length, numerics.fingerprint())
-        paths.append(folder / f"{_slug(name)}-{key}.npz")
-        results.append(io.load_npz(paths[-1]) if cache and paths[-1].is_file() else None)
+        base = (CACHE_VERSION, ident, chunk, pooling, max_length, numerics.fingerprint())
+        full = folder / f"{_slug(name)}-{io.stable_hash(*base)}.npz"  # the key of every layer, as before
+        path = full if wanted is None else folder / f"{_slug(name)}-{io.stable_hash(*base, {'layers': wanted})}.npz"
+        paths.append(path)
+        results.append(_read_chunk(path, full, wanted) if cache else None)
     todo = [i for i, r in enumerate(results) if r is None]
     n_trunc = sum(int(r["n_truncated"]) for r in results if r is not None)
     if todo:
         if loaded is None:
-            loaded = load(name, task="hidden", device=device)
+            check_available(name)  # before any long work; never installs or converts
+            loaded = loader() if loader is not None else load(name, task="hidden", device=device)
         from tqdm import tqdm
 
         bar = tqdm(total=sum(len(chunks[i]) for i in todo), desc=f"hidden states {name}",
                    unit="text", disable=not progress)
-        for i in todo:
-            arrays, nt = _forward(loaded, chunks[i], pooling, batch_size, max_length, bar)
-            arrays["n_truncated"] = np.array(nt)
-            if cache:
-                io.save_npz(paths[i], **arrays)
-            results[i] = arrays
-            n_trunc += nt
+        with num_threads(threads):
+            for i in todo:
+                arrays, nt = _forward(loaded, chunks[i], pooling, batch_size, max_length, bar, wanted)
+                arrays["n_truncated"] = np.array(nt)
+                if cache:
+                    io.save_npz(paths[i], **arrays)
+                results[i] = arrays
+                n_trunc += nt
         bar.close()
+        if cache:
+            prune_cache(folder, keep=paths)
     states = {p: np.concatenate([r[p] for r in results], axis=1) for p in pooling}
-    return HiddenStates(states, list(texts), name, n_trunc, {"max_length": max_length})
+    meta: dict[str, Any] = {"max_length": max_length}
+    if wanted is None:
+        return HiddenStates(states, list(texts), name, n_trunc, meta)
+    first = results[0]
+    assert first is not None
+    meta["n_layers"] = int(first["n_layers"])
+    return HiddenStates(states, list(texts), name, n_trunc, meta, [int(x) for x in first["layer_ids"]])
+
+
+def _check_layers(layers: Sequence[int] | None) -> list[int] | None:
+    if layers is None:
+        return None
+    if isinstance(layers, (int, np.integer)):
+        layers = [int(layers)]
+    out = list(dict.fromkeys(int(x) for x in layers))
+    if not out:
+        raise VaxisInputError("layers is empty; pass layer indices such as [15], or None for every layer.")
+    return out
+
+
+def _read_chunk(path: Path, full: Path, wanted: list[int] | None) -> dict[str, np.ndarray] | None:
+    """A cached chunk (touched, so the cache bound evicts least recently used chunks first)."""
+    for candidate in ([path] if path == full else [path, full]):
+        if candidate.is_file():
+            with contextlib.suppress(OSError):
+                os.utime(candidate)
+            arrays = io.load_npz(candidate)
+            if candidate == path:
+                return arrays
+            return _select_layers(arrays, wanted)  # an all-layer chunk serves any layers
+    return None
+
+
+def _select_layers(arrays: dict[str, np.ndarray], wanted: list[int] | None) -> dict[str, np.ndarray]:
+    """Rows ``wanted`` of every pooled array of an all-layer chunk, with ``layer_ids`` and ``n_layers``."""
+    if wanted is None:
+        return arrays
+    out = dict(arrays)
+    n = next(v.shape[0] for k, v in arrays.items() if k in POOLINGS)
+    ids = []
+    for w in wanted:
+        if not -n <= w < n:
+            raise VaxisInputError(
+                f"layer={w} is out of range for this model, which has layers 0..{n - 1} "
+                f"(0 = embeddings, {n - 1} = last block)."
+            )
+        ids.append(w % n)
+    for k in POOLINGS:
+        if k in out:
+            out[k] = np.ascontiguousarray(arrays[k][ids])
+    out["layer_ids"] = np.array(ids)
+    out["n_layers"] = np.array(n - 1)
+    return out
+
+
+def cache_limit_bytes() -> int:
+    """Bound of the hidden-state cache folder in bytes: ``$VAXIS_CACHE_MAX_GB`` or :data:`CACHE_MAX_GB`."""
+    raw = os.environ.get(CACHE_MAX_ENV)
+    try:
+        gb = float(raw) if raw else CACHE_MAX_GB
+    except ValueError:
+        raise VaxisInputError(f"${CACHE_MAX_ENV}={raw!r} is not a number of GB (e.g. 4 or 0.5).") from None
+    return int(gb * 1e9)
+
+
+def prune_cache(folder: str | os.PathLike, limit: int | None = None, keep: Sequence[Path] = ()) -> int:
+    """Delete the least recently used ``*.npz`` chunks of ``folder`` until it holds at most ``limit`` bytes.
+
+    ``limit`` defaults to :func:`cache_limit_bytes`; files in ``keep`` (the chunks of the extraction
+    that just ran) are never deleted. Returns the number of bytes freed.
+    """
+    limit = cache_limit_bytes() if limit is None else int(limit)
+    keep_set = {Path(p).resolve() for p in keep}
+    files = []
+    for entry in os.scandir(folder):
+        if entry.name.endswith(".npz") and entry.is_file():
+            st = entry.stat()
+            files.append((st.st_mtime, st.st_size, Path(entry.path)))
+    total = sum(size for _, size, _ in files)
+    freed = 0
+    for _, size, path in sorted(files):
+        if total - freed <= limit:
+            break
+        if path.resolve() in keep_set:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            freed += size
+    return freed
+
+
+def default_threads() -> int:
+    """Threads the library API uses: ``$VAXIS_THREADS``, else 2, or fewer when fewer cores are ours.
+
+    Two is the count every chapter pins (results depend on it, so library positions equal the book's
+    bit for bit), and it leaves the other cores of a shared machine to others. Pass ``threads=`` to
+    the API, or set ``$VAXIS_THREADS``, to use more.
+    """
+    raw = os.environ.get(THREADS_ENV)
+    if raw:
+        try:
+            n = int(raw)
+        except ValueError:
+            raise VaxisInputError(f"${THREADS_ENV}={raw!r} is not a whole number of threads.") from None
+        if n < 1:
+            raise VaxisInputError(f"${THREADS_ENV}={raw!r} must be at least 1.")
+        return n
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        available = os.cpu_count() or 1
+    return max(1, min(2, available))
+
+
+@contextlib.contextmanager
+def num_threads(n: int | None) -> Iterator[None]:
+    """Run the block with ``n`` PyTorch threads and restore the previous count (``None``: unchanged)."""
+    if n is None:
+        yield
+        return
+    import torch
+
+    if int(n) < 1:
+        raise VaxisInputError(f"threads={n} must be at least 1.")
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:
@@ -210,6 +399,7 @@ def _forward(
     batch_size: int,
     max_length: int | None,
     bar: Any,
+    wanted: list[int] | None = None,
 ) -> tuple[dict[str, np.ndarray], int]:
     import torch
 
@@ -234,7 +424,11 @@ def _forward(
                     f"{type(model).__name__} does not return hidden states; use a transformers "
                     "model that supports output_hidden_states=True."
                 )
-            h = torch.stack(hs, 0).float()  # (L+1, B, T, D)
+            if wanted is None:
+                h = torch.stack(hs, 0).float()  # (L+1, B, T, D)
+            else:
+                ids = _resolve(wanted, len(hs))
+                h = torch.stack([hs[i] for i in ids], 0).float()  # (len(layers), B, T, D): the rest is dropped
             mask = enc["attention_mask"]
             if out is None:
                 out = {p: np.zeros((h.shape[0], len(texts), h.shape[-1]), np.float32) for p in pooling}
@@ -248,7 +442,20 @@ def _forward(
                 out["mean"][:, sel] = vec.cpu().numpy()
             bar.update(len(sel))
     assert out is not None
+    if wanted is not None:
+        out["layer_ids"] = np.array(ids)
+        out["n_layers"] = np.array(len(hs) - 1)
     return out, n_trunc
+
+
+def _resolve(wanted: list[int], n: int) -> list[int]:
+    bad = [w for w in wanted if not -n <= w < n]
+    if bad:
+        raise VaxisInputError(
+            f"layers {bad} are out of range for this model, which has layers 0..{n - 1} "
+            f"(0 = embeddings, {n - 1} = last block)."
+        )
+    return [w % n for w in wanted]
 
 
 def plain_loop_reference(loaded: LoadedModel, texts: Sequence[str], pooling: str = "last") -> np.ndarray:

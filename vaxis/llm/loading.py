@@ -19,12 +19,39 @@ from .registry import (
     spec_of,
 )
 
+def check_available(name_or_path: str | os.PathLike) -> None:
+    """Fail at once, installing nothing, when a registry model is not provisioned or a path is missing.
+
+    Cheap (reads no weights, imports no torch): call it before any long work. Hub ids are not checked
+    here (:func:`load` says how to get one that is not cached).
+
+    Raises
+    ------
+    ModelUnavailableError
+        With the command that provisions the model: ``python -m vaxis.llm provision NAME``.
+    """
+    key = os.fspath(name_or_path)
+    if key in REGISTRY:
+        if not is_provisioned(key):
+            raise ModelUnavailableError(
+                f"Model {key!r} is not provisioned here (converted models live in {models_dir()}). "
+                f"Provision it once with `python -m vaxis.llm provision {key}` (or `make models`); "
+                "a library call never installs packages or converts models on its own."
+            )
+        return
+    if key.startswith((".", "/", "~")) and not Path(key).expanduser().exists():
+        raise ModelUnavailableError(
+            f"{key} does not exist: pass a transformers model folder (with config.json), a .gguf "
+            f"file, a Hugging Face hub id, or a registry model ({', '.join(REGISTRY)})."
+        )
+
+
 def load(
     name_or_path: str | os.PathLike,
     task: str = "hidden",
     device: str = "auto",
     dtype: Any = None,
-    provision_missing: bool = True,
+    provision_missing: bool = False,
 ) -> LoadedModel:
     """Load a tokenizer and model by registry name, local path or hub id.
 
@@ -40,7 +67,9 @@ def load(
     dtype : torch.dtype, optional
         Default float32 on CPU (half precision is ~10x slower on CPU), bfloat16 on GPU.
     provision_missing : bool
-        Provision a registry model on first use if it has not been provisioned yet.
+        Provision a registry model on first use if it has not been provisioned yet. Default
+        ``False``: a registry model that is not provisioned raises :class:`ModelUnavailableError`
+        naming ``python -m vaxis.llm provision NAME`` (loading never installs on its own).
 
     Returns
     -------
@@ -55,9 +84,7 @@ def load(
         spec = REGISTRY[key]
         if not is_provisioned(key):
             if not provision_missing:
-                raise ModelUnavailableError(
-                    f"Model {key!r} is not provisioned; run `python -m vaxis.llm provision {key}`."
-                )
+                check_available(key)
             provision([key])
         return from_pretrained(str(models_dir() / key), None, spec.kind, task, device, dtype)
     path = Path(key).expanduser()

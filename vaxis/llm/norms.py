@@ -23,14 +23,8 @@ import numpy as np
 import pandas as pd
 
 from .._checks import VaxisDataError, VaxisInputError
+from .model_axis import TEMPLATES, apply_template  # noqa: F401  (re-exported: templates live with the axis)
 from .registry import is_provisioned, models_dir
-
-#: Sentence templates; ``{w}`` is replaced by the item. The bare item is template ``"{w}"``.
-TEMPLATES: dict[str, str] = {
-    "bare": "{w}",
-    "feel": "I feel {w}.",
-    "described": "Someone described it in one word: {w}.",
-}
 
 
 def _package_file(package: str, *parts: str) -> Path:
@@ -128,13 +122,3 @@ def norm_splits(n_items: int = 600, n_afinn: int = 300, min_abs_rating: float = 
         raise VaxisInputError(f"n_afinn={n_afinn} exceeds the {len(afinn)} usable AFINN words.")
     afinn = afinn.iloc[np.sort(rng.choice(len(afinn), size=n_afinn, replace=False))].reset_index(drop=True)
     return NormSplits(sample[is_dev].reset_index(drop=True), sample[~is_dev].reset_index(drop=True), afinn)
-
-
-def apply_template(items: list[str] | pd.Series, template: str) -> list[str]:
-    """Put each item into ``template`` (a :data:`TEMPLATES` key or a string with ``{w}``)."""
-    tpl = TEMPLATES.get(template, template)
-    if "{w}" not in tpl:
-        raise VaxisInputError(
-            f"template {template!r} is neither one of {list(TEMPLATES)} nor a string containing '{{w}}'."
-        )
-    return [tpl.format(w=w) for w in items]
