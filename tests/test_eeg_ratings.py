@@ -68,6 +68,13 @@ def test_category_order_of_valence():
     np.testing.assert_allclose(per_subject.mean(axis=0), cat["valence"])
 
 
+def test_off_target_share():
+    off = ratings.off_target()
+    assert list(off.index) == [c for c in FACED_CATEGORIES if c != "neutral"] + ["all"]
+    assert off["all"] == pytest.approx(0.359, abs=5e-4) and off["anger"] == pytest.approx(0.537, abs=5e-4)
+    assert off.drop("all").max() == off["anger"] and (off.between(0, 1)).all()
+
+
 def test_reliability_known_values():
     rel = ratings.reliability(n_splits=300, seed=1)
     assert rel.loc[("valence", "clip"), "reliability"] == pytest.approx(0.9935, abs=0.002)

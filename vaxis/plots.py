@@ -396,7 +396,7 @@ def clip_ratings(clips: pd.DataFrame, title: str = "") -> plt.Figure:
     ax.set_ylim(0, 7)
     ax.set_xlabel("mean rated valence (0-7)")
     ax.set_ylabel("mean rated arousal (0-7)")
-    ax.legend(fontsize=8, ncol=3, loc="upper center", frameon=False)
+    ax.legend(fontsize=8, ncol=2, loc="lower right", frameon=False)
     ax.set_title(title or "FACED clips: participants' mean ratings, bars +-1 SD across participants", fontsize=10)
     fig.tight_layout()
     return fig
