@@ -30,6 +30,8 @@
 # 2. Builds the V-axis two ways (difference of means, first principal component) at every layer.
 # 3. Chooses the layer on a *dev* split of human ratings and reports, on a held-out *test* split and
 #    on a second lexicon, the rank correlation with its 95% bootstrap interval and sentiment AUC.
+# 4. Compares the nine categories' positions with how FACED's own 123 participants rated the film
+#    clips of each category (valence, and arousal as the contrast), beside the word norms.
 #
 # ## Prerequisites
 #
@@ -37,7 +39,7 @@
 # | --- | --- | --- |
 # | Transformer hidden states | Necessary | one vector per token per layer |
 # | Spearman rank correlation, bootstrap intervals | Necessary | |
-# | [Data and models](../data) page | Helpful | where the human ratings come from |
+# | [Data and models](../data) page | Helpful | where the human ratings come from (word norms, FACED's participants) |
 #
 # **Time to run:** about a minute with the `quick` profile on 2 CPU cores (cached re-runs: seconds).
 
@@ -54,7 +56,8 @@
 # - `n_items`, `n_afinn` -- rated VADER words (half dev, half test) and AFINN words (test only).
 # - `templates` -- how items are presented: `bare` word, or inside a sentence (`feel`: "I feel {w}.").
 # - `origin` -- position 0 is the `neutral` anchor or the `mean` of the nine.
-# - `n_boot`, `seed` -- bootstrap resamples and the seed of every random choice.
+# - `n_boot`, `seed` -- bootstrap resamples (over words, and over FACED's participants in section 6) and
+#   the seed of every random choice.
 # - `batch_size` -- texts per forward pass; `results_root` -- `None` for `<project>/results`.
 
 # %% tags=["parameters"]
@@ -79,6 +82,7 @@ import torch
 
 import vaxis  # numerics (portable or native) come from the environment the runner starts us in
 from vaxis import io, plots, results
+from vaxis.eeg import ratings
 from vaxis.llm import norms, stimuli, validation
 
 torch.set_num_threads(2)  # pinned: results must not depend on the machine's core count
@@ -170,7 +174,35 @@ print("negative -> positive:", " < ".join(order))
 pd.Series(lead.category_positions, name="position").round(2).to_frame().T
 
 # %% [markdown]
-# ## 6. The result file later chapters read
+# ## 6. Against the people who watched the clips
+#
+# FACED's 123 participants rated every film clip right after watching it, on a 0-7 scale (see
+# [Data](../data); real data, shipped with `vaxis`). Each participant's mean over a category's clips,
+# averaged over participants, is the human valence of that category *in the experiment whose EEG
+# chapter 3 maps*. Arousal is the contrast: an axis of valence should follow valence, not arousal.
+# The word norms (Warriner et al.) are the earlier human reference.
+#
+# Two intervals: over **participants** (bootstrap of the 123: how sure the human side is) and over
+# **categories** (Fisher z of a rank correlation of nine points: how far rho could move with other
+# categories of the kind). Two nulls: all 9! = 362,880 orderings of the nine positions, and the 576
+# orderings that keep the negative / neutral / positive split and shuffle inside each side (is the
+# order *inside* the sides shared?). With nine points the power is low: the last two columns give the
+# smallest rho each null calls significant at 0.05.
+
+# %%
+participants = ratings.category_ratings(n_boot=n_boot, seed=seed)
+versus = ratings.compare_with_participants(lead.category_positions, n_boot=n_boot, seed=seed)
+versus.round(3)
+
+# %%
+fig = plots.positions_vs_participants({lead.model: lead.category_positions}, participants)
+
+# %% [markdown]
+# Each point is a category: its mean rated valence across the 123 participants (bars: 95% bootstrap
+# interval over participants) and its position on this model's axis.
+
+# %% [markdown]
+# ## 7. The result file later chapters read
 #
 # Chapter 3 maps EEG onto these category positions; chapter 5 uses the anchor vectors.
 
@@ -190,14 +222,24 @@ print(f"Model {lead.model}; axis = {lead.choice['construction']} at layer {lead.
       f"of {lead.n_layers}, {lead.choice['pooling']}-token pooling, template '{lead.choice['template']}'.")
 print(f"Zero-shot agreement with human valence on held-out VADER words: rho = {t['vader_test']}; "
       f"on AFINN: rho = {t['afinn']}; sentiment AUC = {t['auc']:.3f}.")
+pv, pa = versus.loc["participants valence"], versus.loc["participants arousal"]
+print(f"Nine categories vs FACED's participants: valence rho = {pv['rho']:.3f} (participants "
+      f"[{pv['participants low']:.3f}, {pv['participants high']:.3f}], categories [{pv['categories low']:.3f}, "
+      f"{pv['categories high']:.3f}]; p = {pv['p all orderings']:.4f} over 9! orderings, "
+      f"p = {pv['p within sides']:.3f} within sides); arousal rho = {pa['rho']:.3f} "
+      f"(p = {pa['p all orderings']:.3f}); word norms rho = {versus.loc['word norms valence', 'rho']:.3f}.")
 
 # %% [markdown]
 # **What it means.** If the interval of rho lies well above zero, nine sentences are enough to find a
 # valence direction in this model, and it generalises to words chosen without looking at them. The
 # layer profile shows *where* in the network it is strongest. The sign accuracy at the neutral origin
 # is lower than the AUC: the axis orders items well, but its zero point (one neutral sentence) is not
-# calibrated to the midpoint of word ratings. This is a small model; chapter 2 asks whether other
-# models agree.
+# calibrated to the midpoint of word ratings. Against the film ratings of FACED's own participants,
+# the nine positions follow valence far better than arousal, and about as well as they follow the word
+# norms; but nine points only test the split into negative, neutral and positive: whether the order
+# *inside* the sides is shared cannot be told at this size (see the within-sides p and the rho it
+# would need), and the participants themselves barely separate the four negative categories. This is
+# a small model; chapter 2 asks whether other models agree.
 #
 # **What's next.** [Chapter 2](02_cross_llm_consistency) repeats the recipe on every available model.
 #
