@@ -210,6 +210,70 @@ def map_summary(result: Any) -> plt.Figure:
     return fig
 
 
+# ----------------------------------------------------------------------------- controls (chapters 1, 3)
+def random_directions(random_rhos: np.ndarray, v_rho: float, baselines: pd.DataFrame | None = None,
+                      title: str = "") -> plt.Figure:
+    """Chapter 1: |Spearman rho| of random unit directions (histogram) against the V-axis's rho and
+    the no-anchor principal component chosen on the dev words (``baselines``:
+    :func:`vaxis.llm.specificity.pca_baselines`). Real LLM, real word ratings."""
+    fig, ax = plt.subplots(figsize=(6.8, 3.4))
+    a = np.abs(np.asarray(random_rhos, dtype=float))
+    ax.hist(a, bins=40, color="0.75", label=f"{a.size} random directions (|rho|)")
+    ax.axvline(v_rho, color="C3", lw=2, label=f"V-axis from nine sentences: {v_rho:.3f}")
+    if baselines is not None:
+        row = baselines[baselines["chosen"]].iloc[0]
+        ax.axvline(row.test_rho, color="C0", ls="--", lw=1.5,
+                   label=f"PC{int(row.component)} of the words (no anchors; chosen on dev): {row.test_rho:.3f}")
+    ax.set_xlabel("Spearman rho with human valence, held-out words")
+    ax.set_ylabel("number of directions")
+    ax.set_title(title or "What do nine sentences add? Directions without anchors (real LLM, real ratings)",
+                 fontsize=9)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def frequency_split(tables: Mapping[str, pd.DataFrame], title: str = "") -> plt.Figure:
+    """Chapter 1: the V-axis's rho (95% bootstrap interval over words) in common and rare held-out
+    words, one group per model (``tables``: model -> :func:`vaxis.llm.frequency.by_frequency`)."""
+    fig, ax = plt.subplots(figsize=(max(4.2, 1.6 * len(tables) + 2.4), 3.4))
+    for j, (model, t) in enumerate(tables.items()):
+        for i, half in enumerate(("common", "rare")):
+            r = t.loc[half]
+            ax.errorbar(j + (i - 0.5) * 0.3, r.rho, yerr=[[r.rho - r.low], [r.high - r.rho]], fmt="o",
+                        color=f"C{i}", capsize=4,
+                        label=f"{half} words (Zipf {r.zipf_min:.1f}-{r.zipf_max:.1f})" if j == 0 else None)
+    ax.set_xticks(range(len(tables)), list(tables))
+    ax.set_xlim(-0.6, len(tables) - 0.4)
+    ax.set_ylabel("Spearman rho with human valence\n(95% CI over words)")
+    ax.set_title(title or "Common vs rare held-out words (real LLM, real ratings)", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def target_comparison(table: pd.DataFrame, per_subject: pd.DataFrame, source: str, title: str = "") -> plt.Figure:
+    """Chapter 3: held-out r of each nine-value target on the same folds (dots: subjects; bars: mean
+    with 95% bootstrap interval over subjects); the best-tracked target in red. ``table`` and
+    ``per_subject``: :func:`vaxis.decoding.alternatives.compare_targets`; ``source``: the EEG's label."""
+    fig, ax = plt.subplots(figsize=(7.2, 3.6))
+    names = list(table.index)
+    rng = np.random.default_rng(0)
+    for i, name in enumerate(names):
+        vals = per_subject[name].to_numpy()
+        ax.scatter(i + rng.uniform(-0.15, 0.15, vals.size), vals, s=8, color="0.65")
+        r = table.loc[name]
+        ax.errorbar(i, r.mean_r, yerr=[[r.mean_r - r.low], [r.high - r.mean_r]], fmt="o", capsize=4,
+                    color="C3" if bool(r.best) else "C0")
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xticks(range(len(names)), names, rotation=15, ha="right", fontsize=8)
+    ax.set_ylabel("held-out r per subject")
+    sim = "simulated EEG" if str(source).startswith("simulated") else f"EEG: {source}"
+    ax.set_title(title or f"Which nine-value target does EEG track? Same folds ({sim})", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 # ----------------------------------------------------------------------------- chapter 4
 def accuracy_by_architecture(acc: pd.DataFrame, per_fold: pd.DataFrame, chance: float, ax=None):
     """Balanced accuracy per architecture: mean with interval over folds, dots = networks x folds."""
