@@ -21,15 +21,15 @@
 # has never been shown in the order human raters do?
 #
 # **What the study claims.** Nine sentences, one per emotion category of the FACED EEG dataset, give
-# a direction (the V-axis) whose projections agree zero-shot with human valence ratings and sentiment
+# a direction (the {term}`V-axis`) whose projections agree zero-shot with human valence ratings and sentiment
 # labels, most strongly in the middle layers.
 #
 # **What this chapter does.**
 # 1. Runs the nine anchor sentences and a few hundred rated words through a small offline LLM and
-#    keeps the hidden state of every layer, pooled two ways.
+#    keeps the hidden state of every layer, {term}`pooled <pooling>` two ways.
 # 2. Builds the V-axis two ways (difference of means, first principal component) at every layer.
 # 3. Chooses the layer on a *dev* split of human ratings and reports, on a held-out *test* split and
-#    on a second lexicon, the rank correlation with its 95% bootstrap interval and sentiment AUC.
+#    on a second lexicon, the {term}`rank correlation <Spearman rho>` with its 95% {term}`bootstrap interval` and sentiment AUC.
 # 4. Compares the nine categories' positions with how FACED's own 123 participants rated the film
 #    clips of each category (valence, and arousal as the contrast), beside the word norms.
 #
@@ -42,6 +42,26 @@
 # | [Data and models](../data) page | Helpful | where the human ratings come from (word norms, FACED's participants) |
 #
 # **Time to run:** about a minute with the `quick` profile on 2 CPU cores (cached re-runs: seconds).
+
+# %% [markdown]
+# ### For a workshop
+#
+# **You will learn to**
+#
+# - build the V-axis of a language model from nine sentences, by hand and with `vaxis`;
+# - place texts on it and judge it against human ratings with a rank correlation and its interval;
+# - say why the layer must be chosen on a dev split and reported on a test split.
+#
+# | | time |
+# | --- | --- |
+# | to run, `quick` profile (warm caches: after one run of the book) | about half a minute (26 s) |
+# | to run, `full` profile (from nothing) | about 1.5 min (87 s) |
+# | to teach, exercises included | 65 min; exercises: 3 (25 min) |
+#
+# Times to run are the runner's records on 2 CPU cores (`results/<profile>/runs.json`). A laptop
+# needs 2 cores, 8 GB of memory, the provisioned models (`make models`, about 7 GB of disk) and no
+# network; see [Teaching](../teaching) for the set-up and what to vary live, and the
+# [Glossary](../glossary) for the terms.
 
 # %% [markdown]
 # ## Parameters
@@ -242,27 +262,37 @@ print(f"Nine categories vs FACED's participants: valence rho = {pv['rho']:.3f} (
 # a small model; chapter 2 asks whether other models agree.
 #
 # **What's next.** [Chapter 2](02_cross_llm_consistency) repeats the recipe on every available model.
-#
+
+# %% [markdown]
 # ## Exercises
 #
-# **Exercise 1.** Write the difference-of-means axis yourself: average the hidden states of each
-# category, subtract the mean of the negative categories' means from the mean of the positive ones,
-# and normalise.
+# Each exercise is a function to fill in: its body raises `NotImplementedError` until you do. Run the
+# cell: a checker from `vaxis.exercises` runs your function on this chapter's data and says what is
+# right or wrong. The solution is hidden behind the toggle below each exercise (it is not in the
+# student copy, `python -m vaxis.book student`). Terms: [Glossary](../glossary).
 
 # %%
+from vaxis.exercises import check_axis_function, check_category_positions, check_spearman
+
+# %% [markdown]
+# ### Exercise 1: the difference-of-means axis (about 10 minutes)
+#
+# Average the hidden states of each category, subtract the mean of the negative categories' means
+# from the mean of the positive ones (`stimuli.POSITIVE`, `stimuli.NEGATIVE`), and normalise.
+
+# %% tags=["exercise", "raises-exception"]
 def my_axis(X, categories):
     """X: (n_anchors, hidden_size) hidden states; categories: list of names. Returns a unit vector."""
     raise NotImplementedError("Exercise: compute the diff-of-means V-axis")
 
 
-from vaxis.exercises import check_axis_function
-
 check_axis_function(my_axis, lead.anchor_vectors, anchor_categories)
 
 
-# %% tags=["hide-input"]
+# %% tags=["solution", "hide-cell"]
 # Solution
 def my_axis(X, categories):
+    """X: (n_anchors, hidden_size) hidden states; categories: list of names. Returns a unit vector."""
     cats = np.array(categories)
     means = {c: X[cats == c].mean(axis=0) for c in dict.fromkeys(categories)}
     pos = np.mean([means[c] for c in stimuli.POSITIVE if c in means], axis=0)
@@ -274,29 +304,62 @@ def my_axis(X, categories):
 check_axis_function(my_axis, lead.anchor_vectors, anchor_categories)
 
 # %% [markdown]
-# **Exercise 2.** Where does a sentence of your own fall? Extract its hidden state at the chosen
-# layer and pooling with `vaxis.llm.hidden.extract` and project it with the axis
-# (`(h - lead.origin) @ lead.direction`). Compare with the nine categories above.
+# ### Exercise 2: where the categories fall (about 5 minutes)
+#
+# A text's *position* is `(h - origin) @ direction`. Compute each category's position as the mean of
+# its anchors' positions, with the chosen axis (`lead.origin`, `lead.direction`), and compare with
+# the figure of section 5. Why is `neutral` at exactly 0?
 
-# %% tags=["hide-input"]
+# %% tags=["exercise", "raises-exception"]
+def my_positions(X, categories, origin, direction):
+    """X: (n_anchors, hidden_size); origin, direction: (hidden_size,). Returns {category: position}."""
+    raise NotImplementedError("Exercise: project the anchors and average per category")
+
+
+check_category_positions(my_positions, lead.anchor_vectors, anchor_categories, lead.origin, lead.direction)
+
+
+# %% tags=["solution", "hide-cell"]
 # Solution
-from vaxis.llm import hidden
+def my_positions(X, categories, origin, direction):
+    """X: (n_anchors, hidden_size); origin, direction: (hidden_size,). Returns {category: position}."""
+    proj = (X - origin) @ direction
+    cats = np.array(categories)
+    return {c: float(proj[cats == c].mean()) for c in dict.fromkeys(categories)}
 
-mine = ["I finally got the job I wanted!", "The bus was late and I missed the meeting."]
-hs = hidden.extract(lead_model, mine, pooling=[lead.choice["pooling"]], progress=False)
-my_positions = (hs.layer(lead.choice["layer"], lead.choice["pooling"]) - lead.origin) @ lead.direction
-{text: round(float(p), 2) for text, p in zip(mine, my_positions)}
+
+check_category_positions(my_positions, lead.anchor_vectors, anchor_categories, lead.origin, lead.direction)
 
 # %% [markdown]
-# **Exercise 3.** Is the chosen layer special? Read the test-split rho at every layer from
-# `lead.profile` (rows with `split == "test"`) for the chosen pooling, construction and template,
-# and find the best test layer. Why must the *reported* number still come from the dev-chosen layer?
+# ### Exercise 3: Spearman's rho, ties included (about 10 minutes)
+#
+# The chapter's headline number is a rank correlation between the test words' positions and their
+# human ratings. Write it yourself: rank both arrays (tied ratings share the mean of their ranks:
+# `scipy.stats.rankdata`), then take Pearson's r of the ranks.
 
-# %% tags=["hide-input"]
+# %% tags=["exercise", "raises-exception"]
+def spearman_rho(x, y):
+    """x, y: (n,) arrays. Returns Spearman's rank correlation (average ranks for ties)."""
+    raise NotImplementedError("Exercise: rank, then correlate")
+
+
+check_spearman(spearman_rho, lead.test_positions, splits.test.rating.to_numpy())
+
+
+# %% tags=["solution", "hide-cell"]
 # Solution
-c = lead.choice
-sel = lead.profile.query("split == 'test' and pooling == @c['pooling'] and "
-                         "construction == @c['construction'] and template == @c['template']")
-best_test = sel.loc[sel.rho.idxmax()]
-print(f"best test layer {int(best_test.layer)} (rho {best_test.rho:.3f}) vs dev-chosen layer {c['layer']}: "
-      "choosing on the test split would make the reported rho optimistically biased.")
+from scipy.stats import rankdata
+
+
+def spearman_rho(x, y):
+    """x, y: (n,) arrays. Returns Spearman's rank correlation (average ranks for ties)."""
+    return float(np.corrcoef(rankdata(x), rankdata(y))[0, 1])
+
+
+check_spearman(spearman_rho, lead.test_positions, splits.test.rating.to_numpy())
+
+# %% [markdown]
+# ### To discuss
+#
+# Is the chosen layer special? `lead.profile` holds the test-split rho of every layer: find the best
+# *test* layer and say why the reported number must still come from the layer chosen on the dev split.
