@@ -145,6 +145,7 @@ class VAxis:
         return (X - self.origin_) @ self.direction_
 
     def fit_transform(self, X: np.ndarray, categories: Sequence[str]) -> np.ndarray:
+        """:meth:`fit` on ``X`` (n_anchors, n_features), then the anchors' positions ``(n_anchors,)``."""
         return self.fit(X, categories).transform(X)
 
     def category_positions(self) -> dict[str, float]:
