@@ -30,6 +30,8 @@
 #    the held-out test words' positions.
 # 3. Gives each agreement a p-value from a permutation null: shuffled category positions, and an
 #    exact null over all 630 relabellings of the nine anchor sentences.
+# 4. Sets every model's nine category positions against the valence (and arousal) that FACED's
+#    own 123 participants gave the film clips of each category, beside the word norms.
 #
 # ## Prerequisites
 #
@@ -47,7 +49,8 @@
 #   sentence *encoder*, a contrast to the decoder LLMs.
 # - `n_items`, `n_afinn`, `templates`, `origin`, `seed` -- as in chapter 1 (same defaults, so the
 #   held-out words are the same).
-# - `n_perm` -- permutations of the category null; `n_boot` -- bootstrap resamples.
+# - `n_perm` -- permutations of the category null; `n_boot` -- bootstrap resamples (over words, and
+#   over FACED's participants in section 3).
 # - `batch_size`, `profile`, `results_root` -- as in chapter 1.
 
 # %% tags=["parameters"]
@@ -72,6 +75,7 @@ import pandas as pd
 import torch
 
 from vaxis import io, plots, results
+from vaxis.eeg import ratings
 from vaxis.llm import consistency, norms, stimuli, validation
 
 torch.set_num_threads(2)
@@ -123,7 +127,23 @@ pd.DataFrame({n: pd.Series(p).rank().astype(int) for n, p in cat_positions.items
 # model's order.
 
 # %% [markdown]
-# ## 3. Do they place held-out words alike?
+# ## 3. Each model against FACED's participants
+#
+# As in chapter 1, section 6: Spearman rho between a model's nine category positions and the
+# participants' mean rating of each category's clips, with an interval over participants and one
+# over categories, the exact null over all 9! orderings and the within-sides null (576 orderings
+# keeping negative / neutral / positive). Nine points per model: see the rho each null would need.
+
+# %%
+versus = pd.concat({name: ratings.compare_with_participants(run.category_positions, n_boot=n_boot, seed=seed)
+                    for name, run in runs.items()})
+versus.round(3)
+
+# %%
+fig = plots.positions_vs_participants(cat_positions, ratings.category_ratings(n_boot=n_boot, seed=seed))
+
+# %% [markdown]
+# ## 4. Do they place held-out words alike?
 
 # %%
 item_matrix = consistency.pairwise_spearman({n: r.test_positions for n, r in runs.items()})
@@ -142,7 +162,7 @@ fig = plots.null_histogram(item_null, item_obs, "mean pairwise rho of held-out w
                            figsize=(6, 3))
 
 # %% [markdown]
-# ## 4. Results for later chapters
+# ## 5. Results for later chapters
 
 # %%
 results.write_consistency(out_dir, profile=profile, models=models, runs=runs,
@@ -157,13 +177,22 @@ print(f"{len(models)} models. Zero-shot rho with held-out human ratings: " +
       ", ".join(f"{n} {r.test['vader_test']}" for n, r in runs.items()) + ".")
 print(f"Agreement of the nine category positions: mean pairwise rho {cat_obs:.3f} (p = {cat_p:.4f}).")
 print(f"Agreement of held-out word positions: mean pairwise rho {item_obs:.3f} (exact p = {item_p:.4f}).")
+for name in models:
+    row = versus.loc[(name, "participants valence")]
+    print(f"{name} vs FACED participants' valence: rho = {row['rho']:.3f} [{row['categories low']:.3f}, "
+          f"{row['categories high']:.3f}] over categories, p = {row['p all orderings']:.4f} (9!), "
+          f"p = {row['p within sides']:.3f} within sides; arousal rho = "
+          f"{versus.loc[(name, 'participants arousal'), 'rho']:.3f}")
 
 # %% [markdown]
 # **What it means.** A small p for the held-out words says more than a high rho alone: models that
 # share *any* direction would agree somewhat under a relabelled axis too (the null's mean above zero
 # shows how much), and the test asks whether the valence labels produce more agreement than any of
 # the 630 relabellings. The category ordering rests on only nine points per model, so its rho is
-# noisy; the permutation p-value takes that into account. These are models of 22M to 0.5B
+# noisy; the permutation p-value takes that into account. The same holds against FACED's participants:
+# every model's nine positions follow the participants' valence and not their arousal, which says the
+# models separate negative, neutral and positive as people do; the within-sides null asks for more,
+# and nine points rarely give it. These are models of 22M to 0.5B
 # parameters; the study's claim is about larger models, which the `paper` profile runs.
 #
 # **What's next.** [Chapter 3](03_eeg_mapping) asks whether EEG recorded while people watch emotional
