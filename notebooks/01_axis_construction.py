@@ -30,7 +30,9 @@
 # 2. Builds the V-axis two ways (difference of means, first principal component) at every layer.
 # 3. Chooses the layer on a *dev* split of human ratings and reports, on a held-out *test* split and
 #    on a second lexicon, the {term}`rank correlation <Spearman rho>` with its 95% {term}`bootstrap interval` and sentiment AUC.
-# 4. Compares the nine categories' positions with how FACED's own 123 participants rated the film
+# 4. Asks what the nine sentences add: the V-axis against 1,000 random directions and against the top
+#    principal components of the words themselves (no anchors), and on common vs rare words.
+# 5. Compares the nine categories' positions with how FACED's own 123 participants rated the film
 #    clips of each category (valence, and arousal as the contrast), beside the word norms.
 #
 # ## Prerequisites
@@ -76,7 +78,9 @@
 # - `n_items`, `n_afinn` -- rated VADER words (half dev, half test) and AFINN words (test only).
 # - `templates` -- how items are presented: `bare` word, or inside a sentence (`feel`: "I feel {w}.").
 # - `origin` -- position 0 is the `neutral` anchor or the `mean` of the nine.
-# - `n_boot`, `seed` -- bootstrap resamples (over words, and over FACED's participants in section 6) and
+# - `n_random_directions`, `n_components` -- the controls of section 5: random unit directions, and
+#   principal components of the dev words' hidden states offered as no-anchor baselines.
+# - `n_boot`, `seed` -- bootstrap resamples (over words, and over FACED's participants in section 7) and
 #   the seed of every random choice.
 # - `batch_size` -- texts per forward pass; `results_root` -- `None` for `<project>/results`.
 
@@ -90,6 +94,8 @@ n_items = 600
 n_afinn = 300
 templates = ["bare", "feel"]
 origin = "neutral"
+n_random_directions = 1000
+n_components = 5
 n_boot = 1000
 seed = 0
 batch_size = 64
@@ -103,7 +109,8 @@ import torch
 import vaxis  # numerics (portable or native) come from the environment the runner starts us in
 from vaxis import io, plots, results
 from vaxis.eeg import ratings
-from vaxis.llm import norms, stimuli, validation
+from vaxis.book import scorecard
+from vaxis.llm import frequency, norms, specificity, stimuli, validation
 
 torch.set_num_threads(2)  # pinned: results must not depend on the machine's core count
 out_dir = io.results_dir(profile, results_root)
@@ -177,12 +184,58 @@ table
 print(f"Binary sentiment (|rating| >= 1, n = {t['n_binary']}): AUC = {t['auc']:.3f}, "
       f"accuracy of the sign at the neutral origin = {t['accuracy']:.3f} (chance 0.5)")
 
+# %% [markdown]
+# **Positions, not signs.** The origin is where *one* neutral sentence falls, not a calibrated
+# boundary between positive and negative words, so the sign of a word's position says little on its
+# own (the accuracy above). What the axis supports is comparing positions: that one word lies above
+# another, which the rank correlation and the AUC measure, and neither depends on where zero is.
+
 # %%
 plots.rating_scatters({"VADER test words": (lead.test_positions, splits.test.rating.to_numpy()),
                        "AFINN words": (lead.afinn_positions, splits.afinn.rating.to_numpy())})
 
 # %% [markdown]
-# ## 5. Where the nine categories fall
+# ## 5. What do nine sentences add?
+#
+# Valence is a large share of the variance of these hidden states, so a direction found with no
+# anchor at all may already rank words well. Two controls at the same layer, pooling and template,
+# on the same held-out words (`vaxis.llm.specificity`): random unit directions (their sign is
+# arbitrary, so their |rho| is compared with the V-axis's rho), and the top principal components of
+# the dev words' hidden states {cite}`jolliffe2002pca`, with component and sign chosen on the dev
+# split only, as the V-axis's layer was. The advantage is the V-axis's rho minus the chosen
+# component's, with a paired bootstrap over the test words {cite}`efron1979bootstrap`.
+
+# %%
+ws = specificity.word_states(lead_model, anchor_texts, splits, lead.choice, templates=templates, batch_size=batch_size)
+random_rho = specificity.random_direction_rhos(ws.test, ws.test_rating, n_random_directions, seed=seed)
+rank = specificity.rank_among(t["vader_test"].value, random_rho)
+baselines = specificity.pca_baselines(ws, n_components=n_components)
+advantage = specificity.paired_advantage(lead.test_positions, specificity.baseline_positions(baselines, ws.test),
+                                         ws.test_rating, n_boot=n_boot, seed=seed)
+print(f"V-axis rho {rank['value']:.3f}: rank {rank['rank']} of {rank['n'] + 1} among random directions "
+      f"(their |rho|: median {rank['median_abs']:.3f}, 95th percentile {rank['p95_abs']:.3f}, max {rank['max_abs']:.3f})")
+print(f"V-axis minus the best no-anchor component: {advantage['diff']:.3f} "
+      f"[{advantage['low']:.3f}, {advantage['high']:.3f}] (paired bootstrap over {advantage['n']} words)")
+baselines.round(3)
+
+# %%
+fig = plots.random_directions(random_rho, rank["value"], baselines,
+                             title=f"{lead.model}, layer {lead.choice['layer']}: directions without anchors")
+
+# %% [markdown]
+# ### Common and rare words
+#
+# The word lists mix everyday and rare words, and a model knows a rare word from fewer examples. The
+# test words are split at the median of their Zipf frequency {cite}`speer2022wordfreq` (log10 of uses
+# per billion words); rho in each half, and the difference with its interval (`vaxis.llm.frequency`).
+
+# %%
+by_freq = frequency.by_frequency(lead.test_positions, ws.test_rating, splits.test.item, n_boot=n_boot, seed=seed)
+fig = plots.frequency_split({lead.model: by_freq})
+by_freq.round(3)
+
+# %% [markdown]
+# ## 6. Where the nine categories fall
 
 # %%
 fig = plots.category_positions(lead.category_positions, title=f"{lead.model}, layer {lead.choice['layer']}")
@@ -194,7 +247,7 @@ print("negative -> positive:", " < ".join(order))
 pd.Series(lead.category_positions, name="position").round(2).to_frame().T
 
 # %% [markdown]
-# ## 6. Against the people who watched the clips
+# ## 7. Against the people who watched the clips
 #
 # FACED's 123 participants rated every film clip right after watching it, on a 0-7 scale (see
 # [Data](../data); real data, shipped with `vaxis`). Each participant's mean over a category's clips,
@@ -222,7 +275,7 @@ fig = plots.positions_vs_participants({lead.model: lead.category_positions}, par
 # interval over participants) and its position on this model's axis.
 
 # %% [markdown]
-# ## 7. The result file later chapters read
+# ## 8. The result files later chapters read
 #
 # Chapter 3 maps EEG onto these category positions; chapter 5 uses the anchor vectors.
 
@@ -230,7 +283,9 @@ fig = plots.positions_vs_participants({lead.model: lead.category_positions}, par
 results.write_axis(out_dir, profile=profile, lead=lead, anchor_texts=anchor_texts, anchor_categories=anchor_categories,
                    test_items=splits.test.item.to_numpy(), n_items=n_items, n_afinn=n_afinn, templates=templates,
                    seed=seed)
-print("wrote", results.AXIS_JSON, "and", results.AXIS_NPZ)
+results.write_specificity(out_dir, profile=profile, model=lead.model, random=rank, baselines=baselines,
+                          advantage=advantage, frequency=by_freq)
+print("wrote", results.AXIS_JSON, results.AXIS_NPZ, "and", results.SPECIFICITY_JSON)
 
 # %% [markdown]
 # ## Summary
@@ -249,12 +304,26 @@ print(f"Nine categories vs FACED's participants: valence rho = {pv['rho']:.3f} (
       f"p = {pv['p within sides']:.3f} within sides); arousal rho = {pa['rho']:.3f} "
       f"(p = {pa['p all orderings']:.3f}); word norms rho = {versus.loc['word norms valence', 'rho']:.3f}.")
 
+# %%
+print(f"Nine sentences vs no anchors: rank {rank['rank']} among {rank['n']} random directions; advantage over the "
+      f"dev-chosen principal component {advantage['diff']:.3f} [{advantage['low']:.3f}, {advantage['high']:.3f}].")
+fq = by_freq.loc
+print(f"Common words rho {fq['common', 'rho']:.3f} [{fq['common', 'low']:.3f}, {fq['common', 'high']:.3f}], rare words "
+      f"{fq['rare', 'rho']:.3f} [{fq['rare', 'low']:.3f}, {fq['rare', 'high']:.3f}]; difference {fq['common - rare', 'rho']:.3f} "
+      f"[{fq['common - rare', 'low']:.3f}, {fq['common - rare', 'high']:.3f}].")
+scorecard.chapter_rows(out_dir, "01")
+
 # %% [markdown]
 # **What it means.** If the interval of rho lies well above zero, nine sentences are enough to find a
 # valence direction in this model, and it generalises to words chosen without looking at them. The
 # layer profile shows *where* in the network it is strongest. The sign accuracy at the neutral origin
 # is lower than the AUC: the axis orders items well, but its zero point (one neutral sentence) is not
-# calibrated to the midpoint of word ratings. Against the film ratings of FACED's own participants,
+# calibrated to the midpoint of word ratings, so positions are to be compared, not read by their sign.
+# What the nine sentences add is measured, not assumed: a direction found with no anchors (a principal
+# component of the words themselves, chosen on dev) already ranks words well, and the V-axis's
+# advantage over it, with its interval, is the part the sentences contribute; random directions show
+# how far chance alone gets in this space. The common/rare split shows whether the agreement rests on
+# everyday words. Against the film ratings of FACED's own participants,
 # the nine positions follow valence far better than arousal, and about as well as they follow the word
 # norms; but nine points only test the split into negative, neutral and positive: whether the order
 # *inside* the sides is shared cannot be told at this size (see the within-sides p and the rho it
