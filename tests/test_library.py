@@ -286,3 +286,17 @@ def test_load_axis_gives_the_chapters_choice(tiny_model_dir, tmp_path):
 def test_load_axis_without_results_says_which_chapter_to_run(tmp_path):
     with pytest.raises(VaxisDataError, match="--only 01"):
         vaxis.load_axis("quick", MODEL, results_root=tmp_path / "none")
+
+
+def test_results_accept_str_paths(tmp_path):
+    folder = str(tmp_path / "r")
+    cats = list(llm.stimuli.CATEGORIES)
+    results.save_axis(folder, {"lead": {"category_positions": dict(zip(cats, range(9)))}},
+                      {"anchor_vectors": np.eye(9), "anchor_categories": np.array(cats)})
+    assert results.category_positions(folder)["neutral"] == 4.0
+    assert results.category_vectors(folder)["joy"].shape == (9,)
+    assert results.sweep_store(folder) == Path(folder) / results.SWEEP_STORE
+    with pytest.raises(VaxisDataError, match="--only 04"):
+        results.load_rediscovery(folder)
+    with pytest.raises(VaxisDataError, match="lead.choice"):
+        results.axis_record(folder)

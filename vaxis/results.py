@@ -54,10 +54,10 @@ def save_axis(folder: str | Path, summary: dict[str, Any], arrays: dict[str, np.
     """Write chapter 1's two files (npz first, json last: the json marks the pair complete)."""
     folder = Path(folder)
     io.save_npz(folder / AXIS_NPZ, **arrays)
-    return io.save_json(folder / AXIS_JSON, summary)
+    return io.save_json(Path(folder) / AXIS_JSON, summary)
 
 
-def write_axis(folder: Path, *, profile: str, lead: Any, anchor_texts: Sequence[str],
+def write_axis(folder: str | Path, *, profile: str, lead: Any, anchor_texts: Sequence[str],
                anchor_categories: Sequence[str], test_items: Sequence[str], n_items: int, n_afinn: int,
                templates: Sequence[str], seed: int) -> Path:
     """Chapter 1's results from its :class:`vaxis.llm.validation.ModelValidation` ``lead``."""
@@ -77,13 +77,14 @@ def load_axis(folder: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]
     For a usable axis (texts in, positions out) see :func:`vaxis.load_axis`.
     """
     folder = Path(folder)
-    summary = io.load_json(folder / AXIS_JSON, producer="01_axis_construction")
+    summary = io.load_json(Path(folder) / AXIS_JSON, producer="01_axis_construction")
     arrays = io.load_npz(folder / AXIS_NPZ, producer="01_axis_construction")
     return summary, arrays
 
 
 def category_positions(folder: str | Path) -> dict[str, float]:
     """The lead model's V-axis position of each emotion category (chapter 1)."""
+    folder = Path(folder)
     summary, _ = load_axis(folder)
     pos = summary.get("lead", {}).get("category_positions")
     if not pos:
@@ -123,7 +124,7 @@ def write_consistency(folder: str | Path, *, profile: str, models: Sequence[str]
     io.save_npz(folder / CONSISTENCY_NPZ, models=np.array(names),
                 **{f"direction_{i}": runs[n].direction for i, n in enumerate(names)},
                 **{f"origin_{i}": runs[n].origin for i, n in enumerate(names)})
-    return io.save_json(folder / CONSISTENCY_JSON, {
+    return io.save_json(Path(folder) / CONSISTENCY_JSON, {
         "profile": profile, "models": list(models),
         "per_model": {n: {**r.summary(), "origin": r.meta.get("origin")} for n, r in runs.items()},
         "category_agreement": {"mean_rho": cat_rho, "p": cat_p, "n_perm": n_perm,
@@ -205,11 +206,11 @@ def _origin_name(arrays: Mapping[str, np.ndarray]) -> str:
 
 
 # ----------------------------------------------------------------------------- chapter 3
-def write_mapping(folder: Path, *, profile: str, dataset: Any, v_map: Any, human_map: Any,
+def write_mapping(folder: str | Path, *, profile: str, dataset: Any, v_map: Any, human_map: Any,
                   random_r: np.ndarray, targets_rho: float) -> Path:
     """Chapter 3's results: the V-axis map and its controls (:class:`vaxis.decoding.mapping.MapResult`)."""
     random_r = np.asarray(random_r, dtype=float)
-    return io.save_json(folder / MAPPING_JSON, {
+    return io.save_json(Path(folder) / MAPPING_JSON, {
         "profile": profile, "source": dataset.source, "n_subjects": dataset.n_subjects,
         "v_axis_map": v_map.summary(), "human_valence_map": human_map.summary(),
         "random_directions": {"n": int(random_r.size), "median_r": float(np.median(random_r)),
@@ -219,14 +220,14 @@ def write_mapping(folder: Path, *, profile: str, dataset: Any, v_map: Any, human
 
 
 # ----------------------------------------------------------------------------- chapter 4
-def write_rediscovery(folder: Path, *, profile: str, dataset: Any, architectures: Sequence[str],
+def write_rediscovery(folder: str | Path, *, profile: str, dataset: Any, architectures: Sequence[str],
                       seeds: Sequence[int], folds: Mapping[str, Any], config: Any, accuracy: Any, count: Mapping,
                       controls: Any, per_fold: Any, readout: Mapping[str, Any], control_counts: Any = None) -> Path:
     """Chapter 4's results. ``folds``: ``{"n_splits", "seed", "val_fraction", "folds": [Fold, ...]}``;
     ``count``: :func:`vaxis.decoding.rediscovery.count_rediscoveries`; ``control_counts``:
     :func:`vaxis.decoding.rediscovery.control_counts` (one row per kind); tables as DataFrames."""
     keys = ("n", "n_rediscover", "n_holm", "n_uncorrected", "n_beyond_controls", "level", "test")
-    return io.save_json(folder / REDISCOVERY_JSON, {
+    return io.save_json(Path(folder) / REDISCOVERY_JSON, {
         "profile": profile, "source": dataset.source, "n_subjects": dataset.n_subjects,
         "architectures": list(architectures), "seeds": list(seeds),
         "folds": {**{k: v for k, v in folds.items() if k != "folds"}, "folds": [f.as_dict() for f in folds["folds"]]},
@@ -237,24 +238,24 @@ def write_rediscovery(folder: Path, *, profile: str, dataset: Any, architectures
     })
 
 
-def load_rediscovery(folder: Path) -> dict[str, Any]:
+def load_rediscovery(folder: str | Path) -> dict[str, Any]:
     """Chapter 4's results (folds, training configuration, per-network accuracy and read-out)."""
-    return io.load_json(folder / REDISCOVERY_JSON, producer="04_classifier_rediscovery")
+    return io.load_json(Path(folder) / REDISCOVERY_JSON, producer="04_classifier_rediscovery")
 
 
 # ----------------------------------------------------------------------------- chapter 5
-def sweep_store(folder: Path) -> Path:
+def sweep_store(folder: str | Path) -> Path:
     """Chapter 5's task store (a folder; created on first use)."""
-    return folder / SWEEP_STORE
+    return Path(folder) / SWEEP_STORE
 
 
-def write_saturation(folder: Path, *, profile: str, arch: str, comparison: Any, shares: Any, trajectory: Any,
+def write_saturation(folder: str | Path, *, profile: str, arch: str, comparison: Any, shares: Any, trajectory: Any,
                      schedules: Mapping[str, Any], best_epochs: Mapping[str, Any],
                      schedule_changes: Mapping[str, Any] | None, counts: Any) -> Path:
     """Chapter 5's results. ``schedules`` maps a schedule name to its comparison table (the first is
     ``"default"``), ``best_epochs`` to its best-epoch table; ``counts(table)`` tallies verdicts."""
     cols = ["strategy", "mean_diff", "ci_low", "ci_high", "q", "verdict"]
-    return io.save_json(folder / SATURATION_JSON, {
+    return io.save_json(Path(folder) / SATURATION_JSON, {
         "profile": profile, "arch": arch, "n_units": int(comparison.n_units.iloc[0]),
         "baseline_bacc": comparison.attrs["baseline_bacc"], "counts": counts(comparison),
         "strategies": comparison.merge(shares, on="strategy").round(5).to_dict(orient="records"),
@@ -268,14 +269,14 @@ def write_saturation(folder: Path, *, profile: str, arch: str, comparison: Any, 
 
 
 # ----------------------------------------------------------------------------- chapter 6
-def write_ensembling(folder: Path, *, profile: str, architectures: Sequence[str], seeds: Sequence[int],
+def write_ensembling(folder: str | Path, *, profile: str, architectures: Sequence[str], seeds: Sequence[int],
                      diversity_weight: float, folds: Mapping[str, Any], config: Any,
                      cohorts: Mapping[str, tuple[Any, Any]]) -> Path:
     """Chapter 6's results: ``cohorts`` maps a name (``faced``, ``seedv``) to ``(comparison, dataset)``
     (:class:`vaxis.decoding.ensembles.EnsembleComparison`, :class:`vaxis.eeg.EEGDataset`)."""
     if not cohorts:
         raise VaxisInputError("write_ensembling needs at least one cohort.")
-    return io.save_json(folder / ENSEMBLING_JSON, {
+    return io.save_json(Path(folder) / ENSEMBLING_JSON, {
         "profile": profile, "architectures": list(architectures), "seeds": list(seeds),
         "diversity_weight": diversity_weight, "folds": dict(folds), "train_config": config.key(),
         **{name: _cohort_result(cmp, dataset) for name, (cmp, dataset) in cohorts.items()}})
