@@ -10,6 +10,7 @@ tables and arrays (or the result objects of :mod:`vaxis.decoding`), never comput
 - Chapter 4: :func:`accuracy_by_architecture`, :func:`rediscovery`, :func:`class_means_on_readout`.
 - Chapter 5: :func:`strategy_effects`, :func:`basin_share_vs_effect`, :func:`schedule_effects`.
 - Chapter 6: :func:`ensemble_diversity`, :func:`ensemble_curves`.
+- Chapter 7: :func:`phase_diagram`, :func:`verdict_map`.
 - FACED participants' ratings (chapters 1-3 and the Data page): :func:`positions_vs_participants`,
   :func:`clip_ratings`.
 """
@@ -27,8 +28,8 @@ from .decoding.ensembles import METHODS, REFERENCE
 from .eeg.montage import FACED_CATEGORIES, make_info, scalp_channels
 from .llm.stimuli import NEGATIVE, NEUTRAL, POSITIVE
 
-#: Colours of the verdicts of chapter 5.
-VERDICT_COLORS = {"helped": "C2", "hurt": "C3", "no difference": "0.4"}
+#: Colours of the verdicts of chapters 5-7 (vaxis.stats.equivalence_verdicts).
+VERDICT_COLORS = {"helped": "C2", "equivalent": "C0", "undecided": "0.6", "hurt": "C3"}
 
 VALENCE_COLORS = {**{c: "#c0392b" for c in NEGATIVE}, NEUTRAL: "#7f8c8d", **{c: "#2471a3" for c in POSITIVE}}
 
@@ -322,12 +323,16 @@ def class_means_on_readout(table: pd.DataFrame, title: str = "", ax=None):
 
 
 # ----------------------------------------------------------------------------- chapter 5
-def strategy_effects(comparison: pd.DataFrame) -> plt.Figure:
+def strategy_effects(comparison: pd.DataFrame, margin: float | None = None) -> plt.Figure:
     """Each strategy's accuracy change against the baseline with its interval, coloured by verdict.
 
-    ``comparison``: :func:`vaxis.decoding.saturation.compare` (one row per strategy).
+    ``comparison``: :func:`vaxis.decoding.saturation.compare` (one row per strategy); the
+    equivalence margin (default ``comparison.attrs["margin"]``) is shaded.
     """
+    margin = comparison.attrs.get("margin") if margin is None else margin
     fig, ax = plt.subplots(figsize=(7, 0.28 * len(comparison) + 1.2))
+    if margin:
+        ax.axvspan(-margin, margin, color="C0", alpha=0.1, label=f"equivalence margin ±{margin:g}")
     y = np.arange(len(comparison))
     for verdict, color in VERDICT_COLORS.items():
         m = (comparison.verdict == verdict).to_numpy()
@@ -336,7 +341,7 @@ def strategy_effects(comparison: pd.DataFrame) -> plt.Figure:
                     color=color, capsize=2, label=verdict)
     ax.set_yticks(y, comparison.strategy, fontsize=8)
     ax.axvline(0, color="k", lw=0.8)
-    ax.set_xlabel("balanced accuracy: strategy - baseline (95% bootstrap CI over folds x seeds)")
+    ax.set_xlabel("balanced accuracy: strategy - baseline (95% bootstrap CI over held-out subjects)")
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
@@ -374,6 +379,70 @@ def schedule_effects(default: pd.DataFrame, long: pd.DataFrame) -> plt.Figure:
     ax.axvline(0, color="k", lw=0.6)
     ax.set_xlabel("accuracy change vs baseline, default schedule")
     ax.set_ylabel("accuracy change vs baseline, long schedule")
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- chapter 7
+def phase_diagram(effects: pd.DataFrame, ensembles: pd.DataFrame, plane: str, arm: str = "fixed",
+                  vmax: float = 0.06) -> plt.Figure:
+    """One plane of chapter 7's grid: each loss's effect (and the ensemble gain) over the plane's two knobs.
+
+    ``effects`` and ``ensembles``: :class:`vaxis.decoding.saturation.phase.PhaseResults`. One panel
+    per loss (its ``arm``) and one for the residual-diversity minus all-members ensemble; each cell
+    is coloured by the mean change of balanced accuracy over held-out subjects and labelled with it
+    and the first letter of its verdict (h helped, e equivalent, u undecided, H hurt). Titled as
+    simulated data.
+    """
+    e = effects[(effects.plane == plane) & (effects.arm == arm)]
+    ens = ensembles[ensembles.plane == plane].assign(strategy="ensemble gain", mean_diff=lambda d: d.gain)
+    x, y = _plane_axes(e)
+    panels = list(dict.fromkeys(e.strategy)) + ["ensemble gain"]
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.3 * len(panels), 2.6), squeeze=False)
+    letters = {"helped": "h", "equivalent": "e", "undecided": "u", "hurt": "H"}
+    for ax, name in zip(axes[0], panels):
+        d = ens if name == "ensemble gain" else e[e.strategy == name]
+        xs, ys = sorted(d[x].unique()), sorted(d[y].unique())
+        grid = np.full((len(ys), len(xs)), np.nan)
+        for _, r in d.iterrows():
+            i, j = ys.index(r[y]), xs.index(r[x])
+            grid[i, j] = r.mean_diff
+            ax.text(j, i, f"{r.mean_diff:+.3f}\n{letters.get(r.verdict, '?')}", ha="center", va="center", fontsize=7,
+                    color="w" if abs(r.mean_diff) > 0.6 * vmax else "k")
+        im = ax.imshow(grid, cmap="RdBu", vmin=-vmax, vmax=vmax, origin="lower", aspect="auto")
+        ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs], fontsize=7)
+        ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys], fontsize=7)
+        ax.set_xlabel(x, fontsize=8)
+        ax.set_title(name, fontsize=8)
+    axes[0, 0].set_ylabel(y, fontsize=8)
+    fig.colorbar(im, ax=axes[0, -1], fraction=0.05, label="Δ balanced accuracy")
+    fig.suptitle(f"Simulated cohort, plane {plane}: effect vs label-only baseline ({arm} weight) and "
+                 f"ensemble gain", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _plane_axes(e: pd.DataFrame) -> tuple[str, str]:
+    """The two knobs a plane varies (columns with more than one value among the knob columns)."""
+    knobs = ["congruence", "within_class", "felt_emotion", "label_noise", "valence_strength", "n_subjects"]
+    varied = [k for k in knobs if k in e and e[k].nunique() > 1]
+    return (varied + [k for k in knobs if k not in varied])[0], (varied + [k for k in knobs if k not in varied])[1]
+
+
+def verdict_map(counts: pd.DataFrame, title: str = "") -> plt.Figure:
+    """Stacked bars: how many losses got each verdict at each grid point (``phase.verdict_grid``)."""
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(counts) + 1.2))
+    left = np.zeros(len(counts))
+    labels = [f"{p}" for _, p in counts.index]
+    for verdict, color in VERDICT_COLORS.items():
+        vals = counts[verdict].to_numpy(float)
+        ax.barh(range(len(counts)), vals, left=left, color=color, label=verdict)
+        left += vals
+    ax.set_yticks(range(len(counts)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("losses")
+    ax.legend(fontsize=7, ncol=4, loc="lower right")
+    ax.set_title(title or "Simulated cohort: verdicts at each grid point", fontsize=9)
     fig.tight_layout()
     return fig
 

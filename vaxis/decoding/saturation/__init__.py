@@ -18,10 +18,17 @@ Design
   results go to an append-only, atomic store: a killed sweep loses at most the tasks in flight and
   resumes. Task keys hold explicit versions (the engine's, the architecture's, each strategy's),
   never source text.
-- **Statistics.** For each strategy, the paired differences with the baseline over the same
-  (fold, seed) units: Wilcoxon signed-rank test, Benjamini-Hochberg across strategies, mean
-  difference with a bootstrap interval and d_z. A strategy *helped* (or *hurt*) when q < alpha and
-  the mean difference is positive (negative); otherwise "no difference".
+- **Statistics** (:mod:`~.statistics`). The unit of a paired comparison is the **held-out
+  subject**: each task stores every test subject's balanced accuracy, averaged over seeds within
+  the subject (seeds of one fold share their subjects and are not independent units). For each
+  strategy, the paired differences with the baseline over subjects: Wilcoxon signed-rank test and
+  an equivalence test (TOST, margin :data:`MARGIN` = 0.02 balanced accuracy, fixed in advance),
+  each with Benjamini-Hochberg across strategies; mean difference with a bootstrap interval over
+  subjects and d_z. Verdicts (:func:`vaxis.stats.equivalence_verdicts`): *helped* / *hurt* when the
+  difference is significant, else *equivalent* when TOST is, else *undecided* ("no difference" is
+  only ever "equivalent within the margin"). Two arms: the weight chosen on validation subjects, or
+  one fixed weight for every strategy (``arm=``); alignment and control losses are told apart
+  (``kind``).
 
 Saturation diagnostics
 ----------------------
@@ -37,10 +44,12 @@ targets from chapter 1's results and arrays the LLM side computed; no model runs
 """
 
 from .diagnostics import alignment_during_training, baseline_representation, basin_share, basin_shares
-from .statistics import best_epochs, choose_weights, compare, compare_schedules, verdict_counts
+from .statistics import (MARGIN, add_verdicts, arm_rows, best_epochs, choose_weights, compare, compare_schedules,
+                         control_kind, paired_rows, subject_accuracy, verdict_counts)
 from .targets import targets_from_results
 from .tasks import BASELINE, SweepSetup, make_tasks, run_sweep, run_task, save_setup
 
-__all__ = ["BASELINE", "SweepSetup", "alignment_during_training", "baseline_representation", "basin_share",
+__all__ = ["BASELINE", "MARGIN", "SweepSetup", "add_verdicts", "arm_rows", "control_kind", "paired_rows",
+           "subject_accuracy", "alignment_during_training", "baseline_representation", "basin_share",
            "basin_shares", "best_epochs", "choose_weights", "compare", "compare_schedules", "make_tasks",
            "run_sweep", "run_task", "save_setup", "targets_from_results", "verdict_counts"]

@@ -21,6 +21,8 @@ from ..folds import Fold
 from ..zoo import ARCHITECTURES
 
 BASELINE = "baseline"
+#: Version of the rows a task stores (2: per-subject test accuracies, ``subject_bacc``).
+ROWS_VERSION = 2
 
 
 @dataclass
@@ -42,7 +44,7 @@ class SweepSetup:
              for f in ("category_vectors", "v_positions", "sentence_embeddings", "arousal")}
         return io.stable_hash(self.data.fingerprint(), [f.as_dict() for f in self.folds], self.seeds,
                               self.arch, self.config.key(), self.arch_kwargs, t, ENGINE_VERSION,
-                              ARCHITECTURES[self.arch].version, numerics.fingerprint())
+                              ARCHITECTURES[self.arch].version, numerics.fingerprint(), ROWS_VERSION)
 
 
 def save_setup(setup: SweepSetup, path: Path) -> Path:
@@ -82,7 +84,12 @@ def make_tasks(setup: SweepSetup, strategies: Sequence[str],
 
 
 def run_task(setup_path: str, task: sweep.Task) -> list[dict[str, Any]]:
-    """Train one (strategy, weight) on every fold and seed; one row per (fold, seed)."""
+    """Train one (strategy, weight) on every fold and seed; one row per (fold, seed).
+
+    Each row holds the validation and test balanced accuracy of the unit and ``subject_bacc``,
+    the balanced accuracy of each held-out test subject (``{subject: value}``): the unit of the
+    paired tests is the subject, not the (fold, seed).
+    """
     setup = _load_setup(setup_path)
     torch.set_num_threads(setup.threads)
     aux = None if task.name == BASELINE else alignment.as_aux_loss(task.name, setup.targets)
@@ -94,9 +101,13 @@ def run_task(setup_path: str, task: sweep.Task) -> list[dict[str, Any]]:
         fold = next(f for f in setup.folds if f.index == unit.fold)
         val_trials = setup.data.fold_trials(fold)[1]
         val_pred = unit.proba[val_trials].argmax(1)
+        test = unit.test_trials
+        pred, y, subj = unit.proba[test].argmax(1), setup.data.trial_label[test], setup.data.trial_subject[test]
         rows.append({"fold": unit.fold, "seed": unit.seed,
                      "val_bacc": stats.balanced_accuracy(setup.data.trial_label[val_trials], val_pred),
                      "test_bacc": unit.metrics["balanced_accuracy"],
+                     "subject_bacc": {str(s): stats.balanced_accuracy(y[subj == s], pred[subj == s])
+                                      for s in dict.fromkeys(subj.tolist())},
                      "best_epoch": unit.metrics.get("best_epoch")})
     return rows
 
