@@ -45,8 +45,12 @@
 # %% [markdown]
 # ## Parameters
 #
-# - `models` -- registry names, local paths or Hugging Face hub ids; at least two. `minilm-l6` is a
-#   sentence *encoder*, a contrast to the decoder LLMs.
+# - `models` -- registry names, local paths or Hugging Face hub ids; at least two. `minilm-l6`,
+#   `mpnet-base` and `embeddinggemma-300m` are sentence *encoders* (bidirectional), a contrast to
+#   the decoder LLMs; the `full` profile runs six registry models, `full-large` (machines with at
+#   least 16 GB) adds `qwen2.5-coder-1.5b` for a size comparison within Qwen (section 5).
+#   EmbeddingGemma and Gemma-3 are used under the Gemma Terms of Use; `python -m vaxis.llm list`
+#   shows every model's licence.
 # - `n_items`, `n_afinn`, `templates`, `origin`, `seed` -- as in chapter 1 (same defaults, so the
 #   held-out words are the same).
 # - `n_perm` -- permutations of the category null; `n_boot` -- bootstrap resamples (over words, and
@@ -107,6 +111,14 @@ table.round(3)
 fig = plots.model_agreement_with_ratings(table)
 
 # %% [markdown]
+# Where in each network the axis works: the dev words' rho layer by layer, at the template, pooling
+# and construction chosen for that model, against relative depth so that models of different depth
+# line up (the circle marks the chosen layer).
+
+# %%
+fig = plots.layer_profiles(runs)
+
+# %% [markdown]
 # ## 2. Do the models order the nine emotions alike?
 
 # %%
@@ -162,7 +174,25 @@ fig = plots.null_histogram(item_null, item_obs, "mean pairwise rho of held-out w
                            figsize=(6, 3))
 
 # %% [markdown]
-# ## 5. Results for later chapters
+# ## 5. Does agreement grow with size? Qwen2.5-Coder 0.5B and 1.5B
+#
+# When a run has both sizes of Qwen2.5-Coder (the `full-large` profile), the comparison fixed
+# before the 1.5B was run ({doc}`../size_predictions`): the difference (1.5B - 0.5B) in agreement
+# with the held-out words' human ratings and in mean agreement with the other models except the two
+# Qwens, paired over the test words (bootstrap, 97.5 % intervals for two questions; margin 0.05).
+# Not a pure size contrast: the 0.5B's GGUF was made from an AWQ checkpoint.
+
+# %%
+qwen = ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
+if set(qwen) <= set(runs):
+    size = consistency.size_comparison(runs, *qwen, splits.test.rating.to_numpy(), n_boot=2000, seed=seed)
+    display(size.round(3))
+else:
+    size = None
+    print("This run does not have both Qwen2.5-Coder sizes (the full-large profile does); no size comparison.")
+
+# %% [markdown]
+# ## 6. Results for later chapters
 
 # %%
 results.write_consistency(out_dir, profile=profile, models=models, runs=runs,
@@ -177,6 +207,10 @@ print(f"{len(models)} models. Zero-shot rho with held-out human ratings: " +
       ", ".join(f"{n} {r.test['vader_test']}" for n, r in runs.items()) + ".")
 print(f"Agreement of the nine category positions: mean pairwise rho {cat_obs:.3f} (p = {cat_p:.4f}).")
 print(f"Agreement of held-out word positions: mean pairwise rho {item_obs:.3f} (exact p = {item_p:.4f}).")
+if size is not None:
+    for what, r in size.iterrows():
+        print(f"Qwen 1.5B - 0.5B, agreement with {what}: {r['delta']:+.3f} [{r['low']:.3f}, {r['high']:.3f}] "
+              f"(97.5%): {r['verdict']}")
 for name in models:
     row = versus.loc[(name, "participants valence")]
     print(f"{name} vs FACED participants' valence: rho = {row['rho']:.3f} [{row['categories low']:.3f}, "
@@ -192,8 +226,8 @@ for name in models:
 # noisy; the permutation p-value takes that into account. The same holds against FACED's participants:
 # every model's nine positions follow the participants' valence and not their arousal, which says the
 # models separate negative, neutral and positive as people do; the within-sides null asks for more,
-# and nine points rarely give it. These are models of 22M to 0.5B
-# parameters; the study's claim is about larger models, which the `paper` profile runs.
+# and nine points rarely give it. These are models of 22M to 0.5B parameters (1.5B in `full-large`);
+# the study's claim is about larger models, which the `paper` profile runs.
 #
 # **What's next.** [Chapter 3](03_eeg_mapping) asks whether EEG recorded while people watch emotional
 # film clips can be mapped onto this axis.

@@ -533,3 +533,30 @@ def clip_ratings(clips: pd.DataFrame, title: str = "") -> plt.Figure:
     ax.set_title(title or "FACED clips: participants' mean ratings, bars +-1 SD across participants", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def layer_profiles(runs: Mapping[str, Any], split: str = "dev", title: str = "") -> plt.Figure:
+    """Every model's layer profile in one panel: Spearman rho with human ratings (``split``) against
+    relative depth (layer / number of blocks), at each model's chosen template, pooling and construction.
+
+    ``runs``: model name -> an object with ``profile`` (chapter 1's per-layer table), ``choice`` and
+    ``n_layers`` (a :class:`vaxis.llm.validation.ModelValidation`); the chosen layer is marked.
+    """
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    for name, run in runs.items():
+        c = run.choice
+        p = run.profile
+        sel = p[(p.split == split) & (p.template == c["template"]) & (p.pooling == c["pooling"])
+                & (p.construction == c["construction"])].sort_values("layer")
+        depth = sel.layer.to_numpy() / run.n_layers
+        (line,) = ax.plot(depth, sel.rho, marker=".", ms=3, lw=1.2,
+                          label=f"{name} ({c['pooling']}, {c['template']})")
+        ax.plot(c["layer"] / run.n_layers, sel.rho.to_numpy()[sel.layer.to_numpy() == c["layer"]][0], "o",
+                color=line.get_color(), ms=7, mfc="none")
+    ax.axhline(0, color="0.7", lw=0.6)
+    ax.set_xlabel("relative depth (layer / blocks; 0 = embeddings)")
+    ax.set_ylabel(f"Spearman rho with VADER ({split})")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.set_title(title or "Layer profiles at each model's chosen configuration (circle: chosen layer)")
+    fig.tight_layout()
+    return fig
