@@ -146,3 +146,14 @@ def test_residual_summary_known_answer():
     centred = z - z.mean(0)
     assert row.basin_dim == 2
     assert row.basin_share == pytest.approx(1 - (within ** 2).sum() / (centred ** 2).sum())
+
+
+def test_verdict_words_follow_the_subject_level_verdict():
+    """Words come from the per-subject verdict; "no difference" only as equivalence within the margin."""
+    base = {"value": 0.01, "low": -0.02, "high": 0.04, "margin": 0.02}
+    assert ensembles.verdict({**base, "verdict": "equivalent"}).startswith("equivalent")
+    assert "undecided" in ensembles.verdict({**base, "verdict": "undecided"})
+    assert "improvement" in ensembles.verdict({**base, "value": 0.12, "low": 0.05, "verdict": "helped"})
+    assert "large" in ensembles.verdict({**base, "value": 0.12, "low": 0.05, "verdict": "helped"})
+    assert ensembles.verdict({**base, "verdict": "hurt"}).startswith("a loss")
+    assert "undecided" in ensembles.verdict({"value": 0.01, "low": -0.02, "high": 0.04})  # older files

@@ -377,6 +377,10 @@ def tost_pvalue(differences: np.ndarray, margin: float) -> float:
     return max(p_lower, p_upper)
 
 
+#: Equivalence margin of the book's paired comparisons of decoders (chapters 5-7), in balanced
+#: accuracy (absolute): fixed in advance (book/saturation_predictions.md), never after seeing data.
+EQUIVALENCE_MARGIN = 0.02
+
 #: The four verdicts of a paired comparison with an equivalence margin, in display order.
 VERDICTS: tuple[str, ...] = ("helped", "equivalent", "undecided", "hurt")
 

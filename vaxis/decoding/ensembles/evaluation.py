@@ -6,7 +6,9 @@ with a percentile bootstrap interval over **subjects** (resampled with their tri
 tested against ``residual_diverse`` with the per-subject balanced accuracies (paired Wilcoxon
 signed-rank, :func:`vaxis.stats.paired_comparison`; Benjamini-Hochberg across methods). The
 relative improvement over the strongest other method (highest pooled accuracy, which favours the
-baseline) has a paired subject bootstrap interval.
+baseline) has a paired subject bootstrap interval, and the per-subject difference with it a verdict
+(helped / equivalent / undecided / hurt: Wilcoxon and TOST over subjects with the margin
+:data:`vaxis.stats.EQUIVALENCE_MARGIN` fixed in advance; :func:`vaxis.stats.equivalence_verdicts`).
 """
 
 from __future__ import annotations
@@ -166,9 +168,14 @@ def _evaluate(data, pred, curve_pred, val_curve, selections, diversity, n_boot, 
     strongest = str(others.bacc.idxmax())
     rel_boot = boots[REFERENCE] / boots[strongest] - 1.0
     r_lo, r_hi = stats.percentile_interval(rel_boot, level)
+    pc = stats.paired_comparison(per_subject[REFERENCE].to_numpy(), per_subject[strongest].to_numpy(),
+                                 n_boot=n_boot, level=level, seed=seed, margin=stats.EQUIVALENCE_MARGIN)
     relative = {"baseline": strongest, "baseline_name": METHODS[strongest][0],
                 "value": float(table.bacc[REFERENCE] / table.bacc[strongest] - 1.0), "low": r_lo,
-                "high": r_hi, "level": level, "n_subjects": len(subjects)}
+                "high": r_hi, "level": level, "n_subjects": len(subjects),
+                "diff": pc["mean_diff"], "diff_low": pc["ci_low"], "diff_high": pc["ci_high"],
+                "p_wilcoxon": pc["p_wilcoxon"], "p_tost": pc["p_tost"], "margin": stats.EQUIVALENCE_MARGIN,
+                "verdict": str(stats.equivalence_verdicts([pc["mean_diff"]], [pc["p_wilcoxon"]], [pc["p_tost"]])[0])}
     curves = pd.DataFrame([{"method": meth, "size": k, "test_bacc": stats.balanced_accuracy(y, p[tested]),
                             "val_bacc": float(np.mean(val_curve[(meth, k)])) if (meth, k) in val_curve else np.nan}
                            for (meth, k), p in curve_pred.items() if (p[tested] >= 0).all()])

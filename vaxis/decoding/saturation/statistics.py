@@ -23,9 +23,8 @@ def choose_weights(table: pd.DataFrame) -> pd.DataFrame:
     return table.merge(best, on=["task", "fold", "weight"])
 
 
-#: Equivalence margin of every paired comparison in chapters 5-7, in balanced accuracy (absolute):
-#: fixed in advance (book/saturation_predictions.md), never chosen after seeing the data.
-MARGIN = 0.02
+#: Equivalence margin of every paired comparison in chapters 5-7 (:data:`vaxis.stats.EQUIVALENCE_MARGIN`).
+MARGIN = stats.EQUIVALENCE_MARGIN
 
 
 def control_kind(strategy: str) -> str:
