@@ -20,7 +20,7 @@
 # place each clip where the language model's V-axis places the clip's emotion category, in people
 # the map has never seen?
 #
-# **What the study claims.** On FACED (123 subjects, 28 clips, 32 channels), a single linear
+# **What the study claims.** On FACED (123 subjects, 28 clips, 32 recorded channels), a single linear
 # projection of differential-entropy features tracks the V-axis position of each clip under
 # leave-subjects-out validation, far beyond a permutation null.
 #
@@ -30,14 +30,15 @@
 # 2. Fits one ridge map, penalty chosen inside the training subjects, and scores each held-out
 #    subject by the correlation of predicted and LLM positions; tests it against **all** 9! = 362,880
 #    category-to-position assignments.
-# 3. Repeats the map for human valence ratings and for random directions of the LLM's hidden space,
-#    and draws the map's weights on the scalp.
+# 3. Repeats the map for the valence FACED's own participants gave each clip (28 values, real data)
+#    and for random directions of the LLM's hidden space, and draws the map's weights on the scalp.
 #
 # ```{important}
 # By default the EEG is **simulated** (see [Data](../data)): a FACED-shaped cohort whose latent model
-# contains a valence topography scaled by *human* valence norms of the category words. So here the
-# chapter tests the method and measures how well the LLM's ordering matches that human-rated
-# structure; it is not evidence about brains. Set `faced_dir` to run it on the real FACED release.
+# contains a valence topography scaled by the valence FACED's *participants* gave each clip (their
+# real ratings; no language model is involved). So here the chapter tests the method and measures how
+# well the LLM's ordering matches that human-rated structure; it is not evidence about brains. Set
+# `faced_dir` to run it on the real FACED release.
 # ```
 #
 # ## Prerequisites
@@ -53,7 +54,11 @@
 # %% [markdown]
 # ## Parameters
 #
-# - `faced_dir` -- `None` for the simulated cohort, or the root of a FACED release.
+# - `faced_dir` -- `None` for the simulated cohort, or the root of a FACED release (its
+#   `Data/subNNN/After_remarks.mat` ratings are read when present, else the same participants'
+#   ratings shipped with `vaxis`).
+# - `reference_channels` -- `False` (default): the 30 scalp channels, as in every chapter; `True`
+#   keeps the released files' two reference/auxiliary rows (A2, A1) as model inputs too.
 # - `n_subjects`, `sim_seed`, `sim_knobs` -- cohort size, simulation seed, knob overrides (dict).
 # - `n_splits`, `inner_splits` -- outer folds (subjects held out) and inner folds choosing the penalty.
 # - `permutations` -- `"exact"` (all 9! assignments) or a number of random assignments.
@@ -67,6 +72,7 @@ from typing import Optional, Union  # parameter types, checked by the runner
 
 profile = "quick"
 faced_dir: Optional[str] = None
+reference_channels = False
 n_subjects = 40
 sim_seed = 0
 sim_knobs = {}
@@ -74,7 +80,7 @@ n_splits = 5
 inner_splits = 3
 permutations: Union[str, int] = "exact"
 n_random_directions = 200
-sweep_knobs: Optional[dict] = {"valence_strength": [0.0, 0.2], "residual_strength": [0.0, 0.2]}
+sweep_knobs: Optional[dict] = {"valence_strength": [0.0, 0.2], "residual_strength": [0.0, 0.21]}
 sweep_subjects = 20
 n_boot = 2000
 seed = 0
@@ -87,7 +93,7 @@ import torch
 
 from vaxis import io, plots, results, stats
 from vaxis.decoding import calibration, mapping
-from vaxis.eeg import cohort
+from vaxis.eeg import cohort, ratings
 
 torch.set_num_threads(2)
 out_dir = io.results_dir(profile, results_root)
@@ -96,17 +102,36 @@ out_dir = io.results_dir(profile, results_root)
 # ## 1. EEG features and V-axis targets
 
 # %%
-data = cohort("faced", faced_dir, n_subjects=n_subjects, seed=sim_seed, knobs=sim_knobs)
+data = cohort("faced", faced_dir, n_subjects=n_subjects, seed=sim_seed, knobs=sim_knobs,
+              reference_channels=reference_channels)
 print(data)
 print("simulated" if data.source.startswith("simulated") else "REAL DATA", "| rating source:", data.rating_source)
 
 # %%
 v_positions = results.category_positions(out_dir)
 human = mapping.human_valence_positions(data)
-targets = pd.DataFrame({"V-axis (LLM)": v_positions, "human valence": human}).loc[data.categories]
+norms = dict(zip(data.categories, ratings.category_norms(data.categories)[0]))
+targets = pd.DataFrame({"V-axis (LLM)": v_positions, "human valence (data)": human,
+                        "word norms": norms}).loc[data.categories]
 rho_targets = stats.spearman(targets.iloc[:, 0].to_numpy(), targets.iloc[:, 1].to_numpy())
-print(f"Spearman rho between the LLM's category positions and human valence norms: {rho_targets:.3f}")
+print(f"Spearman rho between the LLM's category positions and the data's human valence: {rho_targets:.3f}")
 targets.round(2).T
+
+# %% [markdown]
+# ### The participants' own ratings of the clips
+#
+# Real data, whatever the EEG: every FACED participant rated every clip on a 0-7 scale. Each point is
+# a clip (its mean over the 123 participants), bars one standard deviation across participants:
+# people differ a lot in how they rate one clip, yet the clip means are very stable, as the
+# split-half reliability (random halves of the participants, Spearman-Brown) shows. The simulated
+# cohort takes its clip valence and arousal from these means; the control of section 3 uses them.
+
+# %%
+fig = plots.clip_ratings(ratings.clip_ratings())
+
+# %%
+reliability = ratings.reliability(n_splits=1000, seed=seed)
+reliability.round(3)
 
 # %% [markdown]
 # ## 2. One linear map, subjects held out, exact permutation test
@@ -128,10 +153,18 @@ print(f"pooled r = {vmap.pooled_r:.3f}; permutation p = {vmap.p_value:.2e} "
 fig = plots.map_summary(vmap)
 
 # %% [markdown]
-# ## 3. Controls: human valence, and random directions of the LLM's space
+# ## 3. Controls: the participants' ratings of each clip, and random directions of the LLM's space
+#
+# The human control needs no LLM: the same ridge map (same folds, penalty chosen the same way) to
+# each clip's mean valence as the participants rated it, 28 values instead of 9 category positions,
+# so the map may also follow differences between clips of one category. Its null permutes the 28
+# clip values (a random sample of orderings, 10,000 unless `permutations` says otherwise: 28! cannot
+# be enumerated).
 
 # %% tags=["nbval-ignore-output"]
-hmap = mapping.cross_validate_map(None, human, permutations=permutations, n_boot=n_boot, seed=seed, fitted=lmap)
+hmap = mapping.cross_validate_map((X, data.trial_clips(), subjects), data.clip_ratings("valence"),
+                                  n_splits=n_splits, inner_splits=inner_splits, permutations=permutations,
+                                  n_boot=n_boot, seed=seed)
 random_r = lmap.mean_r(*mapping.random_direction_positions(results.category_vectors(out_dir), n_random_directions, seed))
 
 # %%
@@ -140,7 +173,7 @@ controls = pd.DataFrame({
     "CI low": [vmap.ci.low, hmap.ci.low, np.percentile(random_r, 2.5)],
     "CI high": [vmap.ci.high, hmap.ci.high, np.percentile(random_r, 97.5)],
     "p": [vmap.p_value, hmap.p_value, np.nan],
-}, index=["V-axis (LLM)", "human valence", f"random LLM directions (median, 95% range, n={n_random_directions})"])
+}, index=["V-axis (LLM)", "participants' clip valence", f"random LLM directions (median, 95% range, n={n_random_directions})"])
 share = stats.share_at_least(random_r, vmap.mean_r)
 print(f"share of random LLM directions mapped at least as well as the V-axis: {share:.3f}")
 controls.round(4)
@@ -187,8 +220,11 @@ print("wrote", results.MAPPING_JSON)
 # %%
 print(f"Data: {data.source}, {data.n_subjects} subjects x {data.n_clips} clips.")
 print(f"EEG -> V-axis map, held-out subjects: mean r = {vmap.ci}, exact p = {vmap.p_value:.2e}.")
-print(f"Controls: human valence r = {hmap.ci}; random LLM directions median r = {np.median(random_r):.3f} "
+print(f"Controls: participants' clip valence r = {hmap.ci} (p = {hmap.p_value:.2e}, {hmap.n_permutations} "
+      f"orderings of 28 clips); random LLM directions median r = {np.median(random_r):.3f} "
       f"({share:.1%} reach the V-axis).")
+print(f"Split-half reliability of the participants' clip-mean valence: "
+      f"{reliability.loc[('valence', 'clip'), 'reliability']:.3f}.")
 
 # %% [markdown]
 # **What it means.** A mean r whose interval is well above zero, with a small exact p, says that one
@@ -197,7 +233,11 @@ print(f"Controls: human valence r = {hmap.ci}; random LLM directions median r = 
 # not just for EEG telling categories apart (which alone lets a map fit part of any ordering: the
 # null's mean is above zero). On the simulated cohort this is a test of the pipeline and of how
 # closely the LLM's ordering matches the human-rated valence built into the simulation; the random
-# directions show that an arbitrary direction of the same LLM does much worse.
+# directions show that an arbitrary direction of the same LLM does much worse. The participants'
+# control needs no LLM: on the simulated cohort it is the very valence the generator planted (the
+# clip means of these ratings), so it is the reference a valence read-out can reach here, and the
+# V-axis row says how close nine LLM positions come to it. On real FACED it asks whether the EEG
+# follows what the people themselves reported about each clip.
 #
 # **What's next.** Chapter 4 trains EEG classifiers on category labels alone and asks whether they
 # rediscover this direction.
