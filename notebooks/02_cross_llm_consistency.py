@@ -28,8 +28,8 @@
 #    layer, pooling and template chosen per model on the dev split only).
 # 2. Measures, for every pair of models, the rank correlation of the nine category positions and of
 #    the held-out test words' positions.
-# 3. Gives each agreement a p-value from a permutation null: shuffled category positions, and an
-#    exact null over all 630 relabellings of the nine anchor sentences.
+# 3. Gives each agreement a p-value from a {term}`permutation null <permutation test>`: shuffled category positions, and an
+#    {term}`exact null <permutation test>` over all 630 relabellings of the nine anchor sentences.
 # 4. Sets every model's nine category positions against the valence (and arousal) that FACED's
 #    own 123 participants gave the film clips of each category, beside the word norms.
 #
@@ -41,6 +41,26 @@
 # | Permutation tests | Necessary | |
 #
 # **Time to run:** a few minutes with the `quick` profile on 2 CPU cores (cached re-runs: seconds).
+
+# %% [markdown]
+# ### For a workshop
+#
+# **You will learn to**
+#
+# - compare several models' V-axes by the order they give the nine emotions and held-out words;
+# - compute an exact permutation p-value by enumerating every relabelling;
+# - tell agreement on valence apart from agreement on any shared direction.
+#
+# | | time |
+# | --- | --- |
+# | to run, `quick` profile (warm caches: after one run of the book) | about 2 min |
+# | to run, `full` profile (from nothing) | about 5 min (280 s) |
+# | to teach, exercises included | 55 min; exercises: 2 (20 min) |
+#
+# Times to run are the runner's records on 2 CPU cores (`results/<profile>/runs.json`). A laptop
+# needs 2 cores, 8 GB of memory, the provisioned models (`make models`, about 7 GB of disk) and no
+# network; see [Teaching](../teaching) for the set-up and what to vary live, and the
+# [Glossary](../glossary) for the terms.
 
 # %% [markdown]
 # ## Parameters
@@ -231,30 +251,64 @@ for name in models:
 #
 # **What's next.** [Chapter 3](03_eeg_mapping) asks whether EEG recorded while people watch emotional
 # film clips can be mapped onto this axis.
-#
-# ## Exercises
-#
-# **Exercise 1.** Which two models agree most on the held-out words, and which least? Use
-# `item_matrix`.
-
-# %% tags=["hide-input"]
-# Solution
-m = item_matrix.where(~np.eye(len(item_matrix), dtype=bool)).stack()
-print("most:", m.idxmax(), round(m.max(), 3), "| least:", m.idxmin(), round(m.min(), 3))
-
 
 # %% [markdown]
-# **Exercise 2.** The category null permutes positions. Write the exact p-value for a single pair of
-# models with nine categories by enumerating all 9! = 362,880 orderings, and compare it with the
-# Monte Carlo value from `consistency.category_null` restricted to the same two models.
+# ## Exercises
+#
+# Fill in each function (its body raises `NotImplementedError` until you do) and run the cell: a
+# checker from `vaxis.exercises` says what is right or wrong. Solutions are behind the toggles (not
+# in the student copy). Terms: [Glossary](../glossary).
 
 # %%
+from vaxis.exercises import check_agreement_extremes, check_exact_pair_pvalue
+
+# %% [markdown]
+# ### Exercise 1: which models agree most, which least? (about 5 minutes)
+#
+# `item_matrix` holds the Spearman rho of every pair of models' held-out word positions. Return the
+# pair with the largest and the pair with the smallest rho (a model with itself does not count).
+
+# %% tags=["exercise", "raises-exception"]
+def agreement_extremes(matrix):
+    """matrix: models x models DataFrame of rho. Returns ((a, b) agreeing most, (c, d) agreeing least)."""
+    raise NotImplementedError("Exercise: mask the diagonal, then find the largest and smallest entries")
+
+
+check_agreement_extremes(agreement_extremes, item_matrix)
+
+
+# %% tags=["solution", "hide-cell"]
+# Solution
+def agreement_extremes(matrix):
+    """matrix: models x models DataFrame of rho. Returns ((a, b) agreeing most, (c, d) agreeing least)."""
+    pairs = matrix.where(~np.eye(len(matrix), dtype=bool)).stack()
+    return pairs.idxmax(), pairs.idxmin()
+
+
+check_agreement_extremes(agreement_extremes, item_matrix)
+
+# %% [markdown]
+# ### Exercise 2: an exact p-value for one pair of models (about 15 minutes)
+#
+# The category null of section 2 samples permutations. For a single pair of models with nine
+# categories you can enumerate all 9! = 362,880 orderings: correlate the first model's ranks with
+# every ordering of the second's, and give the share of orderings whose rho is at least the
+# observed one (the observed ordering is among them). Compare with the Monte Carlo value printed
+# below the checker.
+
+# %% tags=["exercise", "raises-exception"]
 def exact_pair_pvalue(a, b):
     """a, b: dicts category -> position for two models. Returns the exact one-sided p of Spearman rho."""
     raise NotImplementedError("Exercise: enumerate all permutations of one model's ranks")
 
 
-# %% tags=["hide-input"]
+pair = models[0], models[1]
+check_exact_pair_pvalue(exact_pair_pvalue, cat_positions[pair[0]], cat_positions[pair[1]])
+print(f"Monte Carlo p for {pair}: "
+      f"{consistency.category_null({m: cat_positions[m] for m in pair}, n_perm=n_perm, seed=seed)[2]:.4f}")
+
+
+# %% tags=["solution", "hide-cell"]
 # Solution
 import itertools
 
@@ -262,16 +316,21 @@ from scipy.stats import rankdata
 
 
 def exact_pair_pvalue(a, b):
+    """a, b: dicts category -> position for two models. Returns the exact one-sided p of Spearman rho."""
     cats = list(a)
     ra, rb = rankdata([a[c] for c in cats]), rankdata([b[c] for c in cats])
+    orderings = np.array(list(itertools.permutations(rb)))  # (9!, 9)
     za = (ra - ra.mean()) / np.linalg.norm(ra - ra.mean())
-    perms = np.array(list(itertools.permutations(rb)))
-    zp = (perms - perms.mean(1, keepdims=True)) / np.linalg.norm(perms - perms.mean(1, keepdims=True), axis=1, keepdims=True)
-    null = zp @ za
+    zp = orderings - orderings.mean(1, keepdims=True)
+    null = (zp / np.linalg.norm(zp, axis=1, keepdims=True)) @ za  # rho of every ordering at once
     observed = za @ (rb - rb.mean()) / np.linalg.norm(rb - rb.mean())
     return float(np.mean(null >= observed - 1e-12))
 
 
-a, b = models[0], models[1]
-print(f"{a} vs {b}: exact p = {exact_pair_pvalue(cat_positions[a], cat_positions[b]):.4f}, "
-      f"Monte Carlo p = {consistency.category_null({a: cat_positions[a], b: cat_positions[b]}, n_perm=n_perm, seed=seed)[2]:.4f}")
+check_exact_pair_pvalue(exact_pair_pvalue, cat_positions[pair[0]], cat_positions[pair[1]])
+
+# %% [markdown]
+# ### To discuss
+#
+# Models that share *any* direction agree somewhat under a relabelled axis too (the exact null's mean
+# in section 4 is above zero). What would a mean pairwise rho of 0.5 with p = 0.3 tell you?
