@@ -276,9 +276,19 @@ def target_comparison(table: pd.DataFrame, per_subject: pd.DataFrame, source: st
 
 
 # ----------------------------------------------------------------------------- chapter 4
-def accuracy_by_architecture(acc: pd.DataFrame, per_fold: pd.DataFrame, chance: float, ax=None):
-    """Balanced accuracy per architecture: mean with interval over folds, dots = networks x folds."""
+def _eeg_source(source: str | None) -> str:
+    """How a figure names its EEG: "simulated EEG" for a simulated cohort, else the dataset's label."""
+    if not source:
+        return ""
+    return "simulated EEG" if str(source).startswith("simulated") else f"EEG: {source}"
+
+
+def accuracy_by_architecture(acc: pd.DataFrame, per_fold: pd.DataFrame, chance: float, ax=None,
+                             source: str | None = None):
+    """Balanced accuracy per architecture: mean with interval over folds, dots = networks x folds;
+    ``source``: the EEG's label (:attr:`vaxis.eeg.EEGDataset.source`), shown in the title."""
     ax = ax or plt.subplots(figsize=(6.5, 3.4))[1]
+    ax.set_title(f"Label-only classifiers, held-out subjects ({_eeg_source(source) or 'EEG'})", fontsize=9)
     x = np.arange(len(acc))
     for i, arch in enumerate(acc.index):
         vals = per_fold.loc[per_fold.arch == arch, "balanced_accuracy"]
@@ -292,9 +302,11 @@ def accuracy_by_architecture(acc: pd.DataFrame, per_fold: pd.DataFrame, chance: 
     return ax.figure
 
 
-def rediscovery(networks: pd.DataFrame, ax=None):
-    """Read-out strength (mean held-out r) per architecture, trained vs control networks."""
+def rediscovery(networks: pd.DataFrame, ax=None, source: str | None = None):
+    """Read-out strength (mean held-out r) per architecture, trained vs control networks;
+    ``source``: the EEG's label, shown in the title."""
     ax = ax or plt.subplots(figsize=(7.5, 3.6))[1]
+    ax.set_title(f"V-axis read-out from each network and control ({_eeg_source(source) or 'EEG'})", fontsize=9)
     archs = list(dict.fromkeys(networks.arch))
     kinds = list(dict.fromkeys(networks.kind))
     width = 0.8 / len(kinds)
@@ -304,9 +316,10 @@ def rediscovery(networks: pd.DataFrame, ax=None):
             xs = i - 0.4 + width * (j + 0.5) + np.linspace(-width / 4, width / 4, len(vals))
             ax.scatter(xs, vals, s=14, color=f"C{j}", label=kind if i == 0 else None)
     ax.axhline(0, color="k", lw=0.8)
-    ax.set_xticks(np.arange(len(archs)), archs)
+    ax.set_xticks(np.arange(len(archs)), archs, rotation=15, ha="right", fontsize=8)
     ax.set_ylabel("V read-out: mean held-out r")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, ncol=2)
+    ax.figure.tight_layout()
     return ax.figure
 
 
