@@ -1,7 +1,8 @@
 """What every checker shares: call the learner's function, then say what is right or wrong.
 
-A checker prints one verdict and returns ``True`` (correct) or ``False``; it never raises on a
-wrong answer, so a notebook keeps running. A stub that still raises ``NotImplementedError`` gets
+A checker prints one verdict and returns a :class:`Verdict`, true when the answer is correct; it
+never raises on a wrong answer, so a notebook keeps running, and a notebook shows only the printed
+verdict (a ``Verdict`` displays nothing in IPython). A stub that still raises ``NotImplementedError`` gets
 ``Not implemented yet`` and the exercise's hint. Any other error in the learner's code propagates,
 with its own traceback, because that is what the learner needs to see.
 """
@@ -9,6 +10,7 @@ with its own traceback, because that is what the learner needs to see.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,6 +19,20 @@ import numpy as np
 NOT_YET = "Not implemented yet"
 
 _MISSING = object()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a checker found: ``ok`` (also the truth value) and the message it printed."""
+
+    ok: bool
+    message: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def _ipython_display_(self) -> None:
+        """Nothing to show: the checker has printed its message (no ``True``/``False`` under the cell)."""
 
 
 def call(fn: Callable[..., Any], *args: Any, hint: str) -> Any:
@@ -33,14 +49,18 @@ def missing(value: Any) -> bool:
     return value is _MISSING
 
 
-def correct(message: str) -> bool:
+def correct(message: str) -> Verdict:
     print(f"Correct: {message}")
-    return True
+    return Verdict(True, message)
 
 
-def wrong(message: str) -> bool:
+def wrong(message: str) -> Verdict:
     print(f"Not yet: {message}")
-    return False
+    return Verdict(False, message)
+
+
+#: The verdict on a stub, or on an answer whose type :func:`as_float` / :func:`as_array` refused.
+NOT_DONE = Verdict(False)
 
 
 def as_float(value: Any, what: str) -> float | None:

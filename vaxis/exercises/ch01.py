@@ -9,13 +9,13 @@ from scipy.stats import rankdata
 
 from .. import stats
 from ..llm.axis import VAxis
-from ._core import as_array, as_float, call, correct, missing, wrong
+from ._core import NOT_DONE, Verdict, as_array, as_float, call, correct, missing, wrong
 
 __all__ = ["check_axis_function", "check_category_positions", "check_spearman"]
 
 
 def check_axis_function(fn: Callable[[np.ndarray, Sequence[str]], np.ndarray], X: np.ndarray,
-                        categories: Sequence[str]) -> bool:
+                        categories: Sequence[str]) -> Verdict:
     """Check a hand-written diff-of-means axis ``fn(X, categories) -> unit vector`` against VAxis.
 
     ``X`` (n_anchors, hidden_size): the anchors' hidden states; ``categories``: one name per row.
@@ -24,11 +24,11 @@ def check_axis_function(fn: Callable[[np.ndarray, Sequence[str]], np.ndarray], X
                 "categories' means minus mean of the negative ones (vaxis.llm.stimuli.POSITIVE / NEGATIVE), "
                 "divided by its norm.")
     if missing(mine):
-        return False
+        return NOT_DONE
     ref = VAxis("diff_means").fit(X, categories).direction_
     mine = as_array(mine, ref.shape, "Your axis")
     if mine is None:
-        return False
+        return NOT_DONE
     if not np.isclose(np.linalg.norm(mine), 1, atol=1e-6):
         return wrong(f"not unit-norm: |v| = {np.linalg.norm(mine):.4f}. Divide by the norm.")
     cos = float(mine @ ref)
@@ -45,7 +45,7 @@ def check_axis_function(fn: Callable[[np.ndarray, Sequence[str]], np.ndarray], X
 
 
 def check_category_positions(fn: Callable[..., Mapping[str, float]], X: np.ndarray, categories: Sequence[str],
-                             origin: np.ndarray, direction: np.ndarray) -> bool:
+                             origin: np.ndarray, direction: np.ndarray) -> Verdict:
     """Check ``fn(X, categories, origin, direction) -> {category: position}``.
 
     A category's position is the mean of its anchors' projections ``(x - origin) @ direction``;
@@ -54,7 +54,7 @@ def check_category_positions(fn: Callable[..., Mapping[str, float]], X: np.ndarr
     mine = call(fn, X, categories, origin, direction,
                 hint="project every anchor, (x - origin) @ direction, then average the projections per category.")
     if missing(mine):
-        return False
+        return NOT_DONE
     if not isinstance(mine, Mapping):
         return wrong(f"return a dict category -> position, got {type(mine).__name__}.")
     cats = np.array([str(c) for c in categories])
@@ -74,7 +74,7 @@ def check_category_positions(fn: Callable[..., Mapping[str, float]], X: np.ndarr
     return wrong("the positions differ from the projections; check that you average within each category.")
 
 
-def check_spearman(fn: Callable[[np.ndarray, np.ndarray], float], x: np.ndarray, y: np.ndarray) -> bool:
+def check_spearman(fn: Callable[[np.ndarray, np.ndarray], float], x: np.ndarray, y: np.ndarray) -> Verdict:
     """Check a hand-written Spearman rank correlation ``fn(x, y) -> rho`` against :func:`vaxis.stats.spearman`.
 
     ``x``, ``y`` (n,): e.g. the test words' positions and their human ratings (which have ties).
@@ -83,10 +83,10 @@ def check_spearman(fn: Callable[[np.ndarray, np.ndarray], float], x: np.ndarray,
     mine = call(fn, x, y, hint="rank both arrays (ties get the mean of their ranks), then take Pearson's r "
                 "of the ranks.")
     if missing(mine):
-        return False
+        return NOT_DONE
     mine = as_float(mine, "Your rho")
     if mine is None:
-        return False
+        return NOT_DONE
     ref = stats.spearman(x, y)
     if abs(mine - ref) < 1e-9:
         return correct(f"rho = {ref:.3f}, as vaxis.stats.spearman.")

@@ -10,7 +10,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from .. import stats
-from ._core import as_float, call, correct, missing, wrong
+from ._core import NOT_DONE, Verdict, as_float, call, correct, missing, wrong
 
 __all__ = ["check_agreement_extremes", "check_exact_pair_pvalue"]
 
@@ -23,7 +23,7 @@ def _pair(value: Any) -> frozenset[str] | None:
     return frozenset((str(a), str(b)))
 
 
-def check_agreement_extremes(fn: Callable[[pd.DataFrame], Any], matrix: pd.DataFrame) -> bool:
+def check_agreement_extremes(fn: Callable[[pd.DataFrame], Any], matrix: pd.DataFrame) -> Verdict:
     """Check ``fn(matrix) -> ((a, b), (c, d))``: the pair of models that agree most and the pair that agree least.
 
     ``matrix``: models x models Spearman rho (symmetric, 1 on the diagonal), e.g. ``item_matrix``.
@@ -31,7 +31,7 @@ def check_agreement_extremes(fn: Callable[[pd.DataFrame], Any], matrix: pd.DataF
     mine = call(fn, matrix.copy(), hint="mask the diagonal (a model with itself), then find the largest and the "
                 "smallest entry and the two models of each.")
     if missing(mine):
-        return False
+        return NOT_DONE
     try:
         most, least = mine
     except (TypeError, ValueError):
@@ -68,7 +68,7 @@ def exact_pair_pvalue(a: Mapping[str, float], b: Mapping[str, float]) -> float:
 
 
 def check_exact_pair_pvalue(fn: Callable[[Mapping[str, float], Mapping[str, float]], float],
-                            a: Mapping[str, float], b: Mapping[str, float]) -> bool:
+                            a: Mapping[str, float], b: Mapping[str, float]) -> Verdict:
     """Check ``fn(a, b) -> p``: the exact permutation p-value of Spearman rho between two models.
 
     ``a``, ``b``: category -> position for two models (the same categories). The null holds rho
@@ -78,10 +78,10 @@ def check_exact_pair_pvalue(fn: Callable[[Mapping[str, float], Mapping[str, floa
     mine = call(fn, dict(a), dict(b), hint="rank both models' positions, correlate a's ranks with every "
                 "permutation of b's (itertools.permutations or vaxis.stats.all_permutations), and count.")
     if missing(mine):
-        return False
+        return NOT_DONE
     mine = as_float(mine, "Your p")
     if mine is None:
-        return False
+        return NOT_DONE
     ref = exact_pair_pvalue(a, b)
     n = len(stats.all_permutations(len(a)))
     if abs(mine - ref) < 1e-9:

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 
 from ..decoding import mapping
-from ._core import as_float, call, correct, missing, wrong
+from ._core import NOT_DONE, Verdict, as_float, call, correct, missing, wrong
 
 __all__ = ["check_band_map", "check_per_subject_r", "check_subject_folds"]
 
 
 def check_subject_folds(fn: Callable[[np.ndarray, int], Sequence[tuple[Any, Any]]], subjects: np.ndarray,
-                        n_splits: int = 5) -> bool:
+                        n_splits: int = 5) -> Verdict:
     """Check ``fn(subjects, n_splits) -> [(train_rows, test_rows), ...]``: leave-subjects-out folds.
 
     ``subjects`` (n_rows,): the subject of every row (trial). A correct answer has ``n_splits``
@@ -25,7 +25,7 @@ def check_subject_folds(fn: Callable[[np.ndarray, int], Sequence[tuple[Any, Any]
     mine = call(fn, subjects.copy(), n_splits, hint="split the *distinct* subjects into n_splits groups; "
                 "each group's rows are one fold's test rows, all other rows its training rows.")
     if missing(mine):
-        return False
+        return NOT_DONE
     try:
         folds = [(np.asarray(tr, dtype=int).ravel(), np.asarray(te, dtype=int).ravel()) for tr, te in mine]
     except (TypeError, ValueError):
@@ -59,7 +59,7 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(a, b)[0, 1]) if np.ptp(a) > 0 and np.ptp(b) > 0 else float("nan")
 
 
-def check_per_subject_r(fn: Callable[[pd.DataFrame], float], predictions: pd.DataFrame) -> bool:
+def check_per_subject_r(fn: Callable[[pd.DataFrame], float], predictions: pd.DataFrame) -> Verdict:
     """Check ``fn(predictions) -> mean r``: Pearson r of ``prediction`` and ``target`` within each
     subject, averaged over subjects (the map's test statistic).
 
@@ -69,10 +69,10 @@ def check_per_subject_r(fn: Callable[[pd.DataFrame], float], predictions: pd.Dat
     mine = call(fn, predictions.copy(), hint="group the rows by subject, take np.corrcoef(target, prediction) "
                 "within each, then average over subjects.")
     if missing(mine):
-        return False
+        return NOT_DONE
     mine = as_float(mine, "Your mean r")
     if mine is None:
-        return False
+        return NOT_DONE
     per = [_pearson(g.target.to_numpy(), g.prediction.to_numpy()) for _, g in predictions.groupby("subject")]
     ref = float(np.nanmean(per))
     if abs(mine - ref) < 1e-9:
@@ -87,7 +87,7 @@ def check_per_subject_r(fn: Callable[[pd.DataFrame], float], predictions: pd.Dat
 
 def check_band_map(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float], X: np.ndarray, categories: np.ndarray,
                    subjects: np.ndarray, positions: Mapping[str, float], feature_names: Sequence[str],
-                   band: str = "alpha", n_splits: int = 5, inner_splits: int = 3) -> bool:
+                   band: str = "alpha", n_splits: int = 5, inner_splits: int = 3) -> Verdict:
     """Check ``fn(X, categories, subjects) -> mean r`` of the map refitted on one band's columns of ``X``.
 
     ``X`` (n_trials, n_features) with ``feature_names`` like ``"Fz_alpha"``; the reference is
@@ -96,10 +96,10 @@ def check_band_map(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float], X:
     mine = call(fn, X, categories, subjects, hint=f"keep the columns whose feature name ends with '_{band}' and "
                 "refit with mapping.cross_validate_map((X_band, cats, subjects), v_positions, permutations=0).")
     if missing(mine):
-        return False
+        return NOT_DONE
     mine = as_float(mine, "Your mean r")
     if mine is None:
-        return False
+        return NOT_DONE
     cols = [i for i, name in enumerate(feature_names) if str(name).endswith(f"_{band}")]
     if not cols:
         return wrong(f"no feature name ends with '_{band}'.")

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 
 from .. import stats
-from ._core import as_array, as_float, call, correct, missing, wrong
+from ._core import NOT_DONE, Verdict, as_array, as_float, call, correct, missing, wrong
 
 __all__ = ["check_benjamini_hochberg", "check_random_share", "check_worst_family"]
 
 
-def check_worst_family(fn: Callable[[pd.DataFrame], str], comparison: pd.DataFrame) -> bool:
+def check_worst_family(fn: Callable[[pd.DataFrame], str], comparison: pd.DataFrame) -> Verdict:
     """Check ``fn(comparison) -> family``: the family of strategies with the lowest mean ``mean_diff``.
 
     ``comparison``: one row per strategy with ``family`` and ``mean_diff`` (accuracy change against
@@ -22,7 +22,7 @@ def check_worst_family(fn: Callable[[pd.DataFrame], str], comparison: pd.DataFra
     mine = call(fn, comparison.copy(), hint="group the rows by 'family', average 'mean_diff' and take the "
                 "family with the smallest mean (idxmin).")
     if missing(mine):
-        return False
+        return NOT_DONE
     means = comparison.groupby("family").mean_diff.mean()
     ref = str(means.idxmin())
     if str(mine) == ref:
@@ -37,7 +37,7 @@ def check_worst_family(fn: Callable[[pd.DataFrame], str], comparison: pd.DataFra
     return wrong(f"{mine} is not the family with the lowest mean mean_diff.")
 
 
-def check_benjamini_hochberg(fn: Callable[[np.ndarray], np.ndarray], pvalues: np.ndarray) -> bool:
+def check_benjamini_hochberg(fn: Callable[[np.ndarray], np.ndarray], pvalues: np.ndarray) -> Verdict:
     """Check ``fn(p) -> q``: Benjamini-Hochberg adjusted p-values in the order of ``p``.
 
     Tried on ``pvalues`` (e.g. the sweep's Wilcoxon p-values) and on a case of the checker's own with
@@ -47,15 +47,15 @@ def check_benjamini_hochberg(fn: Callable[[np.ndarray], np.ndarray], pvalues: np
     mine = call(fn, p.copy(), hint="sort the m p-values, q_(i) = p_(i) m / i, then a running minimum from the "
                 "largest down, clipped at 1, back in the original order.")
     if missing(mine):
-        return False
+        return NOT_DONE
     mine = as_array(mine, p.shape, "Your q-values")
     if mine is None:
-        return False
+        return NOT_DONE
     for case, got in ((p, mine), (np.array([0.01, np.nan, 0.04, 0.03, 0.04, 0.5]), None)):
         if got is None:
             got = as_array(fn(case.copy()), case.shape, "Your q-values (the checker's case with a NaN)")
             if got is None:
-                return False
+                return NOT_DONE
         ref = stats.benjamini_hochberg(case)
         ok = np.isfinite(case)
         if not np.array_equal(np.isnan(got), ~ok):
@@ -76,7 +76,7 @@ def check_benjamini_hochberg(fn: Callable[[np.ndarray], np.ndarray], pvalues: np
                    f"{int(np.isfinite(p).sum())} tests at q < 0.05).")
 
 
-def check_random_share(fn: Callable[..., float], z: np.ndarray, y: np.ndarray, n_draws: int = 20) -> bool:
+def check_random_share(fn: Callable[..., float], z: np.ndarray, y: np.ndarray, n_draws: int = 20) -> Verdict:
     """Check ``fn(z, y, n_draws) -> share``: the mean basin share of isotropic random gradients on ``z``.
 
     ``z`` (B, D) representations, ``y`` (B,) labels. An isotropic gradient puts, on average, the
@@ -86,10 +86,10 @@ def check_random_share(fn: Callable[..., float], z: np.ndarray, y: np.ndarray, n
     mine = call(fn, z, y, n_draws, hint="draw Gaussian gradients of z's shape (torch.randn or "
                 "np.random.default_rng().standard_normal), pass each to saturation.basin_share(z, y, g), average.")
     if missing(mine):
-        return False
+        return NOT_DONE
     mine = as_float(mine, "Your share")
     if mine is None:
-        return False
+        return NOT_DONE
     z = np.asarray(z, float)
     _, Q = stats.basin_basis(z, np.asarray(y))
     r, (B, D) = Q.shape[1], z.shape

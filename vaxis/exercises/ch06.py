@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .. import stats
-from ._core import as_float, call, correct, missing, wrong
+from ._core import NOT_DONE, Verdict, as_float, call, correct, missing, wrong
 
 __all__ = ["check_linear_cka", "check_residual_share"]
 
@@ -22,7 +22,7 @@ def residual_share(z: np.ndarray, y: np.ndarray, train: np.ndarray) -> float:
 
 
 def check_residual_share(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float], z: np.ndarray, y: np.ndarray,
-                         train: np.ndarray) -> bool:
+                         train: np.ndarray) -> Verdict:
     """Check ``fn(z, y, train) -> share``: the share of the centred variance of ``z`` outside the basin.
 
     ``z`` (T, D) one member's representation of all trials, ``y`` (T,) labels, ``train`` the row
@@ -32,10 +32,10 @@ def check_residual_share(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], floa
     mine = call(fn, z, np.asarray(y), np.asarray(train), hint="class means of the training rows, an orthonormal "
                 "basis of their centred span (SVD), remove that span from the centred z, compare squared norms.")
     if missing(mine):
-        return False
+        return NOT_DONE
     mine = as_float(mine, "Your share")
     if mine is None:
-        return False
+        return NOT_DONE
     ref = residual_share(z, y, train)
     if abs(mine - ref) < 1e-6:
         return correct(f"{ref:.3f} of this member's variance lies outside its label-driven basin.")
@@ -49,7 +49,7 @@ def check_residual_share(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], floa
                  "directions).")
 
 
-def check_linear_cka(fn: Callable[[np.ndarray, np.ndarray], float], a: np.ndarray, b: np.ndarray) -> bool:
+def check_linear_cka(fn: Callable[[np.ndarray, np.ndarray], float], a: np.ndarray, b: np.ndarray) -> Verdict:
     """Check ``fn(a, b) -> CKA``: linear centred kernel alignment of two representations of the same items.
 
     ``a`` (n, D1), ``b`` (n, D2), e.g. two members' residuals on the validation trials (widths may
@@ -60,10 +60,10 @@ def check_linear_cka(fn: Callable[[np.ndarray, np.ndarray], float], a: np.ndarra
     mine = call(fn, a, b, hint="centre the columns of both, Gram matrices K = Xc Xc^T, then "
                 "<Ka, Kb>_F / (|Ka|_F |Kb|_F).")
     if missing(mine):
-        return False
+        return NOT_DONE
     mine = as_float(mine, "Your CKA")
     if mine is None:
-        return False
+        return NOT_DONE
     ref = stats.linear_cka(a, b)
     if abs(mine - ref) > 1e-6:
         ka, kb = a @ a.T, b @ b.T
@@ -73,7 +73,7 @@ def check_linear_cka(fn: Callable[[np.ndarray, np.ndarray], float], a: np.ndarra
     rot = np.linalg.qr(np.random.default_rng(0).standard_normal((a.shape[1], a.shape[1])))[0]
     moved = as_float(fn(3.0 * a @ rot, b), "Your CKA of a rotated, scaled copy")
     if moved is None:
-        return False
+        return NOT_DONE
     if abs(moved - ref) > 1e-6:
         return wrong(f"rotating and scaling `a` changed your CKA from {ref:.4f} to {moved:.4f}; it must not.")
     return correct(f"CKA = {ref:.3f}, so 1 - CKA = {1 - ref:.3f} of residual diversity for this pair.")
