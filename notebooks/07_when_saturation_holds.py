@@ -23,7 +23,7 @@
 # do residual-diversity ensembles gain?
 #
 # **What the study claims.** Most alignment losses hurt (16 of 25), none helps (the label-driven
-# basin is saturated), and ensembles whose members differ in the within-class residual gain about
+# {term}`basin` is saturated), and ensembles whose members differ in the within-class {term}`residual` gain about
 # 10%.
 #
 # **What this chapter does.**
@@ -50,11 +50,31 @@
 # | --- | --- | --- |
 # | [Chapter 5](05_saturation_sweep) | Necessary | the strategies, the sweep, subject-level verdicts |
 # | [Chapter 6](06_ensembling) | Necessary | the residual-diversity ensemble |
-# | [Data](../data) | Helpful | the simulated cohort and FACED's ratings |
-# | Equivalence tests (TOST) | Helpful | "no difference" needs a margin fixed in advance |
+# | [Data](../data) | Helpful | the {term}`simulated cohort` and FACED's ratings |
+# | {term}`Equivalence tests <equivalence test>` (TOST) | Helpful | "no difference" needs a margin fixed in advance |
 #
 # **Time to run:** about three minutes with the `quick` profile on 2 CPU cores (a coarse grid, one
 # weight); the `full` profile's finer grid with both arms about a quarter of an hour.
+
+# %% [markdown]
+# ### For a workshop
+#
+# **You will learn to**
+#
+# - state a hypothesis as predictions fixed before the experiment, and score them afterwards;
+# - plant a mechanism in simulated data and map where an effect appears (a phase diagram);
+# - tell *equivalent* (an equivalence test within a margin fixed in advance) from *undecided*.
+#
+# | | time |
+# | --- | --- |
+# | to run, `quick` profile (warm caches: after one run of the book) | about 3 min |
+# | to run, `full` profile (from nothing) | about a quarter of an hour |
+# | to teach, exercises included | 75 min; exercises: 2 (20 min) |
+#
+# Times to run are the runner's records on 2 CPU cores (`results/<profile>/runs.json`). A laptop
+# needs 2 cores, 8 GB of memory, the provisioned models (`make models`, about 7 GB of disk) and no
+# network; see [Teaching](../teaching) for the set-up and what to vary live, and the
+# [Glossary](../glossary) for the terms.
 
 # %% [markdown]
 # ## Parameters
@@ -149,7 +169,7 @@ for knobs in ({}, {"congruence": 1.0}, {"label_noise": 1.0}):
 #
 # At every point: the label-only baseline and each loss at each weight (tasks of chapter 5's sweep
 # store: a killed run resumes, `backend="dask"` spreads them over a cluster), and the ensembles.
-# The unit of every test is the held-out subject; verdicts use one Benjamini-Hochberg correction
+# The unit of every test is the held-out subject; verdicts use one {term}`Benjamini-Hochberg` correction
 # over the whole grid and the margin fixed in advance.
 
 # %%
@@ -240,34 +260,78 @@ print("predictions:", dict(zip(scored.id, scored.result)))
 #
 # **What's next.** Point chapter 5 at a cohort with the knobs of a grid point
 # (`sim_knobs`) to see all 27 strategies there, or run chapters 5-7 on the real FACED folder.
-#
+
+# %% [markdown]
 # ## Exercises
 #
-# **Exercise 1.** Which family's effect depends most on congruence? For the fixed arm on plane A,
-# compute each loss's mean effect at the highest congruence minus at the lowest.
+# Fill in each function (its body raises `NotImplementedError` until you do) and run the cell: a
+# checker from `vaxis.exercises` says what is right or wrong. Solutions are behind the toggles (not
+# in the student copy). Terms: [Glossary](../glossary).
 
 # %%
+import numpy as np
+
+from vaxis.exercises import check_congruence_change, check_verdicts
+
+# %% [markdown]
+# ### Exercise 1: four verdicts, not two (about 10 minutes)
+#
+# Every comparison of this chapter ends in one of four verdicts. Write the rule: a significant
+# difference test (`q < alpha`) gives *helped* or *hurt* by the sign of the mean difference;
+# otherwise a significant equivalence test (`q_tost < alpha`, margin fixed in advance) gives
+# *equivalent*; otherwise the verdict is *undecided*. A NaN q-value is a test not run.
+
+# %% tags=["exercise", "raises-exception"]
+def verdicts(mean_diff, q, q_tost, alpha):
+    """Arrays (n,) of mean differences and q-values. Returns an array (n,) of verdicts."""
+    raise NotImplementedError("Exercise: difference first, then equivalence, else undecided")
+
+
+e = phased.effects
+check_verdicts(verdicts, e.mean_diff.to_numpy(), e.q.to_numpy(), e.q_tost.to_numpy(), alpha)
+
+
+# %% tags=["solution", "hide-cell"]
+# Solution
+def verdicts(mean_diff, q, q_tost, alpha):
+    """Arrays (n,) of mean differences and q-values. Returns an array (n,) of verdicts."""
+    different, same = np.nan_to_num(q, nan=1.0) < alpha, np.nan_to_num(q_tost, nan=1.0) < alpha
+    return np.where(different, np.where(mean_diff > 0, "helped", "hurt"),
+                    np.where(same, "equivalent", "undecided"))
+
+
+check_verdicts(verdicts, e.mean_diff.to_numpy(), e.q.to_numpy(), e.q_tost.to_numpy(), alpha)
+
+# %% [markdown]
+# ### Exercise 2: which loss depends most on congruence? (about 10 minutes)
+#
+# For the fixed arm on plane A, compute each loss's mean effect at the highest congruence minus its
+# mean effect at the lowest. Does it agree with prediction P4 (congruence raises the LLM-geometry
+# losses) on the [predictions page](../saturation_predictions)?
+
+# %% tags=["exercise", "raises-exception"]
 def congruence_change(effects):
     """Per loss: mean effect (fixed arm, plane A) at the highest minus the lowest congruence."""
     raise NotImplementedError("Exercise: select plane A and the fixed arm, group by strategy and congruence")
 
 
-# %% tags=["hide-input"]
+check_congruence_change(congruence_change, phased.effects)
+
+
+# %% tags=["solution", "hide-cell"]
 # Solution
 def congruence_change(effects):
+    """Per loss: mean effect (fixed arm, plane A) at the highest minus the lowest congruence."""
     a = effects[(effects.plane == "A") & (effects.arm == "fixed")]
     by = a.groupby(["strategy", "congruence"]).mean_diff.mean().unstack()
     return (by.iloc[:, -1] - by.iloc[:, 0]).sort_values()
 
 
-congruence_change(phased.effects).round(3)
+check_congruence_change(congruence_change, phased.effects)
 
 # %% [markdown]
-# **Exercise 2.** How much label information do the within-class sub-types carry for a linear
-# read-out of class means? Compare the baseline accuracy of a point with `within_class=0.4` to the
-# default point in `phased.effects` (column `baseline_bacc`), then think about why an MLP and a
-# logistic regression should differ there.
-
-# %% tags=["hide-input"]
-# Solution
-phased.effects.drop_duplicates("point").set_index("point").baseline_bacc.round(3)
+# ### To discuss
+#
+# How much label information do the within-class sub-types carry for a linear read-out of class
+# means? Compare the baseline accuracy (`baseline_bacc`) of a point with `within_class=0.4` with the
+# default point in `phased.effects`, and say why an MLP and a logistic regression should differ there.
