@@ -141,6 +141,15 @@ def test_missing_model_fails_before_any_long_work(tmp_path):
     assert not (tmp_path / "empty").exists() or not any((tmp_path / "empty").iterdir())
 
 
+@needs_model
+def test_one_layer_of_a_real_model_equals_its_row_of_every_layer():
+    """Blocks above the layer asked for are skipped; the layer's numbers stay the same, bit for bit."""
+    every = hidden.extract(MODEL, TEXTS, pooling=["last"], cache=False, progress=False)
+    some = hidden.extract(MODEL, TEXTS, pooling=["last"], layers=[9], cache=False, progress=False)  # 10 of 30 blocks
+    assert some.layer_ids == [9] and some.n_layers == every.n_layers == 30
+    np.testing.assert_array_equal(some.layer(9), every.layer(9))
+
+
 # ---------------------------------------------------------------------------------- discoverable
 def test_import_is_fast_and_loads_no_model_code(tmp_path):
     code = ("import sys, time; t = time.perf_counter(); import vaxis; dt = time.perf_counter() - t; "

@@ -125,3 +125,26 @@ def test_threads_default_to_two_and_are_restored(tiny_model_dir, monkeypatch):
     monkeypatch.setattr(hidden, "_forward", lambda *a, **k: (seen.append(torch.get_num_threads()), real(*a, **k))[1])
     hidden.extract(tiny_model_dir, TEXTS, threads=1, cache=False, progress=False)
     assert seen == [1] and torch.get_num_threads() == before
+
+
+def test_blocks_above_the_highest_layer_asked_for_are_not_run(tiny_model_dir):
+    from vaxis import llm
+
+    loaded = llm.load(tiny_model_dir)
+    parent, attr, blocks = hidden._blocks(loaded.model)
+    assert len(blocks) == 2
+    runs = []
+    for i, block in enumerate(blocks):
+        block.register_forward_hook(lambda mod, args, out, i=i: runs.append(i))
+    every = hidden.extract(loaded, TEXTS, cache=False, progress=False)
+    assert sorted(set(runs)) == [0, 1]
+    runs.clear()
+    low = hidden.extract(loaded, TEXTS, layers=[0], cache=False, progress=False)  # the embeddings
+    assert runs and set(runs) == {0}  # one block above the layer asked for, never the last
+    runs.clear()
+    one = hidden.extract(loaded, TEXTS, layers=[1], cache=False, progress=False)
+    assert set(runs) == {0, 1}  # block 2 is the last: its hidden state may carry the final norm
+    assert getattr(parent, attr) is blocks  # the model is whole again
+    for pooling in ("last", "mean"):
+        np.testing.assert_array_equal(low.layer(0, pooling), every.layer(0, pooling))
+        np.testing.assert_array_equal(one.layer(1, pooling), every.layer(1, pooling))
