@@ -4,11 +4,14 @@
   models live (:func:`models_dir`); :mod:`vaxis.llm.provision` -- converting them once
   (``python -m vaxis.llm provision``); :mod:`vaxis.llm.loading` -- :func:`load` any model by
   registry name, local path or hub id.
-- :mod:`vaxis.llm.hidden` -- pooled hidden states of every layer, batched and cached.
+- :mod:`vaxis.llm.hidden` -- pooled hidden states of every layer (or of the layers asked for),
+  batched and cached in a bounded folder.
 - :mod:`vaxis.llm.stimuli` -- the nine anchor sentences; :mod:`vaxis.llm.norms` -- human valence
   norms of words (VADER, AFINN) as held-out items.
 - :mod:`vaxis.llm.axis` -- the V-axis estimator; :mod:`vaxis.llm.validation` -- layer profile and
   zero-shot validation (chapter 1); :mod:`vaxis.llm.consistency` -- agreement across models (chapter 2).
+- :mod:`vaxis.llm.model_axis` -- a model's V-axis as a library object (``vaxis.VAxis``: fit,
+  project, save, load; ``vaxis.load_axis``: the chapters' choice) and the templates texts are put in.
 
 Nothing here knows about EEG: the EEG side (:mod:`vaxis.eeg`) and this one meet only in
 :mod:`vaxis.decoding` and in the chapters.
