@@ -39,3 +39,15 @@ def test_write_goes_next_to_the_chapters(tmp_path, monkeypatch):
     out = scorecard.write("quick", root=tmp_path)
     assert out == tmp_path / "book" / "chapters" / "scorecard.md"
     assert "`quick` profile" in out.read_text() and "not run" in out.read_text()
+
+
+def test_chapter_3_control_verdicts(tmp_path):
+    _write(tmp_path, results.MAPPING_JSON, {"source": "simulated-faced", "v_axis_map": {
+        "mean_r": 0.5, "ci_low": 0.4, "ci_high": 0.6, "p_value": 0.004, "n_permutations": 362880}})
+    for (lo, hi), want in {(-0.04, -0.01): "the split is tracked better", (0.01, 0.05): "LLM adds",
+                           (-0.02, 0.02): "undecided"}.items():
+        _write(tmp_path, results.ALTERNATIVES_JSON, {"best": "ternary split", "within_side": {"p": 0.9},
+                                                     "targets": {"ternary split": {"diff": (lo + hi) / 2, "diff_low": lo,
+                                                                                   "diff_high": hi}}})
+        rows = scorecard.chapter_rows(tmp_path, "03")
+        assert rows.verdict.tolist() == ["agrees", want]

@@ -99,8 +99,9 @@ def _rows_03(folder: Path) -> list[dict[str, str]]:
         text = (f"control added here: best-tracked target '{best}'; LLM minus ternary split "
                 f"{_interval(split.get('diff', float('nan')), split.get('diff_low', float('nan')), split.get('diff_high', float('nan')))}; "
                 f"within-side p = {alt['within_side']['p']:.3f}")
-        beats = split.get("diff_low", 0) > 0
-        rows.append({"this book": text, "verdict": "LLM adds" if beats else "no evidence the LLM adds",
+        lo, hi = split.get("diff_low", float("nan")), split.get("diff_high", float("nan"))
+        verdict = "LLM adds" if lo > 0 else "the split is tracked better" if hi < 0 else "undecided"
+        rows.append({"this book": text, "verdict": verdict,
                      "data": _eeg_label(s.get("source"))})
     return rows
 
