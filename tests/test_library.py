@@ -238,7 +238,8 @@ def test_save_load_round_trip_keeps_everything(tiny_model_dir, tmp_path):
     saved = json.loads(path.read_text())
     assert {"model", "layer", "pooling", "template", "origin", "vaxis_version", "direction", "origin_vector",
             "anchors"} <= set(saved)
-    assert saved["origin"] == "mean" and saved["template"] == "I feel {w}." and saved["vaxis_version"] == vaxis.__version__
+    assert saved["origin"] == "mean" and saved["template"] == "I feel {w}."
+    assert saved["vaxis_version"] == vaxis.__version__
 
 
 # ---------------------------------------------------------------------------------- the chapters' choice
@@ -273,7 +274,8 @@ def test_load_axis_gives_the_chapters_choice(tiny_model_dir, tmp_path):
     assert "chapter 01" in ax.source
 
     # a second model, from chapter 2's files
-    other_ax, other = _fake_validation(str(tiny_model_dir) + "/", layer=1, pooling="mean", template="bare", origin="mean")
+    other_ax, other = _fake_validation(str(tiny_model_dir) + "/", layer=1, pooling="mean", template="bare",
+                                       origin="mean")
     mat = pd.DataFrame(np.eye(2))
     results.write_consistency(folder, profile="full", models=[lead.model, other.model],
                               runs={lead.model: lead, other.model: other},

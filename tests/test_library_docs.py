@@ -137,7 +137,8 @@ def test_api_page_is_in_the_table_of_contents_and_has_every_entry_point():
 
 
 def test_every_listed_function_has_a_summary():
-    missing = [line for line in generate().splitlines() if line.rstrip().endswith(":") and line.lstrip().startswith("-")]
+    missing = [line for line in generate().splitlines()
+               if line.rstrip().endswith(":") and line.lstrip().startswith("-")]
     assert missing == []
 
 

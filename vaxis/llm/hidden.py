@@ -471,7 +471,8 @@ def _blocks(model: Any) -> tuple[Any, str, Any] | None:
     if not isinstance(n, int) or len(found) != 1:
         return None
     parent, _, attr = found[0].rpartition(".")
-    return (model.get_submodule(parent) if parent else model), attr, getattr(model.get_submodule(parent) if parent else model, attr)
+    owner = model.get_submodule(parent) if parent else model
+    return owner, attr, getattr(owner, attr)
 
 
 @contextlib.contextmanager
