@@ -6,10 +6,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= full
 NBVAL_DIR := .nbval
-# Floating point of the chapters (vaxis.numerics): portable = the same numbers on every x86-64 CPU
-# (what nbval's committed references need), native = each library's fastest path. `make test` is
-# always portable; `make book` follows NUMERICS (default portable; VAXIS_NUMERICS=native also works).
-NUMERICS ?= $(or $(VAXIS_NUMERICS),portable)
+# Floating point of the chapters (vaxis.numerics): native = each library's fastest path (a reader's
+# run: same machine, same numbers), portable = the same numbers on every x86-64 CPU (what nbval's
+# committed references need). `make test` is always portable; `make book` follows NUMERICS (default
+# native; NUMERICS=portable or VAXIS_NUMERICS=portable gives the references' numbers).
+NUMERICS ?= $(or $(VAXIS_NUMERICS),native)
 PORTABLE := $(PY) -m vaxis.numerics portable --
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1

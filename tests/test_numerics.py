@@ -133,3 +133,20 @@ def test_same_numbers_on_an_emulated_amd_cpu(tmp_path):
     assert here["numerics"] == there["numerics"] == "portable"
     differ = sorted(k for k in here if here[k] != there.get(k))
     assert not differ, f"{len(differ)} of {len(here)} fingerprints differ on the emulated AMD CPU: {differ}"
+
+
+def test_readers_run_native_and_references_stay_portable():
+    """A reader's run (make book, the runner, papermill) takes the fast path; what nbval compares
+    with (make test, refresh) stays portable."""
+    import inspect
+
+    from vaxis.book import runner
+
+    assert numerics.DEFAULT_MODE == "native" and numerics.REFERENCE_MODE == "portable"
+    assert inspect.signature(runner.run_chapter).parameters["numerics_mode"].default == "native"
+    assert inspect.signature(runner.refresh).parameters["numerics_mode"].default == "portable"
+    make = (Path(__file__).parents[1] / "Makefile").read_text()
+    assert "NUMERICS ?= $(or $(VAXIS_NUMERICS),native)" in make
+    test_rule = make.split("\ntest:", 1)[1].split("\n\n", 1)[0].replace("\\\n", " ")
+    assert "--numerics portable" in test_rule
+    assert all("$(PORTABLE)" in line for line in test_rule.splitlines() if "pytest" in line)

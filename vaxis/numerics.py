@@ -22,7 +22,8 @@ once, when they load, so the mode of a process is fixed by the environment it st
 import. Three ways to use it:
 
 - the book runner starts every chapter kernel in a mode: ``python -m vaxis.book run --numerics
-  portable`` (the default; ``$VAXIS_NUMERICS`` sets the default too), via :func:`applied`;
+  portable|native`` (default :data:`DEFAULT_MODE`, native; ``$VAXIS_NUMERICS`` sets the default
+  too), via :func:`applied`; ``refresh`` writes the committed references in :data:`REFERENCE_MODE`;
 - any command: ``python -m vaxis.numerics portable -- pytest --nbval notebooks/`` (the Makefile
   runs ``make test`` this way); without a command it prints ``export`` lines for a shell;
 - in Python, for a child process: ``subprocess.run(cmd, env=vaxis.numerics.environment("portable"))``.
@@ -38,8 +39,10 @@ of this against an emulated AMD CPU.
 
 Cost: MKL's ``COMPATIBLE`` matrix products are ~4x slower than its native ones on AVX-512 (73 vs
 323 GFLOP/s on 2 cores of an Intel Xeon), so chapters take 1.7-2x longer (measured 2026-12-01).
-Native mode gives every library its fastest path, and numbers agree only on the same kind of CPU.
-The same machine and thread count give bit-for-bit equal numbers in either mode.
+So readers run natively (:data:`DEFAULT_MODE`): every library's fastest path, numbers that agree
+only on the same kind of CPU; portable mode (:data:`REFERENCE_MODE`) is for the committed outputs
+and the tests that compare with them, where the same numbers across CPUs are the point. The same
+machine and thread count give bit-for-bit equal numbers in either mode.
 """
 
 from __future__ import annotations
@@ -56,8 +59,12 @@ from typing import Any
 #: Environment variable that records (and, for the runner, chooses) the mode: ``portable`` or ``native``.
 MODE_ENV = "VAXIS_NUMERICS"
 MODES = ("portable", "native")
-#: The default mode of the runner and of ``make test`` (a later issue makes ``make book`` native).
-DEFAULT_MODE = "portable"
+#: The mode of a reader's run (``make book``, ``python -m vaxis.book run``, Jupyter, papermill):
+#: each library's fastest path. Same machine and thread count: bit-for-bit the same numbers.
+DEFAULT_MODE = "native"
+#: The mode of the committed reference outputs and of everything that compares with them
+#: (``make test``'s nbval, ``python -m vaxis.book refresh``): the same numbers on every x86-64 CPU.
+REFERENCE_MODE = "portable"
 
 #: What portable mode sets (x86-64 with AVX2 and FMA only).
 PORTABLE_ENV = {
@@ -103,7 +110,7 @@ def portable_env() -> dict[str, str]:
     return dict(PORTABLE_ENV)
 
 
-def environment(mode: str = DEFAULT_MODE, base: Mapping[str, str] | None = None) -> dict[str, str]:
+def environment(mode: str = REFERENCE_MODE, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a process that should run in ``mode``: ``base`` (default ``os.environ``)
     with ``VAXIS_NUMERICS=mode`` and, in portable mode, the portable variables (a value already in
     ``base`` is kept: a user's own setting wins). In native mode the portable variables that carry
@@ -123,7 +130,7 @@ def environment(mode: str = DEFAULT_MODE, base: Mapping[str, str] | None = None)
 
 
 @contextlib.contextmanager
-def applied(mode: str = DEFAULT_MODE) -> Iterator[dict[str, str]]:
+def applied(mode: str = REFERENCE_MODE) -> Iterator[dict[str, str]]:
     """Within the block, ``os.environ`` is :func:`environment` ``(mode)``; restored afterwards.
 
     For starting processes in a mode (the book runner wraps its kernel starts in it). Libraries

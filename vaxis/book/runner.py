@@ -14,7 +14,7 @@ its parameters (:mod:`vaxis.book.contents`), executes it with papermill into
 ``book/chapters/NN_topic.ipynb`` (written under a temporary name and renamed only when the whole
 chapter succeeded), and stops at the first chapter that fails, naming it and showing its error.
 Kernels start in the environment of :func:`kernel_environment`: the numerics mode (``--numerics``,
-default portable), the Hugging Face hub offline unless ``--online``.
+default native; ``refresh``: portable), the Hugging Face hub offline unless ``--online``.
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] |
     Before anything runs, every chapter's pair is synced and its parameters are checked (names,
     types, data folders) and its peak memory is estimated (:mod:`vaxis.book.resources`); a profile
     that would not fit is refused. Kernels start in ``numerics_mode`` (default ``$VAXIS_NUMERICS``,
-    else portable: :mod:`vaxis.numerics`). Each chapter's wall time and measured peak memory are
+    else native: :data:`vaxis.numerics.DEFAULT_MODE`). Each chapter's wall time and measured peak memory are
     recorded by :func:`record_run`.
     """
     from tqdm import tqdm
@@ -202,7 +202,7 @@ def record_run(profile: str, chapter: str, **fields: Any) -> Path:
     return save_json(path, runs)
 
 
-def refresh(only: list[str] | None = None, numerics_mode: str = numerics.DEFAULT_MODE) -> list[Path]:
+def refresh(only: list[str] | None = None, numerics_mode: str = numerics.REFERENCE_MODE) -> list[Path]:
     """Re-execute the committed ``notebooks/NN.ipynb`` in place with their defaults (the quick profile).
 
     These executed twins are the references that ``pytest --nbval notebooks/`` compares a fresh run
@@ -319,12 +319,12 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--no-memory-check", action="store_true", help="skip the peak-memory estimate")
         p.add_argument("--numerics", choices=numerics.MODES, default=None,
                        help="floating point of the kernels: portable (same numbers on every x86-64 CPU) or "
-                            "native (fastest); default $VAXIS_NUMERICS, else portable")
+                            "native (fastest); default $VAXIS_NUMERICS, else native")
     b = sub.add_parser("build", help="render the HTML book")
     b.add_argument("--no-strict", action="store_true", help="do not turn Sphinx warnings into errors")
     r = sub.add_parser("refresh", help="re-execute the committed notebooks/NN.ipynb (nbval references)")
     r.add_argument("--only", nargs="+", metavar="NN")
-    r.add_argument("--numerics", choices=numerics.MODES, default=numerics.DEFAULT_MODE,
+    r.add_argument("--numerics", choices=numerics.MODES, default=numerics.REFERENCE_MODE,
                    help="floating point of the kernels (default portable: the references must hold everywhere)")
     sub.add_parser("list", help="list chapters and profiles")
     args = parser.parse_args(argv)
