@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from vaxis._checks import VaxisInputError
-from vaxis.decoding import engine
+from vaxis.decoding import engine, zoo
 from vaxis.decoding.engine import job
+from vaxis.decoding.engine.batched import BatchedStack
 from vaxis.decoding.engine.dense import DenseStack
 from vaxis.decoding.engine.loop import LoopStack
 from vaxis.decoding.folds import subject_folds
@@ -49,7 +50,7 @@ def test_same_seed_same_numbers_bit_for_bit(setup):
     assert not np.array_equal(c.units[0].z, a.get("mlp", 0, 0).z)
 
 
-@pytest.mark.parametrize("arch", ["logreg", "mlp", "dgcnn", "gridcnn"])
+@pytest.mark.parametrize("arch", ["logreg", "mlp", "dgcnn", "eegnet", "transformer", "gridcnn"])
 def test_stacked_equals_plain_sequential_loop(setup, arch):
     data, folds = setup
     cfg = engine.TrainConfig(max_epochs=2, batch_size=64, patience=5, window_stride=10)
@@ -95,10 +96,64 @@ def test_each_architecture_gets_the_stack_it_names():
 
     kinds = {a: type(engine.make_stack([zoo.build(a, 32, 5, 9, seed=0)])).__name__ for a in zoo.ARCHITECTURES}
     assert kinds["logreg"] == kinds["mlp"] == "DenseStack"
-    assert kinds["dgcnn"] == kinds["eegnet"] == kinds["transformer"] == kinds["gridcnn"] == "LoopStack"
+    assert kinds["dgcnn"] == kinds["eegnet"] == kinds["transformer"] == kinds["gridcnn"] == "BatchedStack"
     for a, cls in zoo.ARCHITECTURES.items():
         assert kinds[a] == engine.STACKS[cls.stacking].__name__
         assert (cls.stacking == "dense") == bool(zoo.build(a, 32, 5, 9).dense_layers())
+        assert cls.stacking != "batched" or cls.has_stacked_forward()
+
+
+BATCHED = [a for a, cls in zoo.ARCHITECTURES.items() if cls.stacking == "batched"]
+
+
+@pytest.mark.parametrize("arch", BATCHED)
+@pytest.mark.parametrize("with_aux", [False, True])
+def test_batched_stack_equals_the_plain_autograd_steps(arch, with_aux):
+    """forward_stacked == each replica's forward; one BatchedStack step == one plain AdamW step per replica."""
+    from vaxis.decoding import zoo
+
+    gen = torch.Generator().manual_seed(1)
+    X, y = torch.randn(500, 32, 5, generator=gen), torch.randint(0, 9, (500,), generator=gen)
+    target = torch.randn(500, 4, generator=gen)
+
+    def aux(z, logits, yb, idx):
+        return ((z[:, :4] - target[idx]) ** 2).mean() + 0.1 * logits.pow(2).mean()
+
+    models = [zoo.build(arch, 32, 5, 9, seed=s) for s in range(3)]
+    batched, ref = engine.make_stack(models), LoopStack([copy.deepcopy(m) for m in models])
+    assert isinstance(batched, BatchedStack)
+    rows = torch.randint(0, 500, (3, 50), generator=gen)
+    for a, b in zip(batched.forward_rows(X, rows), ref.forward_rows(X, rows)):  # each replica its own rows
+        torch.testing.assert_close(a, b.detach(), atol=2e-6, rtol=1e-5)
+    for a, b in zip(batched.run_shared(batched.params, X[:40]), ref.run_shared(ref.params, X[:40])):
+        torch.testing.assert_close(a, b.detach(), atol=2e-6, rtol=1e-5)
+    before = {k: p.detach().clone() for k, p in ref.params.items()}
+    ib = torch.randint(0, 500, (3, 64), generator=gen)
+    for st in (batched, ref):
+        st.train_step(X, y, ib, 1, CONFIG, aux if with_aux else None, 0.5)
+    for k, p in ref.params.items():
+        assert not torch.equal(p, before[k])  # trained
+        # Adam's first step is lr * g / (|g| + eps): lr * sign(g) where the gradient is not tiny, so
+        # one wrong gradient (sign, layout, another replica's) moves a weight by 2 lr = 6e-3. Where the
+        # true gradient is 0 (the attention's key bias: softmax ignores a shift) it is round-off, and
+        # the step is the sign of round-off: those weights are left out
+        grad = torch.stack([m.get_parameter(k).grad for m in ref.models])
+        sure = grad.abs() > 1e-6
+        assert sure.float().mean() > 0.5
+        torch.testing.assert_close(batched.params[k].detach()[sure], p[sure], atol=1e-4, rtol=0)
+
+
+def test_batched_stack_with_early_stopping_agrees_with_the_plain_loop(setup):
+    """Replicas out of patience keep their best weights; results as the plain loop's, within round-off."""
+    data, folds = setup
+    cfg = engine.TrainConfig(max_epochs=6, batch_size=64, patience=1, window_stride=10)
+    stacked = engine.train("eegnet", data, folds, [0, 1], cfg, cache=False, progress=False)
+    assert any(u.metrics["epochs_run"] < cfg.max_epochs for u in stacked.units), "no replica stopped early"
+    for u in stacked.units:
+        ref = engine.train_plain("eegnet", data, folds[u.fold], u.seed, cfg)
+        assert u.metrics["epochs_run"] == ref.metrics["epochs_run"]
+        assert u.metrics["best_epoch"] == ref.metrics["best_epoch"]
+        np.testing.assert_allclose(u.proba, ref.proba, atol=2e-4)
 
 
 def test_cache_keys_come_from_versions_not_source_text(setup, monkeypatch):
@@ -117,8 +172,11 @@ def test_cache_keys_come_from_versions_not_source_text(setup, monkeypatch):
     assert engine.unit_key("mlp", data, folds, CONFIG, None, None, 0.0) not in (key, bumped)
 
 
-def test_loop_stack_with_early_stopping_equals_the_plain_loop_bit_for_bit(setup):
+def test_loop_stack_with_early_stopping_equals_the_plain_loop_bit_for_bit(setup, monkeypatch):
     """LoopStack runs the plain loop's arithmetic; replicas out of patience stop being updated."""
+    from vaxis.decoding import zoo
+
+    monkeypatch.setattr(zoo.EEGNetDE, "stacking", "loop")
     data, folds = setup
     cfg = engine.TrainConfig(max_epochs=6, batch_size=64, patience=1, window_stride=10)
     stacked = engine.train("eegnet", data, folds, [0, 1], cfg, cache=False, progress=False)

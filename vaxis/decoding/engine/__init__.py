@@ -10,14 +10,20 @@ names its stack in one attribute, ``stacking`` (:class:`vaxis.decoding.zoo.ZooMo
   products into preallocated buffers) and one AdamW step on a single flat tensor for all
   replicas: about 25 tensor operations per step; layer-1 products near the machine's
   matrix-multiply peak (``benchmarks/README.md``).
-- ``"loop"`` (:class:`~vaxis.decoding.engine.loop.LoopStack`): convolutional, graph and attention
-  models, trained one replica after another (plain ``nn.Module`` + ``torch.optim.AdamW`` steps,
-  skipping replicas whose early stopping has run out of patience), inside the same job, cache and
-  evaluation. On 2 CPU cores their per-replica work already fills the cores.
+- ``"batched"`` (:class:`~vaxis.decoding.engine.batched.BatchedStack`): convolutional, graph and
+  attention models (DGCNN, EEGNet, transformer, grid CNN). Each writes its forward pass once more
+  with stacked weights (:meth:`~vaxis.decoding.zoo.ZooModel.forward_stacked`: replicas as the groups
+  of a grouped convolution, batched matrix products for graph, attention and dense layers, linear
+  stages folded into one matrix per replica); autograd differentiates it and one fused AdamW call
+  updates all replicas.
+- ``"loop"`` (:class:`~vaxis.decoding.engine.loop.LoopStack`): any architecture without a stacked
+  forward pass, trained one replica after another (plain ``nn.Module`` + ``torch.optim.AdamW``
+  steps, skipping replicas whose early stopping has run out of patience), inside the same job,
+  cache and evaluation; with one replica it is the plain loop bit for bit.
 
 Modules: :mod:`~.data` (:class:`TrainData`), :mod:`~.config` (:class:`TrainConfig`),
 :mod:`~.results` (:class:`UnitResult`, :class:`TrainResults`, cache keys), :mod:`~.optim` (the
-AdamW kernel), :mod:`~.stacks`, :mod:`~.dense`, :mod:`~.loop`, :mod:`~.job` (:func:`train`, the
+AdamW kernel), :mod:`~.stacks`, :mod:`~.dense`, :mod:`~.batched`, :mod:`~.loop`, :mod:`~.job` (:func:`train`, the
 job) and :mod:`~.plain` (:func:`train_plain`, the reference loop).
 
 Training input
@@ -69,10 +75,10 @@ Same inputs, seeds and thread count (``torch.set_num_threads``) give **bit-for-b
 results on the same machine and torch build: every random draw is seeded, CPU kernels used here
 are deterministic, and trial means are accumulated in a fixed order. Stacked and sequential
 training (:func:`train_plain`, one model at a time with ``torch.optim.AdamW``) follow the same
-arithmetic; :class:`LoopStack` is bit-for-bit the plain loop, :class:`DenseStack`'s batched
-matrix products sum in another order, so it agrees to float32 round-off after one step and within
-a small tolerance after training (tested); early-stopping epochs can differ when two epochs'
-validation losses tie to ~1e-6.
+arithmetic; :class:`LoopStack` is bit-for-bit the plain loop, :class:`DenseStack`'s and
+:class:`BatchedStack`'s batched matrix products sum in another order, so they agree to float32
+round-off after one step and within a small tolerance after training (tested); early-stopping
+epochs can differ when two epochs' validation losses tie to ~1e-6.
 
 Cache and resume
 ----------------

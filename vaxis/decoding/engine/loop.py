@@ -28,8 +28,8 @@ def plain_step(model: ZooModel, opt: torch.optim.Optimizer, X: torch.Tensor, y: 
 class LoopStack:
     """R replicas trained one after another: each an ``nn.Module`` with ``torch.optim.AdamW``.
 
-    For architectures whose per-replica work already fills the cores (convolutions, graph
-    convolutions, attention: ``stacking = "loop"``, :class:`vaxis.decoding.zoo.ZooModel`). It
+    For architectures without a stacked forward pass (``stacking = "loop"``, the default of
+    :class:`vaxis.decoding.zoo.ZooModel`), and the reference the other stacks are tested against. It
     offers the :class:`~vaxis.decoding.engine.stacks.ReplicaStack` interface, so caching,
     resumption, early stopping and evaluation are shared; ``params`` is a stacked *copy* of the
     current weights. A replica whose early stopping has run out of patience (:meth:`freeze`) is no

@@ -16,10 +16,11 @@ import torch
 from ..._checks import VaxisInputError
 from ..zoo import ZooModel
 from .config import AuxLoss, TrainConfig
+from .batched import BatchedStack
 from .dense import DenseStack
 from .loop import LoopStack
 
-__all__ = ["STACKS", "AuxLoss", "DenseStack", "LoopStack", "ReplicaStack", "make_stack"]
+__all__ = ["STACKS", "AuxLoss", "BatchedStack", "DenseStack", "LoopStack", "ReplicaStack", "make_stack"]
 
 
 class ReplicaStack(Protocol):
@@ -54,7 +55,7 @@ class ReplicaStack(Protocol):
 
 
 #: Kinds of stack, by the name an architecture gives in ``stacking``.
-STACKS: dict[str, type] = {"dense": DenseStack, "loop": LoopStack}
+STACKS: dict[str, type] = {"dense": DenseStack, "batched": BatchedStack, "loop": LoopStack}
 
 
 def make_stack(models: list[ZooModel]) -> ReplicaStack:

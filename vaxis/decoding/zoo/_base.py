@@ -27,8 +27,8 @@ class ZooModel(nn.Module):
     name: str = ""
     #: How the training engine trains replicas of this architecture together (the one engine hint,
     #: a key of :data:`vaxis.decoding.engine.stacks.STACKS`): ``"loop"`` one after another (any
-    #: architecture), ``"dense"`` the hand-written batched perceptron pass (needs
-    #: :meth:`dense_layers`).
+    #: architecture), ``"batched"`` as one network through :meth:`forward_stacked` (needs it),
+    #: ``"dense"`` the hand-written batched perceptron pass (needs :meth:`dense_layers`).
     stacking: str = "loop"
     #: Version of the architecture's arithmetic, part of the cache key of every network trained
     #: with it. Bump it when the same weights or seed would give other numbers (layers, sizes,
@@ -62,6 +62,23 @@ class ZooModel(nn.Module):
         """
         return None
 
+    @classmethod
+    def has_stacked_forward(cls) -> bool:
+        """Whether the architecture writes :meth:`forward_stacked` (``stacking = "batched"`` needs it)."""
+        return cls.forward_stacked is not ZooModel.forward_stacked
+
+    def forward_stacked(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The forward pass of R replicas at once: logits (R, n, n_outputs) and z (R, n, embed_dim).
+
+        ``params``: every parameter of :meth:`named_parameters`, stacked, ``(R, *shape)``; ``x``:
+        ``(R, n, n_chans, n_bands)``, replica r's own inputs (possibly an expanded view). Buffers
+        come from ``self``. The same arithmetic as :meth:`forward` of each replica, written with
+        batched matrix products, ``einsum`` or grouped convolutions (``tests/test_engine.py`` checks
+        it against :meth:`forward`). Optional: an architecture without it trains with
+        ``stacking = "loop"``.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no stacked forward pass.")
+
     def embed(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         """Penultimate representation, shape (batch, embed_dim)."""
         raise NotImplementedError
@@ -74,3 +91,16 @@ class ZooModel(nn.Module):
         z = self.embed(x)
         logits = self.classify(z)
         return (logits, z) if return_embedding else logits
+
+
+def stacked_linear(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """``nn.Linear`` of R replicas: h (R, ..., in), weight (R, out, in), bias (R, out) -> (R, ..., out)."""
+    R, out = bias.shape
+    flat = h.reshape(R, -1, h.shape[-1])
+    return torch.baddbmm(bias.unsqueeze(1), flat, weight.transpose(1, 2)).view(*h.shape[:-1], out)
+
+
+def stacked_layer_norm(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """``nn.LayerNorm`` over the last axis of R replicas: h (R, ..., d), weight and bias (R, d)."""
+    shape = (h.shape[0],) + (1,) * (h.ndim - 2) + (h.shape[-1],)
+    return torch.nn.functional.layer_norm(h, h.shape[-1:], eps=eps) * weight.view(shape) + bias.view(shape)

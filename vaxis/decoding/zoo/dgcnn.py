@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._base import ZooModel
+from ._base import ZooModel, stacked_linear
 
 
 class DGCNN(ZooModel):
@@ -32,6 +32,9 @@ class DGCNN(ZooModel):
     """
 
     name = "dgcnn"
+    stacking = "batched"
+    #: 2: trained through forward_stacked (BatchedStack), which rounds differently from the loop
+    version = 2
 
     def __init__(self, n_chans: int, n_bands: int, n_outputs: int, graph_features: int = 8,
                  order: int = 2, embed: int = 32) -> None:
@@ -62,3 +65,26 @@ class DGCNN(ZooModel):
             h = h + t_cur @ self.cheb[k]
         h = torch.relu(h + self.cheb_bias)
         return torch.relu(self.dense(h.flatten(1)))
+
+    def forward_stacked(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """R replicas at once (:meth:`ZooModel.forward_stacked`): x (R, n, C, F) -> logits, z.
+
+        The graph convolution is linear in x, so it is one matrix per replica,
+        ``W[(c, g), (c', f)] = sum_k T_k(L)[c, c'] cheb[k, f, g]`` (built from the weights, cheap),
+        and the whole network a perceptron of batched matrix products: the same function of the
+        same parameters as :meth:`embed`, summed in another order.
+        """
+        R, n, C, F = x.shape
+        adj = params["adjacency"]
+        a = torch.relu((adj + adj.transpose(1, 2)) / 2)
+        d = (a.sum(dim=2) + 1e-4).rsqrt()
+        lap = -(d[:, :, None] * a * d[:, None, :])  # (R, C, C)
+        polys = [torch.eye(C).expand(R, C, C), lap]  # Chebyshev T_k(L)
+        for _ in range(2, self.order):
+            polys.append(2 * torch.bmm(lap, polys[-1]) - polys[-2])
+        t = torch.stack(polys[:self.order], dim=1)  # (R, K, C, C)
+        w = torch.einsum("rkac,rkfg->ragcf", t, params["cheb"]).reshape(R, -1, C * F)  # (R, C*G, C*F)
+        bias = params["cheb_bias"].unsqueeze(1).expand(R, C, -1).reshape(R, -1)
+        h = torch.relu(stacked_linear(x.reshape(R, n, C * F), w, bias))  # (R, n, C*G), as flatten(1)
+        z = torch.relu(stacked_linear(h, params["dense.weight"], params["dense.bias"]))
+        return stacked_linear(z, params["head.weight"], params["head.bias"]), z

@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._base import ZooModel
+from ._base import ZooModel, stacked_linear
 
 
 class EEGNetDE(ZooModel):
@@ -39,6 +39,9 @@ class EEGNetDE(ZooModel):
     """
 
     name = "eegnet"
+    stacking = "batched"
+    #: 2: trained through forward_stacked (BatchedStack), which rounds differently from the loop
+    version = 2
 
     def __init__(self, n_chans: int, n_bands: int, n_outputs: int, n_filters: int = 8, depth: int = 2,
                  kernel: int = 3, embed: int = 32) -> None:
@@ -63,3 +66,18 @@ class EEGNetDE(ZooModel):
         h = torch.einsum("bcg,fgh->bfch", x, toeplitz)  # spectral conv: (B, F1, C, F)
         h = torch.nn.functional.elu(torch.einsum("bfch,fdc->bfdh", h, self.spatial))  # (B, F1, D, F)
         return torch.nn.functional.elu(self.pointwise(h.flatten(1)))
+
+    def forward_stacked(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """R replicas at once (:meth:`ZooModel.forward_stacked`): x (R, n, C, F) -> logits, z.
+
+        The spectral and the depthwise spatial convolution are both linear, so together they are
+        one matrix per replica, ``W[(f, d, h), (c, g)] = spatial[f, d, c] toeplitz[f, g, h]`` (built
+        from the weights, cheap): the whole network is a perceptron of batched matrix products,
+        the same function of the same parameters as :meth:`embed`, summed in another order.
+        """
+        R, n, C, F = x.shape
+        toeplitz = torch.einsum("rfj,jgh->rfgh", params["kernel"], self.shift)  # (R, F1, F, F)
+        w = torch.einsum("rfdc,rfgh->rfdhcg", params["spatial"], toeplitz).reshape(R, -1, C * F)
+        h = torch.nn.functional.elu(torch.bmm(x.reshape(R, n, C * F), w.transpose(1, 2)))  # (R, n, F1*D*F)
+        z = torch.nn.functional.elu(stacked_linear(h, params["pointwise.weight"], params["pointwise.bias"]))
+        return stacked_linear(z, params["head.weight"], params["head.bias"]), z

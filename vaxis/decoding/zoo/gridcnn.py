@@ -16,7 +16,7 @@ from torch import nn
 
 from ..._checks import VaxisInputError
 from ...eeg.montage import FACED_CHANNELS, FACED_EEG_CHANNELS, SEEDV_CHANNELS
-from ._base import ZooModel
+from ._base import ZooModel, stacked_linear
 
 GRID_SIZE = 9
 _ROWS: tuple[tuple[str, ...], ...] = (
@@ -68,6 +68,9 @@ class ScalpGridCNN(ZooModel):
     """
 
     name = "gridcnn"
+    stacking = "batched"
+    #: 2: trained through forward_stacked (BatchedStack), which rounds differently from the loop
+    version = 2
 
     def __init__(self, n_chans: int, n_bands: int, n_outputs: int, filters: int = 16, embed: int = 32,
                  channels: Sequence[str] | None = None) -> None:
@@ -96,3 +99,21 @@ class ScalpGridCNN(ZooModel):
         h = torch.relu(self.conv1(self.to_grid(x)))
         h = torch.relu(self.conv2(h))
         return torch.relu(self.dense(h.flatten(1)))
+
+    def forward_stacked(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """R replicas at once (:meth:`ZooModel.forward_stacked`): x (R, n, C, F) -> logits, z.
+
+        The replicas are the groups of a grouped convolution: replica r's grid is input channels
+        ``r*F .. r*F+F-1`` of one (n, R*F, 9, 9) batch and its filters output channels
+        ``r*filters ..``; then batched matrix products for the dense layers.
+        """
+        R, n, C, F = x.shape
+        grid = torch.einsum("rncf,cp->nrfp", x, self.placement).reshape(n, R * F, GRID_SIZE, GRID_SIZE)
+        w1, w2 = params["conv1.weight"], params["conv2.weight"]  # (R, filters, in, 3, 3)
+        h = torch.relu(torch.nn.functional.conv2d(grid, w1.flatten(0, 1), params["conv1.bias"].flatten(),
+                                                  padding=1, groups=R))
+        h = torch.relu(torch.nn.functional.conv2d(h, w2.flatten(0, 1), params["conv2.bias"].flatten(),
+                                                  stride=2, padding=1, groups=R))  # (n, R*filters, 5, 5)
+        h = h.view(n, R, -1).transpose(0, 1)  # (R, n, filters*5*5), as flatten(1)
+        z = torch.relu(stacked_linear(h, params["dense.weight"], params["dense.bias"]))
+        return stacked_linear(z, params["head.weight"], params["head.bias"]), z
