@@ -21,13 +21,13 @@
 # the map has never seen?
 #
 # **What the study claims.** On FACED (123 subjects, 28 clips, 32 recorded channels), a single linear
-# projection of differential-entropy features tracks the V-axis position of each clip under
-# leave-subjects-out validation, far beyond a permutation null.
+# projection of {term}`differential-entropy <differential entropy>` features tracks the V-axis position of each clip under
+# {term}`leave-subjects-out` validation, far beyond a permutation null.
 #
 # **What this chapter does.**
 # 1. Takes DE features of every subject and clip (window-averaged, z-scored within subject) and the
 #    V-axis position of each category from chapter 1.
-# 2. Fits one ridge map, penalty chosen inside the training subjects, and scores each held-out
+# 2. Fits one {term}`ridge map`, penalty chosen inside the training subjects, and scores each held-out
 #    subject by the correlation of predicted and LLM positions; tests it against **all** 9! = 362,880
 #    category-to-position assignments.
 # 3. Repeats the map for the valence FACED's own participants gave each clip (28 values, real data)
@@ -55,9 +55,29 @@
 # **Time to run:** about a minute with the `quick` profile on 2 CPU cores.
 
 # %% [markdown]
+# ### For a workshop
+#
+# **You will learn to**
+#
+# - build leave-subjects-out folds and say why no person may be on both sides;
+# - score a ridge map from EEG features by the mean per-subject correlation, against an exact null;
+# - read a map's weights on the scalp, and test a band or a control target.
+#
+# | | time |
+# | --- | --- |
+# | to run, `quick` profile (warm caches: after one run of the book) | about a minute |
+# | to run, `full` profile (from nothing) | about 1.5 min (81 s) |
+# | to teach, exercises included | 70 min; exercises: 3 (30 min) |
+#
+# Times to run are the runner's records on 2 CPU cores (`results/<profile>/runs.json`). A laptop
+# needs 2 cores, 8 GB of memory, the provisioned models (`make models`, about 7 GB of disk) and no
+# network; see [Teaching](../teaching) for the set-up and what to vary live, and the
+# [Glossary](../glossary) for the terms.
+
+# %% [markdown]
 # ## Parameters
 #
-# - `faced_dir` -- `None` for the simulated cohort, or the root of a FACED release (its
+# - `faced_dir` -- `None` for the {term}`simulated cohort`, or the root of a FACED release (its
 #   `Data/subNNN/After_remarks.mat` ratings are read when present, else the same participants'
 #   ratings shipped with `vaxis`).
 # - `reference_channels` -- `False` (default): the 30 scalp channels, as in every chapter; `True`
@@ -298,36 +318,101 @@ scorecard.chapter_rows(out_dir, "03")
 #
 # **What's next.** Chapter 4 trains EEG classifiers on category labels alone and asks whether they
 # rediscover this direction.
-#
+
+# %% [markdown]
 # ## Exercises
 #
-# **Exercise 1.** Is the map carried by one band? Refit it on the alpha band only
-# (`data.trial_features` after `data.bands` selection, or mask the columns of `X`) with
-# `mapping.cross_validate_map((X_band, cats, subjects), v_positions, permutations=0)`.
+# Fill in each function (its body raises `NotImplementedError` until you do) and run the cell: a
+# checker from `vaxis.exercises` says what is right or wrong. Solutions are behind the toggles (not
+# in the student copy). Terms: [Glossary](../glossary).
 
 # %%
+from vaxis.exercises import check_band_map, check_per_subject_r, check_subject_folds
+
+# %% [markdown]
+# ### Exercise 1: leave-subjects-out folds (about 10 minutes)
+#
+# Every number of this chapter comes from people the map never saw. Write the folds: split the
+# distinct subjects into `n_splits` groups; each group's trials are one fold's test rows, all other
+# trials its training rows.
+
+# %% tags=["exercise", "raises-exception"]
+def subject_folds(subjects, n_splits):
+    """subjects: (n_trials,) subject of each trial. Returns [(train_rows, test_rows), ...], one per fold."""
+    raise NotImplementedError("Exercise: split the distinct subjects, not the rows")
+
+
+check_subject_folds(subject_folds, subjects, n_splits)
+
+
+# %% tags=["solution", "hide-cell"]
+# Solution
+def subject_folds(subjects, n_splits):
+    """subjects: (n_trials,) subject of each trial. Returns [(train_rows, test_rows), ...], one per fold."""
+    groups = np.array_split(np.random.default_rng(seed).permutation(np.unique(subjects)), n_splits)
+    return [(np.flatnonzero(~np.isin(subjects, g)), np.flatnonzero(np.isin(subjects, g))) for g in groups]
+
+
+check_subject_folds(subject_folds, subjects, n_splits)
+
+# %% [markdown]
+# ### Exercise 2: the test statistic, one r per person (about 10 minutes)
+#
+# `vmap.predictions` holds, for every held-out trial, its subject, its target (the category's
+# V-axis position) and the map's prediction. Compute the mean over subjects of the Pearson r within
+# each subject. Why not the pooled r over all trials?
+
+# %% tags=["exercise", "raises-exception"]
+def mean_subject_r(predictions):
+    """predictions: DataFrame with subject, target, prediction. Returns the mean per-subject Pearson r."""
+    raise NotImplementedError("Exercise: correlate within each subject, then average")
+
+
+check_per_subject_r(mean_subject_r, vmap.predictions)
+
+
+# %% tags=["solution", "hide-cell"]
+# Solution
+def mean_subject_r(predictions):
+    """predictions: DataFrame with subject, target, prediction. Returns the mean per-subject Pearson r."""
+    per = [np.corrcoef(g.target, g.prediction)[0, 1] for _, g in predictions.groupby("subject")]
+    return float(np.mean(per))
+
+
+check_per_subject_r(mean_subject_r, vmap.predictions)
+
+# %% [markdown]
+# ### Exercise 3: is the map carried by one band? (about 10 minutes)
+#
+# Refit the map on the alpha-band columns of `X` only (`data.feature_names()` names the columns
+# `<channel>_<band>`) with `mapping.cross_validate_map((X_band, cats, subjects), v_positions,
+# permutations=0)`, and compare its mean r with the map on every band.
+
+# %% tags=["exercise", "raises-exception"]
 def alpha_only_r(X, cats, subjects):
     """Return the mean held-out r of the map fitted on the alpha-band columns of X only."""
     raise NotImplementedError("Exercise: select the alpha columns and refit the map")
 
 
-# %% tags=["hide-input"]
+check_band_map(alpha_only_r, X, cats, subjects, v_positions, data.feature_names(), "alpha", n_splits, inner_splits)
+
+
+# %% tags=["solution", "hide-cell"]
 # Solution
 def alpha_only_r(X, cats, subjects):
+    """Return the mean held-out r of the map fitted on the alpha-band columns of X only."""
     cols = [i for i, name in enumerate(data.feature_names()) if name.endswith("_alpha")]
-    res = mapping.cross_validate_map((X[:, cols], cats, subjects), v_positions, permutations=0, n_boot=200)
+    res = mapping.cross_validate_map((X[:, cols], cats, subjects), v_positions, n_splits=n_splits,
+                                     inner_splits=inner_splits, permutations=0, n_boot=10)
     return res.mean_r
 
 
-print(f"alpha band only: mean r = {alpha_only_r(X, cats, subjects):.3f} (all bands: {vmap.mean_r:.3f})")
+check_band_map(alpha_only_r, X, cats, subjects, v_positions, data.feature_names(), "alpha", n_splits, inner_splits)
+print(f"all bands: mean r = {vmap.mean_r:.3f}")
 
 # %% [markdown]
-# **Exercise 2.** Turn the simulation's valence topography off (`sim_knobs={"valence_strength": 0}`)
-# and re-run the map. Why is r still above zero, and what does the permutation p say?
-
-# %% tags=["hide-input"]
-# Solution
-flat = cohort("faced", None, n_subjects=n_subjects, seed=sim_seed, knobs={"valence_strength": 0.0})
-res = mapping.cross_validate_map(flat, v_positions, permutations=2000, n_boot=200, seed=seed)
-print(f"no planted valence: mean r = {res.mean_r:.3f}, p = {res.p_value:.3f} -- categories still differ, "
-      "so the map fits part of any ordering; only the permutation test separates valence from that.")
+# ### To discuss
+#
+# Turn the simulation's valence topography off (`sim_knobs={"valence_strength": 0}`, a live run of
+# about a minute) and re-run the chapter. Why is the mean r still above zero, and what does the
+# permutation p say?
