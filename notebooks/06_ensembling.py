@@ -17,8 +17,8 @@
 # ## Overview
 #
 # **Question.** Chapter 5 asked whether pushing EEG networks towards the LLM's geometry helps, and
-# found the label-driven basin (the span of the class means) already saturated. What differs
-# between two trained networks is the rest: the *within-class residual*. Can decoding be improved by
+# found the label-driven {term}`basin` (the span of the class means) already saturated. What differs
+# between two trained networks is the rest: the *within-class {term}`residual`*. Can decoding be improved by
 # ensembling networks that differ **there**?
 #
 # **What the study claims.** An ensemble whose members are chosen to be diverse in the residual
@@ -46,10 +46,30 @@
 # | --- | --- | --- |
 # | [Chapter 4](04_classifier_rediscovery) | Necessary | the zoo, the folds, the training engine |
 # | [Chapter 5](05_saturation_sweep) | Helpful | the basin and the residual |
-# | Ensembles, CKA, paired tests, the bootstrap | Helpful | |
+# | Ensembles, {term}`CKA`, paired tests, the bootstrap | Helpful | |
 #
 # **Time to run:** about two minutes with the `quick` profile on 2 CPU cores (the FACED-shaped
 # members come from chapter 4's cache when it ran first).
+
+# %% [markdown]
+# ### For a workshop
+#
+# **You will learn to**
+#
+# - remove a network's label-driven basin and measure what differs in the residual;
+# - compare representations of different widths with linear CKA;
+# - judge an ensemble against the strongest competitor, not the weakest.
+#
+# | | time |
+# | --- | --- |
+# | to run, `quick` profile (warm caches: after one run of the book) | about 2 min |
+# | to run, `full` profile (from nothing) | about 2.5 min (142 s) |
+# | to teach, exercises included | 65 min; exercises: 2 (25 min) |
+#
+# Times to run are the runner's records on 2 CPU cores (`results/<profile>/runs.json`). A laptop
+# needs 2 cores, 8 GB of memory, the provisioned models (`make models`, about 7 GB of disk) and no
+# network; see [Teaching](../teaching) for the set-up and what to vary live, and the
+# [Glossary](../glossary) for the terms.
 
 # %% [markdown]
 # ## Parameters
@@ -163,7 +183,7 @@ fig = plots.ensemble_diversity(faced_cmp, "FACED-shaped, all folds")
 # Every method was chosen on the folds' validation subjects only and is scored on the pooled trials
 # of the held-out subjects: balanced accuracy with a 95% bootstrap interval over subjects; the paired
 # difference with the residual-diversity ensemble (per-subject balanced accuracy, Wilcoxon,
-# Benjamini-Hochberg `q`). `size` is the mean number of members kept over folds.
+# {term}`Benjamini-Hochberg` `q`). `size` is the mean number of members kept over folds.
 
 # %%
 cols = ["name", "size", "bacc", "ci_low", "ci_high", "diff_vs_residual", "diff_low", "diff_high", "p_wilcoxon", "q"]
@@ -247,41 +267,78 @@ for label, cmp in (("FACED-shaped", faced_cmp), ("SEED-V-shaped", seedv_cmp)):
 #
 # **What's next.** The study ends here; [References](../references) lists the papers behind each
 # method.
-#
+
+# %% [markdown]
 # ## Exercises
 #
-# **Exercise 1.** Write `residual_share(z, y, train)`: the share of the (centred) variance of all
-# trials of `z` that lies *outside* the basin fitted on the `train` trials. Compare with
-# `1 - ensembles.residual_summary(...)` for one member.
+# Fill in each function (its body raises `NotImplementedError` until you do) and run the cell: a
+# checker from `vaxis.exercises` says what is right or wrong. Solutions are behind the toggles (not
+# in the student copy). Terms: [Glossary](../glossary).
 
 # %%
+from vaxis.exercises import check_linear_cka, check_residual_share
+
+z0 = members0.z[0]  # the first member of fold 0: its representation of every trial
+
+# %% [markdown]
+# ### Exercise 1: the residual share of one member (about 15 minutes)
+#
+# Fit the class means on the fold's *training* trials, take an orthonormal basis of their centred
+# span (the basin, K - 1 directions), remove it from the centred representation of all trials, and
+# return the share of the variance that is left.
+
+# %% tags=["exercise", "raises-exception"]
 def residual_share(z, y, train):
     """Share of the centred variance of z (T, D) outside the span of the training class means."""
     raise NotImplementedError("Exercise: fit class means on train, project them out, compare variances")
 
 
-# %% tags=["hide-input"]
+check_residual_share(residual_share, z0, members0.y, members0.train)
+
+
+# %% tags=["solution", "hide-cell"]
 # Solution
 def residual_share(z, y, train):
+    """Share of the centred variance of z (T, D) outside the span of the training class means."""
     means = np.stack([z[train][y[train] == k].mean(0) for k in np.unique(y[train])])
     Q = np.linalg.svd(means - means.mean(0), full_matrices=False)[2][: len(means) - 1].T
     c = z - z.mean(0)
     return float(((c - c @ Q @ Q.T) ** 2).sum() / (c ** 2).sum())
 
 
-z0, tr0 = members0.z[0], members0.train
-print(f"yours {residual_share(z0[tr0], members0.y[tr0], np.arange(tr0.size)):.4f}; "
-      f"vaxis {1 - ensembles.residual_summary(members0, on='train').basin_share.iloc[0]:.4f}")
-
+check_residual_share(residual_share, z0, members0.y, members0.train)
 
 # %% [markdown]
-# **Exercise 2.** How much does the diversity bonus matter? Re-run the comparison on the
-# SEED-V-shaped members with `diversity_weight` 0 (pure accuracy), 0.05 and 0.2, without the DE
-# baselines, and print the residual-diversity ensemble's accuracy and mean size.
+# ### Exercise 2: linear CKA (about 10 minutes)
+#
+# Residual diversity is `1 - CKA` between two members' residuals on the validation trials. Write
+# linear CKA: centre the columns of both representations, form their Gram matrices `K = Xc Xc^T`, and
+# return `<Ka, Kb>_F / (|Ka|_F |Kb|_F)`. Why must it ignore rotations and widths?
 
-# %% tags=["hide-input"]
+# %% tags=["exercise", "raises-exception"]
+def linear_cka(a, b):
+    """a: (n, D1), b: (n, D2) representations of the same n items. Returns linear CKA in [0, 1]."""
+    raise NotImplementedError("Exercise: centre, Gram matrices, normalised Frobenius inner product")
+
+
+res_a, res_b = (ensembles.member_residual(members0.z[i], members0.y, members0.train)[members0.val] for i in (0, -1))
+check_linear_cka(linear_cka, res_a, res_b)
+
+
+# %% tags=["solution", "hide-cell"]
 # Solution
-for w in (0.0, 0.05, 0.2):
-    t = ensembles.compare(seedv_trained, diversity_weight=w, baselines=(), n_boot=200, seed=seed).table
-    print(f"diversity_weight={w:g}: balanced accuracy {t.bacc['residual_diverse']:.3f}, "
-          f"mean size {t['size']['residual_diverse']:.1f}")
+def linear_cka(a, b):
+    """a: (n, D1), b: (n, D2) representations of the same n items. Returns linear CKA in [0, 1]."""
+    ac, bc = a - a.mean(0), b - b.mean(0)
+    ka, kb = ac @ ac.T, bc @ bc.T
+    return float((ka * kb).sum() / (np.linalg.norm(ka) * np.linalg.norm(kb)))
+
+
+check_linear_cka(linear_cka, res_a, res_b)
+
+# %% [markdown]
+# ### To discuss
+#
+# How much does the diversity bonus matter? Re-run the chapter with `diversity_weight` 0 (pure
+# accuracy) and 0.2 (`-p diversity_weight=0.2`): how do the residual-diversity ensemble's size and
+# accuracy change, and is the difference inside the interval?
