@@ -131,7 +131,7 @@ def main() -> None:
            "speedup": round(ways["plain"]["wall_s"] / ways["engine"]["wall_s"], 2),
            "max_task_mean_bacc_diff": float(diff.max()), "mean_task_bacc_diff": float(diff.mean())}
     path = HERE / "results" / args.out
-    path.parent.mkdir(exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(res, indent=2) + "\n")
     gib = lambda b: f"{b / 2**30:.2f} GiB"  # noqa: E731
     print("\n| way | tasks | networks | wall (s) | peak memory |\n| --- | --- | --- | --- | --- |")

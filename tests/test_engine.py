@@ -57,8 +57,12 @@ def test_stacked_equals_plain_sequential_loop(setup, arch):
     stacked = engine.train(arch, data, folds, [0, 1], cfg, cache=False, progress=False)
     for u in stacked.units:
         ref = engine.train_plain(arch, data, folds[u.fold], u.seed, cfg)
-        np.testing.assert_allclose(u.proba, ref.proba, atol=2e-4)
-        np.testing.assert_allclose(u.z, ref.z, atol=2e-3, rtol=1e-3)
+        # round-off of another summation order, grown over 2 epochs of AdamW (seen for the grid CNN:
+        # probabilities up to 2.2e-4 apart, 2% of the z entries up to 0.013); a wrong gradient or
+        # layout gives differences of 1e-2 and more in the probabilities (one step is checked to
+        # 1e-4 in test_batched_stack_equals_the_plain_autograd_steps)
+        np.testing.assert_allclose(u.proba, ref.proba, atol=5e-4)
+        np.testing.assert_allclose(u.z, ref.z, atol=2e-2, rtol=1e-2)
         assert u.metrics["best_epoch"] == ref.metrics["best_epoch"]
         assert abs(u.metrics["best_val_loss"] - ref.metrics["best_val_loss"]) < 1e-4
 
