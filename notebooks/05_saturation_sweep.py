@@ -20,19 +20,19 @@
 # axis -- distil the LLM's category similarities into it, match its representational geometry,
 # contrast it with sentence embeddings, lay its units out along V -- and decode emotions better?
 #
-# **What the study claims.** Over 25 such alignment strategies, none improved balanced accuracy and
+# **What the study claims.** Over 25 such alignment strategies, none improved {term}`balanced accuracy` and
 # 16 significantly hurt it. Explanation offered: labels alone already drive the network onto the
-# V direction (a *saturated basin*); extra supervision distorts it, while the within-class residual
+# V direction (a *saturated {term}`basin`*); extra supervision distorts it, while the within-class {term}`residual`
 # that carries the remaining information gets little useful gradient.
 #
 # **What this chapter does.**
 # 1. Trains the label-only baseline and every strategy of `vaxis.decoding.alignment` on the same
 #    leave-subjects-out folds and seeds, each loss weight chosen on training subjects only.
 # 2. Tests every strategy against the baseline with the **held-out subject** as the unit (its
-#    accuracy averaged over seeds): paired Wilcoxon and an equivalence test (TOST, margin 0.02
-#    balanced accuracy fixed in advance), Benjamini-Hochberg across strategies; counts helped /
+#    accuracy averaged over seeds): {term}`paired Wilcoxon <paired comparison>` and an equivalence test (TOST, margin 0.02
+#    balanced accuracy fixed in advance), {term}`Benjamini-Hochberg` across strategies; counts helped /
 #    equivalent / undecided / hurt, for alignment and control losses separately.
-# 3. Measures the saturation diagnostics: how much V the baseline carries as it trains, and how much
+# 3. Measures the {term}`saturation diagnostics <saturation>`: how much V the baseline carries as it trains, and how much
 #    of each strategy's gradient falls in the label-driven basin rather than the residual.
 #
 # ```{important}
@@ -50,6 +50,26 @@
 # | Paired tests, false discovery rate | Necessary | |
 #
 # **Time to run:** a few minutes with the `quick` profile on 2 CPU cores.
+
+# %% [markdown]
+# ### For a workshop
+#
+# **You will learn to**
+#
+# - compare many training variants with a baseline by paired tests and a false discovery rate;
+# - measure how much of a loss's gradient falls in the label-driven basin;
+# - say when "no difference" may be claimed, and when the honest verdict is "undecided".
+#
+# | | time |
+# | --- | --- |
+# | to run, `quick` profile (warm caches: after one run of the book) | a few minutes |
+# | to run, `full` profile (from nothing) | about 9.5 min (562 s) |
+# | to teach, exercises included | 80 min; exercises: 3 (30 min) |
+#
+# Times to run are the runner's records on 2 CPU cores (`results/<profile>/runs.json`). A laptop
+# needs 2 cores, 8 GB of memory, the provisioned models (`make models`, about 7 GB of disk) and no
+# network; see [Teaching](../teaching) for the set-up and what to vary live, and the
+# [Glossary](../glossary) for the terms.
 
 # %% [markdown]
 # ## Parameters
@@ -298,34 +318,103 @@ if long_schedule:
 #
 # **What's next.** Chapter 6 targets the residual instead: ensembles whose members differ there.
 # Chapter 7 asks on which simulated cohorts any of this could have come out otherwise.
-#
-# ## Exercises
-#
-# **Exercise 1.** Which family fares worst on average? Group `comparison` by `family`.
-
-# %% tags=["hide-input"]
-# Solution
-comparison.groupby("family").mean_diff.agg(["mean", "min", "max", "count"]).round(4)
-
 
 # %% [markdown]
-# **Exercise 2.** The basin is tiny (K - 1 dimensions). What share would a *random* gradient put
-# there? Write `random_share(z, y, n_draws)` that draws Gaussian gradients and averages
-# `saturation.basin_share`, and compare with the strategies' shares.
+# ## Exercises
+#
+# Fill in each function (its body raises `NotImplementedError` until you do) and run the cell: a
+# checker from `vaxis.exercises` says what is right or wrong. Solutions are behind the toggles (not
+# in the student copy). Terms: [Glossary](../glossary).
 
 # %%
+from vaxis.exercises import check_benjamini_hochberg, check_random_share, check_worst_family
+
+# %% [markdown]
+# ### Exercise 1: which family fares worst? (about 5 minutes)
+#
+# Return the family of strategies whose mean accuracy change (`mean_diff`) is the lowest. Then look
+# at the intervals (`ci_low`, `ci_high`) of its strategies: is the ranking itself meaningful?
+
+# %% tags=["exercise", "raises-exception"]
+def worst_family(comparison):
+    """comparison: one row per strategy (family, mean_diff, ...). Returns the family with the lowest mean."""
+    raise NotImplementedError("Exercise: group by family and average mean_diff")
+
+
+check_worst_family(worst_family, comparison)
+
+
+# %% tags=["solution", "hide-cell"]
+# Solution
+def worst_family(comparison):
+    """comparison: one row per strategy (family, mean_diff, ...). Returns the family with the lowest mean."""
+    return comparison.groupby("family").mean_diff.mean().idxmin()
+
+
+check_worst_family(worst_family, comparison)
+
+# %% [markdown]
+# ### Exercise 2: Benjamini-Hochberg (about 15 minutes)
+#
+# The verdicts control the false discovery rate over all strategies. Write the adjusted p-values
+# (q-values): sort the m p-values, multiply the i-th smallest by m / i, take the running minimum
+# from the largest down, clip at 1 and put them back in the original order. A NaN p-value is a test
+# that was not run: it stays NaN and does not count in m.
+
+# %% tags=["exercise", "raises-exception"]
+def benjamini_hochberg(p):
+    """p: (m,) p-values, NaN for a test not run. Returns the q-values in the same order."""
+    raise NotImplementedError("Exercise: sort, scale by m / rank, running minimum from the top")
+
+
+check_benjamini_hochberg(benjamini_hochberg, comparison.p_wilcoxon.to_numpy())
+
+
+# %% tags=["solution", "hide-cell"]
+# Solution
+def benjamini_hochberg(p):
+    """p: (m,) p-values, NaN for a test not run. Returns the q-values in the same order."""
+    p = np.asarray(p, dtype=float)
+    q = np.full_like(p, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    order = ok[np.argsort(p[ok])]
+    scaled = p[order] * len(ok) / np.arange(1, len(ok) + 1)
+    q[order] = np.minimum.accumulate(scaled[::-1])[::-1].clip(max=1)
+    return q
+
+
+check_benjamini_hochberg(benjamini_hochberg, comparison.p_wilcoxon.to_numpy())
+
+# %% [markdown]
+# ### Exercise 3: how much of a random gradient lands in the basin? (about 10 minutes)
+#
+# The basin is tiny (K - 1 of the representation's dimensions). Draw isotropic Gaussian gradients of
+# the shape of `z_train`, average their `saturation.basin_share`, and compare with the strategies'
+# shares of section 4(b): which strategies aim at the basin more than chance would?
+
+# %% tags=["exercise", "raises-exception"]
 def random_share(z, y, n_draws=20):
-    """Mean basin share of isotropic random gradients on representation z with labels y."""
+    """Mean basin share of isotropic random gradients on representation z (B, D) with labels y (B,)."""
     raise NotImplementedError("Exercise: draw random gradients and average saturation.basin_share")
 
 
-# %% tags=["hide-input"]
+check_random_share(random_share, z_train, y_train)
+
+
+# %% tags=["solution", "hide-cell"]
 # Solution
 def random_share(z, y, n_draws=20):
-    gen = torch.Generator().manual_seed(seed)
-    zt, yt = torch.tensor(z, dtype=torch.float32), torch.tensor(y)
-    return float(np.mean([saturation.basin_share(zt, yt, torch.randn(zt.shape, generator=gen))
-                          for _ in range(n_draws)]))
+    """Mean basin share of isotropic random gradients on representation z (B, D) with labels y (B,)."""
+    rng = np.random.default_rng(seed)
+    return float(np.mean([saturation.basin_share(z, y, rng.standard_normal(z.shape)) for _ in range(n_draws)]))
 
 
-print(f"random gradients: {random_share(z_train, y_train):.3f}; strategies: median {shares.basin_share.median():.3f}")
+check_random_share(random_share, z_train, y_train)
+print(f"strategies' basin shares: median {shares.basin_share.median():.3f}, max {shares.basin_share.max():.3f}")
+
+# %% [markdown]
+# ### To discuss
+#
+# Each strategy is compared with the baseline over the held-out subjects (`n_units`). How many
+# strategies are *equivalent* within the margin fixed in advance, how many *undecided*, and what
+# would twice as many subjects change? Why may "undecided" never be reported as "no difference"?

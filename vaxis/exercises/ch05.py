@@ -98,8 +98,8 @@ def check_random_share(fn: Callable[..., float], z: np.ndarray, y: np.ndarray, n
     a, b = B * r / 2, B * (D - r) / 2
     sd = np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)) / n_draws)
     if abs(mine - expect) <= 5 * sd + 1e-9:
-        return correct(f"{mine:.4f}, close to r / D = {r} / {D} = {expect:.4f}: a random gradient barely touches "
-                       "the basin, so a share well above this means a loss aims at the class means.")
+        return correct(f"{mine:.4f}, close to r / D = {r} / {D} = {expect:.4f}: chance puts that share in the basin; "
+                       "a loss well above it aims at the class means.")
     if mine > 0.5 and expect < 0.5:
         return wrong(f"{mine:.3f} is far above r / D = {expect:.3f}: are your gradients centred (mean 0)? Uniform "
                      "[0, 1) draws share a common direction; use Gaussian draws.")
