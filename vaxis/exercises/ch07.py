@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..stats import equivalence_verdicts
 from ._core import NOT_DONE, Verdict, call, correct, missing, wrong
 
 __all__ = ["check_congruence_change", "check_verdicts"]
@@ -23,8 +24,6 @@ def check_verdicts(fn: Callable[..., Any], mean_diff: np.ndarray, q_difference: 
     is; otherwise ``undecided``. A NaN q-value is a test not run: not significant. The checker also
     tries a case of its own with every verdict and a NaN.
     """
-    from ..stats import equivalence_verdicts
-
     arrays = [np.asarray(a, dtype=float) for a in (mean_diff, q_difference, q_equivalence)]
     mine = call(fn, *[a.copy() for a in arrays], alpha, hint="significant difference (q_difference < alpha) -> "
                 "helped or hurt by the sign; else significant equivalence (q_equivalence < alpha) -> equivalent; "
