@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     for name in ("run", "all"):
         p = sub.add_parser(name, help="execute chapters" + (" then build" if name == "all" else ""))
-        p.add_argument("--profile", default="quick", help="quick, full or paper (default quick)")
+        p.add_argument("--profile", default="quick", help="quick, full, full-large (machines with >= 16 GB) or paper (default quick)")
         p.add_argument("--only", nargs="+", metavar="NN", help="chapter numbers to run, e.g. 03")
         p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                        help="override a chapter parameter (YAML value), e.g. -p faced_dir=/data/FACED")
