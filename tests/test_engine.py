@@ -17,6 +17,7 @@ from vaxis.eeg import cohort
 
 torch.set_num_threads(2)
 CONFIG = engine.TrainConfig(max_epochs=3, batch_size=64, patience=2, window_stride=10)
+BATCHED = [a for a, cls in zoo.ARCHITECTURES.items() if cls.stacking == "batched"]
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +49,16 @@ def test_same_seed_same_numbers_bit_for_bit(setup):
     assert len(a.units) == 2 * 2 * 3 and _same(a, b)
     c = engine.train("mlp", data, folds, [5], CONFIG, cache=False, progress=False)
     assert not np.array_equal(c.units[0].z, a.get("mlp", 0, 0).z)
+
+
+@pytest.mark.parametrize("arch", BATCHED)
+def test_batched_stack_is_bit_for_bit_deterministic(setup, arch):
+    data, folds = setup
+    cfg = engine.TrainConfig(max_epochs=1, batch_size=64, patience=2, window_stride=10)
+    a = engine.train(arch, data, folds[:2], [0, 1], cfg, cache=False, progress=False)
+    b = engine.train(arch, data, folds[:2], [0, 1], cfg, cache=False, progress=False)
+    assert _same(a, b)
+    assert not np.array_equal(a.units[0].proba, a.units[2].proba)  # seeds differ
 
 
 @pytest.mark.parametrize("arch", ["logreg", "mlp", "dgcnn", "eegnet", "transformer", "gridcnn"])
@@ -105,9 +116,6 @@ def test_each_architecture_gets_the_stack_it_names():
         assert kinds[a] == engine.STACKS[cls.stacking].__name__
         assert (cls.stacking == "dense") == bool(zoo.build(a, 32, 5, 9).dense_layers())
         assert cls.stacking != "batched" or cls.has_stacked_forward()
-
-
-BATCHED = [a for a, cls in zoo.ARCHITECTURES.items() if cls.stacking == "batched"]
 
 
 @pytest.mark.parametrize("arch", BATCHED)
