@@ -53,8 +53,10 @@
 # | [Data](../data) | Helpful | the {term}`simulated cohort` and FACED's ratings |
 # | {term}`Equivalence tests <equivalence test>` (TOST) | Helpful | "no difference" needs a margin fixed in advance |
 #
-# **Time to run:** about three minutes with the `quick` profile on 2 CPU cores (a coarse grid, one
-# weight); the `full` profile's finer grid with both arms about a quarter of an hour.
+# **Time to run:** the `quick` profile (6 points, one weight, one seed) used 2.5 CPU-minutes from
+# empty caches (10.5 min of wall time on a heavily shared 2-core machine: a few minutes when the
+# cores are free); the `full` profile (16 points in three planes, both arms, two seeds) used 19
+# CPU-minutes (64 min of wall time on the same shared, niced machine). Re-runs read the sweep store.
 
 # %% [markdown]
 # ### For a workshop
