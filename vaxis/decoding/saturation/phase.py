@@ -183,10 +183,19 @@ def run_grid(points: Sequence[GridPoint], targets: alignment.AlignmentTargets, s
         e, s = run_point(point, cohort_at(point, sim_seed, category_geometry), targets, store_dir, **kwargs)
         effects.append(e)
         ens.append(s)
-    effects_df = add_verdicts(pd.concat(effects, ignore_index=True), alpha)
+    effects_df = _verdicts_once(pd.concat(effects, ignore_index=True), list(DEFAULTS) + ["strategy", "arm"], alpha)
     ens_df = pd.DataFrame(ens).rename(columns={"gain": "mean_diff"})
-    ens_df = add_verdicts(ens_df, alpha).rename(columns={"mean_diff": "gain"})
+    ens_df = _verdicts_once(ens_df, list(DEFAULTS), alpha).rename(columns={"mean_diff": "gain"})
     return PhaseResults(effects_df, ens_df)
+
+
+def _verdicts_once(rows: pd.DataFrame, key: list[str], alpha: float) -> pd.DataFrame:
+    """Verdicts with each distinct comparison counted once in the correction (a point shared by two
+    planes, e.g. the default cohort, is one test, not two), copied back to every row."""
+    unique = add_verdicts(rows.drop_duplicates(key), alpha)
+    out = rows.merge(unique[key + ["q", "q_tost", "verdict"]], on=key, how="left")
+    out.index = rows.index
+    return out
 
 
 def plane_table(effects: pd.DataFrame, plane: str, value: str = "mean_diff", arm: str = "fixed") -> pd.DataFrame:

@@ -56,12 +56,13 @@ def p1(e: pd.DataFrame, ens: pd.DataFrame) -> Result:
         d = d[np.isclose(d[k].astype(float), v)]
     if d.empty:
         return "not tested", "no grid point at the default cohort"
+    d = d.drop_duplicates(["strategy", "arm"])  # the default point may lie on several planes
     n = int((d.verdict == "helped").sum())
     return _verdict(n == 0), f"{n} helped of {len(d)} comparisons at the default point"
 
 
 def p2(e: pd.DataFrame, ens: pd.DataFrame) -> Result:
-    d = e[np.isclose(e.congruence, 0)]
+    d = e[np.isclose(e.congruence, 0)].drop_duplicates(list(DEFAULTS) + ["strategy", "arm"])
     n = int((d.verdict == "helped").sum())
     return _verdict(n == 0), f"{n} helped of {len(d)} comparisons with congruence 0"
 
