@@ -21,12 +21,12 @@
 # in people they have never seen?
 #
 # **What the study claims.** 36 classifiers (6 architectures x 6 seeds) trained on FACED's category
-# labels only all carry the V-axis in their penultimate layer: a linear read-out recovers each
+# labels only all carry the V-axis in their penultimate layer: a linear {term}`read-out` recovers each
 # clip's V position, far more than for networks trained on shuffled labels or never trained.
 #
 # **What this chapter does.**
 # 1. Trains the 36 classifiers on window-level DE features, subjects held out (the folds every later
-#    chapter shares), with the stacked training engine; reports balanced accuracy per architecture.
+#    chapter shares), with the stacked training engine; reports {term}`balanced accuracy` per architecture.
 # 2. Reads the V-axis out of every network's representation of held-out subjects, tests the valence
 #    ordering against all 9! assignments of the positions, and gives the controls the same test:
 #    shuffled-label and untrained networks, the raw input features, and the same zoo trained on a
@@ -49,6 +49,26 @@
 # | Ridge regression, permutation tests | Helpful | |
 #
 # **Time to run:** about eight minutes with the `quick` profile on 2 CPU cores.
+
+# %% [markdown]
+# ### For a workshop
+#
+# **You will learn to**
+#
+# - train a zoo of EEG classifiers on labels only and score them by balanced accuracy;
+# - read the V-axis out of a network's representation and test it against all 9! assignments;
+# - compare trained networks with shuffled-label and untrained controls.
+#
+# | | time |
+# | --- | --- |
+# | to run, `quick` profile (warm caches: after one run of the book) | about 2 min |
+# | to run, `full` profile (from nothing) | about 4.5 min (269 s) |
+# | to teach, exercises included | 65 min; exercises: 2 (25 min) |
+#
+# Times to run are the runner's records on 2 CPU cores (`results/<profile>/runs.json`). A laptop
+# needs 2 cores, 8 GB of memory, the provisioned models (`make models`, about 7 GB of disk) and no
+# network; see [Teaching](../teaching) for the set-up and what to vary live, and the
+# [Glossary](../glossary) for the terms.
 
 # %% [markdown]
 # ## Parameters
@@ -130,8 +150,9 @@ print(f"{train_data.X.shape[0]} windows; folds (train/val/test subjects):",
 # a small transformer over channels {cite}`vaswani2017attention` and a CNN on the 2-D scalp grid,
 # trained with AdamW {cite}`loshchilov2019adamw` and early stopping.
 # All seeds and folds of an architecture form one training job (`vaxis.decoding.engine`): the perceptrons
-# (logistic regression, MLP) train at once as stacked replicas, the convolutional, graph and
-# attention networks one after another (on a CPU, stacking does not pay for them). Each finished
+# (logistic regression, MLP) train at once as stacked replicas, and so do the convolutional, graph
+# and attention networks (their replicas run as one batched network: grouped convolutions, batched
+# matrix products), equal to training them one by one within round-off. Each finished
 # network is cached, so a re-run (or chapters 5 and 6) reuses it.
 
 # %% tags=["nbval-ignore-output", "remove-stderr"]
@@ -269,7 +290,7 @@ scorecard.chapter_rows(out_dir, "04")
 # p-value has a floor: swapping categories with nearly equal positions (the four negative ones
 # among themselves, the four positive ones) changes the targets very little, so several hundred of
 # the 9! assignments read out about as well as the true one. That is why the count uses the
-# false-discovery-rate correction {cite}`benjamini1995fdr`; the family-wise Holm count
+# {term}`false-discovery-rate <Benjamini-Hochberg>` correction {cite}`benjamini1995fdr`; the family-wise {term}`Holm` count
 # {cite}`holm1979` is printed for comparison.
 #
 # The count alone does not say the training *built* the axis: the controls answer that. Where the
@@ -282,22 +303,66 @@ scorecard.chapter_rows(out_dir, "04")
 #
 # **What's next.** Chapter 5 adds 25 alignment losses to the same training and asks whether
 # pushing the networks towards the LLM still helps once the axis is already there.
-#
+
+# %% [markdown]
 # ## Exercises
 #
-# **Exercise 1.** Compute, for one network and fold, the direction along which its class means are
-# ordered by V (`d = sum_k n_k (v_k - vbar)(mu_k - mubar)` on standardised units) and its cosine with
-# the ridge read-out direction. Compare with `rediscovery.fold_readout(...).cos_classmean`.
+# Fill in each function (its body raises `NotImplementedError` until you do) and run the cell: a
+# checker from `vaxis.exercises` says what is right or wrong. Solutions are behind the toggles (not
+# in the student copy). Terms: [Glossary](../glossary).
 
 # %%
+from vaxis.exercises import check_balanced_accuracy, check_classmean_cosine
+
+t = example.test_trials  # held-out trials of the example network's fold
+
+# %% [markdown]
+# ### Exercise 1: balanced accuracy (about 10 minutes)
+#
+# Every accuracy of this book is *balanced*: the mean over classes of the share of each class's
+# trials predicted right, so a classifier that always says the most frequent class scores chance.
+# Score the example network's held-out predictions.
+
+# %% tags=["exercise", "raises-exception"]
+def balanced_accuracy(y_true, y_pred):
+    """y_true, y_pred: (n,) labels. Returns the mean over the classes of y_true of their recall."""
+    raise NotImplementedError("Exercise: one recall per class, then their mean")
+
+
+check_balanced_accuracy(balanced_accuracy, train_data.trial_label[t], example.proba[t].argmax(1))
+
+
+# %% tags=["solution", "hide-cell"]
+# Solution
+def balanced_accuracy(y_true, y_pred):
+    """y_true, y_pred: (n,) labels. Returns the mean over the classes of y_true of their recall."""
+    return float(np.mean([np.mean(y_pred[y_true == k] == k) for k in np.unique(y_true)]))
+
+
+check_balanced_accuracy(balanced_accuracy, train_data.trial_label[t], example.proba[t].argmax(1))
+
+# %% [markdown]
+# ### Exercise 2: does the read-out follow the class means? (about 15 minutes)
+#
+# For the example network: standardise its held-out representation `z`, fit the ridge read-out
+# direction `w` to the trials' V positions, build the direction along which the class means are
+# ordered by V, `d = sum_k n_k (v_k - vbar)(mu_k - mubar)` (equal to `Zs^T (y - ybar)`), and return
+# their cosine. The checker compares with `rediscovery.fold_readout(...).cos_classmean`.
+
+# %% tags=["exercise", "raises-exception"]
 def classmean_cosine(z, categories, positions, alpha=readout_alpha):
     """Return cos(ridge read-out direction, class-mean V direction) for representation z."""
     raise NotImplementedError("Exercise: standardise z, fit the ridge direction, build d, take the cosine")
 
 
-# %% tags=["hide-input"]
+check_classmean_cosine(classmean_cosine, example.z[t], true_categories[t], train_data.trial_subject[t],
+                       v_positions, readout_alpha, readout_splits)
+
+
+# %% tags=["solution", "hide-cell"]
 # Solution
 def classmean_cosine(z, categories, positions, alpha=readout_alpha):
+    """Return cos(ridge read-out direction, class-mean V direction) for representation z."""
     zs = (z - z.mean(0)) / np.where(z.std(0) > 1e-8, z.std(0), np.inf)
     y = np.array([positions[c] for c in categories])
     w = np.linalg.solve(zs.T @ zs + alpha * np.eye(zs.shape[1]), zs.T @ (y - y.mean()))
@@ -305,20 +370,12 @@ def classmean_cosine(z, categories, positions, alpha=readout_alpha):
     return float(w @ d / np.linalg.norm(w) / np.linalg.norm(d))
 
 
-t = example.test_trials
-mine = classmean_cosine(example.z[t], true_categories[t], v_positions)
-ref = rediscovery.fold_readout(example.z[t], true_categories[t], train_data.trial_subject[t], v_positions, **kw)
-print(f"yours {mine:.3f} vs vaxis {ref.cos_classmean:.3f}")
+check_classmean_cosine(classmean_cosine, example.z[t], true_categories[t], train_data.trial_subject[t],
+                       v_positions, readout_alpha, readout_splits)
 
 # %% [markdown]
-# **Exercise 2.** How sensitive is the count to the read-out's penalty? Re-run the read-out of the
-# trained networks with `alpha` 1 and 100 (use `permutations=2000` random assignments to keep it fast).
-
-# %% tags=["hide-input"]
-# Solution
-few = rediscovery.assignments(len(train_data.classes), 2000, seed=sim_seed)
-for alpha in (1.0, 100.0):
-    _, nets = rediscovery.readout_results(trained, true_categories, v_positions, "trained", perms=few,
-                                          n_splits=readout_splits, alpha=alpha)
-    c = rediscovery.count_rediscoveries(nets, ctrl, level=level)
-    print(f"alpha={alpha:g}: mean r {nets.mean_r.mean():.3f}, {c['n_rediscover']} of {c['n']} rediscover")
+# ### To discuss
+#
+# How sensitive is the count of rediscoveries to the read-out's penalty? Re-run the chapter with
+# `readout_alpha` 1 and 100 (`-p readout_alpha=1`, a few minutes each): which numbers move, and why
+# does the test's conclusion hold or not?
