@@ -51,3 +51,11 @@ def test_chapter_3_control_verdicts(tmp_path):
                                                                                    "diff_high": hi}}})
         rows = scorecard.chapter_rows(tmp_path, "03")
         assert rows.verdict.tolist() == ["agrees", want]
+
+
+def test_a_partial_result_file_is_reported_not_fatal(tmp_path):
+    # chapter 3's own tests write an axis file with only the category positions: the scorecard that
+    # the runner writes after every run must say the row is incomplete instead of failing the run
+    _write(tmp_path, results.AXIS_JSON, {"lead": {"category_positions": {"joy": 1.0}}})
+    one = scorecard.table(tmp_path).query("claim.str.startswith('1.')", engine="python").iloc[0]
+    assert one.verdict == "not run" and "lacks 'vader_test_rho'" in one["this book"]

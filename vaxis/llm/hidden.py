@@ -48,6 +48,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,11 +258,13 @@ def _check_layers(layers: Sequence[int] | None) -> list[int] | None:
 
 
 def _read_chunk(path: Path, full: Path, wanted: list[int] | None) -> dict[str, np.ndarray] | None:
-    """A cached chunk (touched, so the cache bound evicts least recently used chunks first)."""
+    """A cached chunk, marked as used (its access time set to now; its modification time, the
+    time it was written, is kept, so a chunk read again is never mistaken for one computed again).
+    The cache bound evicts the least recently used chunks first."""
     for candidate in ([path] if path == full else [path, full]):
         if candidate.is_file():
             with contextlib.suppress(OSError):
-                os.utime(candidate)
+                os.utime(candidate, ns=(time.time_ns(), candidate.stat().st_mtime_ns))
             arrays = io.load_npz(candidate)
             if candidate == path:
                 return arrays
@@ -313,7 +316,7 @@ def prune_cache(folder: str | os.PathLike, limit: int | None = None, keep: Seque
     for entry in os.scandir(folder):
         if entry.name.endswith(".npz") and entry.is_file():
             st = entry.stat()
-            files.append((st.st_mtime, st.st_size, Path(entry.path)))
+            files.append((max(st.st_atime, st.st_mtime), st.st_size, Path(entry.path)))  # last use
     total = sum(size for _, size, _ in files)
     freed = 0
     for _, size, path in sorted(files):
