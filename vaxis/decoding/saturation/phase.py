@@ -173,10 +173,24 @@ def cohort_at(point: GridPoint, seed: int = 0, category_geometry: np.ndarray | N
 
 def run_grid(points: Sequence[GridPoint], targets: alignment.AlignmentTargets, store_dir: Path, *,
              sim_seed: int = 0, category_geometry: np.ndarray | None = None, alpha: float = 0.05,
-             progress: bool = True, **kwargs: Any) -> PhaseResults:
+             progress: bool = True, scheduler: str | None = None, **kwargs: Any) -> PhaseResults:
     """Every point of the grid (:func:`run_point` on :func:`cohort_at`, keyword arguments passed
-    on), then the verdicts over the whole grid."""
+    on), then the verdicts over the whole grid.
+
+    ``scheduler``: the address of a dask.distributed scheduler (e.g. ``"tcp://10.0.0.5:8786"``, or a
+    ``LocalCluster``'s ``scheduler_address``). When given, a client connects to it for the run and the
+    sweep's tasks go to its workers (``backend="dask"``); the ensembles' members and the statistics
+    stay in this process. The workers need vaxis installed and must see ``store_dir`` (the tasks read
+    the sweep's setup from it). The results are the same as in-process (tests/test_phase_dask.py).
+    """
     from tqdm import tqdm
+
+    if scheduler is not None:
+        import distributed
+
+        with distributed.Client(scheduler):
+            return run_grid(points, targets, store_dir, sim_seed=sim_seed, category_geometry=category_geometry,
+                            alpha=alpha, progress=progress, **{**kwargs, "backend": "dask"})
 
     effects, ens = [], []
     for point in tqdm(points, desc="grid points", unit="point", disable=not progress):
