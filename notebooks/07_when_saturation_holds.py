@@ -89,7 +89,9 @@
 #   one weight the chosen arm is the fixed arm.
 # - `members`, `member_seeds` -- the ensembles' candidate networks at every point.
 # - `arch`, `n_splits`, `seeds`, `max_epochs`, `lr`, `patience`, `window_stride` -- training, as in
-#   chapter 5; `backend`, `n_jobs` -- joblib backend (e.g. `dask` with a connected client) and workers.
+#   chapter 5; `backend`, `n_jobs` -- joblib backend (e.g. `dask` with a connected client) and workers;
+#   `scheduler` -- the address of a dask.distributed scheduler (e.g. `"tcp://10.0.0.5:8786"`): the
+#   sweep's tasks go to its workers (`None`: this machine).
 # - `alpha`, `n_boot`, `seed`, `sentence_model`, `profile`, `results_root` -- as in chapter 5.
 
 # %% tags=["parameters"]
@@ -114,6 +116,7 @@ patience = 3
 window_stride = 10
 backend = "loky"
 n_jobs = 1
+scheduler: Optional[str] = None
 alpha = 0.05
 n_boot = 1000
 seed = 0
@@ -187,7 +190,7 @@ print(f"{len(points)} grid points x ({len(names)} losses x {len(weights)} weight
 phased = phase.run_grid(points, targets, results.sweep_store(out_dir), sim_seed=sim_seed, category_geometry=geometry,
                         alpha=alpha, losses=names, weights=weights, fixed_weight=fixed_weight, config=config,
                         seeds=seeds, n_splits=n_splits, arch=arch, members=members, member_seeds=member_seeds,
-                        backend=backend, n_jobs=n_jobs, n_boot=n_boot, seed=seed)
+                        backend=backend, n_jobs=n_jobs, n_boot=n_boot, seed=seed, scheduler=scheduler)
 
 # %%
 cols = ["point", "strategy", "arm", "baseline_bacc", "mean_diff", "ci_low", "ci_high", "q", "q_tost", "verdict"]
