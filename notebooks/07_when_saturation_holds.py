@@ -251,6 +251,9 @@ print(f"largest gain anywhere: {best.strategy} at {best.point} ({best.arm}) {bes
 e = phased.ensembles.loc[phased.ensembles.gain.idxmax()]
 print(f"largest ensemble gain: {e.point} {e.gain:+.3f} [{e.ci_low:+.3f}, {e.ci_high:+.3f}] -> {e.verdict}")
 print("predictions:", dict(zip(scored.id, scored.result)))
+results.write_phase(out_dir, profile=profile, planes=planes, effects=phased.effects,
+                    ensembles=phased.ensembles, predictions=scored, margin=saturation.MARGIN)
+print("wrote", results.PHASE_JSON)
 
 # %% [markdown]
 # **What it means.** The lines above say, for this run's grid, where alignment losses hurt, help or

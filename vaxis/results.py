@@ -20,6 +20,7 @@ function per file and never spell a file name. Each chapter writes under ``resul
 - :data:`SATURATION_JSON` (and the task store :data:`SWEEP_STORE`) -- chapter 5: every strategy's
   effect and verdict, the diagnostics, each training schedule.
 - :data:`ENSEMBLING_JSON` -- chapter 6: every method's accuracy per cohort, curves, sizes.
+- :data:`PHASE_JSON` -- chapter 7: the grid's verdicts, its ensembles and the predictions scored.
 
 The writers take the chapters' result objects and read them by attribute (duck typing), so this
 module depends on nothing but :mod:`vaxis.io` and :mod:`vaxis.stats`: every side of the package may
@@ -287,6 +288,24 @@ def _cohort_result(cmp: Any, dataset: Any) -> dict[str, Any]:
             "table": cmp.table.reset_index().round(5).to_dict("records"),
             "curves": cmp.curves.round(5).to_dict("records"),
             "sizes": cmp.selections.groupby("method")["size"].apply(list).to_dict()}
+
+
+# ----------------------------------------------------------------------------- chapter 7
+#: Chapter 7's grid: every (point, loss, arm) verdict, the ensembles at every point, the predictions scored.
+PHASE_JSON = "07_phase.json"
+
+
+def write_phase(folder: str | Path, *, profile: str, planes: Mapping[str, Any], effects: Any, ensembles: Any,
+                predictions: Any, margin: float) -> Path:
+    """Chapter 7's results: ``effects`` and ``ensembles`` are the grid's tables
+    (:func:`vaxis.decoding.saturation.phase.run_grid`), ``predictions`` the scored predictions
+    (:func:`vaxis.decoding.saturation.predictions.score_predictions`); ``margin`` is the equivalence
+    margin fixed in advance (balanced accuracy)."""
+    def records(frame: Any) -> list[dict[str, Any]]:
+        return frame.round(5).astype(object).where(frame.notna(), None).to_dict("records")
+    return io.save_json(Path(folder) / PHASE_JSON, {
+        "profile": profile, "planes": {k: dict(v) for k, v in planes.items()}, "margin": margin,
+        "effects": records(effects), "ensembles": records(ensembles), "predictions": records(predictions)})
 
 
 # ----------------------------------------------------------------------------- controls (chapters 1, 3)
