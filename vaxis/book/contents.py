@@ -57,6 +57,19 @@ def chapters(root: Path | None = None) -> list[Chapter]:
     return out
 
 
+def select_chapters(todo: list[Chapter], only: list[str] | None = None) -> list[Chapter]:
+    """The chapters of ``todo`` numbered in ``only`` (``"3"`` or ``"03"``), in that order; all of
+    ``todo`` when ``only`` is empty. An unknown number raises before any work starts, naming the
+    chapters there are."""
+    if not only:
+        return todo
+    known = {c.number: c for c in todo}
+    missing = [n for n in only if n.zfill(2) not in known]
+    if missing:
+        raise VaxisInputError(f"No chapter {missing}; chapters are: {', '.join(known)}.")
+    return [known[n.zfill(2)] for n in only]
+
+
 def profiles() -> list[str]:
     """Names of the available profiles."""
     return sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))

@@ -40,6 +40,7 @@ from .contents import (
     Chapter,
     chapter_parameters,
     chapters,
+    select_chapters,
     check_parameters,
     declared_parameters,
     load_profile,
@@ -149,13 +150,7 @@ def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] |
 
     mode = numerics.check_mode(numerics_mode or os.environ.get(numerics.MODE_ENV) or numerics.DEFAULT_MODE)
     load_profile(profile)  # fail early on an unknown profile
-    todo = chapters()
-    if only:
-        known = {c.number: c for c in todo}
-        missing = [n for n in only if n.zfill(2) not in known]
-        if missing:
-            raise VaxisInputError(f"No chapter {missing}; chapters are: {', '.join(known)}.")
-        todo = [known[n.zfill(2)] for n in only]
+    todo = select_chapters(chapters(), only)
     estimates, all_params = [], {}
     for chapter in todo:
         sync_pair(chapter)

@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 from .._checks import VaxisError, VaxisInputError
-from .contents import Chapter, chapters, root_dir
+from .contents import Chapter, chapters, root_dir, select_chapters
 
 #: Tags of a stub cell (kept; its NotImplementedError is expected) and of a solution cell (removed).
 EXERCISE_TAG, SOLUTION_TAG = "exercise", "solution"
@@ -74,13 +74,7 @@ def write_student_book(out_dir: str | Path, only: list[str] | None = None) -> li
     out = Path(out_dir).expanduser().resolve()
     if out in {(root / "notebooks").resolve(), (root / "book").resolve(), root.resolve()}:
         raise VaxisInputError(f"{out} holds the book's sources; write the student copy somewhere else.")
-    todo = chapters(root)
-    if only:
-        known = {c.number: c for c in todo}
-        missing = [n for n in only if n.zfill(2) not in known]
-        if missing:
-            raise VaxisInputError(f"No chapter {missing}; chapters are: {', '.join(known)}.")
-        todo = [known[n.zfill(2)] for n in only]
+    todo = select_chapters(chapters(root), only)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for chapter in todo:
