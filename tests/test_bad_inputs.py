@@ -55,6 +55,19 @@ def test_memory_estimate_grows_with_models_and_subjects():
     assert resources.estimate_chapter_bytes({"n_subjects": 123}) > small
 
 
+def test_memory_estimate_counts_chapter_4s_negative_control_cohort():
+    """Chapter 4's defaults train a second, no-valence cohort: its EEG copies are in the estimate."""
+    ch4 = next(c for c in book.chapters() if c.number == "04")
+    params = {**{k: v[0] for k, v in book.declared_parameters(ch4).items()}, **book.chapter_parameters("full", ch4)}
+    assert params["negative_control"] is True and params["faced_dir"] is None  # the runner's parameters
+    one_copy = params["n_subjects"] * 28 * 30 * 32 * 5 * 8
+    without = resources.estimate_chapter_bytes({**params, "negative_control": False})
+    assert resources.estimate_chapter_bytes(params) - without == resources.NEGATIVE_CONTROL_COPIES * one_copy
+    assert resources.NEGATIVE_CONTROL_COPIES >= 2  # its float32 DE and its float32 training copy at least
+    # with the real recordings (faced_dir) there is no simulated control cohort
+    assert resources.estimate_chapter_bytes({**params, "faced_dir": "/data/FACED"}) == without
+
+
 def _write_axis(folder):
     cats = ["anger", "disgust", "fear", "sadness", "neutral", "amusement", "inspiration", "joy", "tenderness"]
     pos = dict(zip(cats, [-3.0, -2.5, -2.8, -3.2, 0.0, 2.0, 2.4, 3.0, 2.6]))

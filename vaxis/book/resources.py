@@ -29,6 +29,11 @@ WEIGHT_FACTOR = 1.1
 #: Copies of the window-level EEG feature array held at once (float64 z-scoring, float32 training
 #: copy, views, the second cohort of chapter 6).
 EEG_COPIES = 8
+#: Further copies held by a chapter that also trains on a negative-control cohort (chapter 4's
+#: ``negative_control``: the same simulation with no valence structure, its zoo trained as well):
+#: the cohort's float32 DE, its float64 z-scoring (transient) and its float32 training copy, in
+#: float64-sized units, rounded up.
+NEGATIVE_CONTROL_COPIES = 4
 
 
 class InsufficientMemoryError(VaxisError, MemoryError):
@@ -76,10 +81,17 @@ def model_peak_bytes(name_or_path: str) -> int:
 
 
 def estimate_chapter_bytes(params: Mapping[str, Any]) -> int:
-    """Estimated peak memory of one chapter run with ``params`` (papermill parameters)."""
+    """Estimated peak memory of one chapter run with ``params`` (papermill parameters), bytes.
+
+    A chapter with a true ``negative_control`` on simulated data (chapter 4 without ``faced_dir``)
+    builds a second cohort of ``n_subjects``, with no valence structure, and trains its whole zoo on
+    it too (twice the training time): :data:`NEGATIVE_CONTROL_COPIES` more copies of the EEG array.
+    """
     weights = max((model_peak_bytes(m) for m in chapter_models(params)), default=0)
     n_subjects = int(params.get("n_subjects", 0) or 0)
-    eeg = n_subjects * 28 * 30 * 32 * 5 * 8 * EEG_COPIES
+    control = params.get("negative_control") is True and params.get("faced_dir") is None
+    copies = EEG_COPIES + (NEGATIVE_CONTROL_COPIES if control else 0)
+    eeg = n_subjects * 28 * 30 * 32 * 5 * 8 * copies
     return int(BASELINE_BYTES + weights + eeg)
 
 

@@ -77,6 +77,14 @@ class ChannelTransformer(ZooModel):
         LayerNorm's affine map is folded into the linear layer after it (``W diag(g)``, ``W b + c``:
         weight-sized work instead of two passes over every token). The same function of the same
         parameters as :meth:`embed`, rounded differently.
+
+        Why stacking gains little here (``benchmarks/README.md``, "Why the transformer does not
+        stack"): a step of 30 replicas x 256 windows is 3.6 GFLOP but moves at least 1.8 GB
+        (element-wise passes over 230,400 tokens x 16 floats, 14.7 MB each: LayerNorms, GELU,
+        softmax, residual adds, layout copies) through products with inner dimensions of 5-30;
+        those bytes and small products are the same one replica at a time or all together, so
+        only per-operator overhead is saved. Explicit attention products instead of the fused
+        kernel and forward/backward passes in groups of replicas were measured and did not help.
         """
         R, n, C, F = x.shape
         p = params
