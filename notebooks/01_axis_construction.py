@@ -181,8 +181,8 @@ table = pd.DataFrame({
 table
 
 # %%
-print(f"Binary sentiment (|rating| >= 1, n = {t['n_binary']}): AUC = {t['auc']:.3f}, "
-      f"accuracy of the sign at the neutral origin = {t['accuracy']:.3f} (chance 0.5)")
+print(f"Binary sentiment (|rating| >= 1, n = {t['n_binary']} test and AFINN words): AUC = {t['auc_ci']}, "
+      f"accuracy of the sign at the neutral origin = {t['accuracy_ci']} (chance 0.5; 95% bootstrap over words)")
 
 # %% [markdown]
 # **Positions, not signs.** The origin is where *one* neutral sentence falls, not a calibrated
@@ -203,7 +203,10 @@ plots.rating_scatters({"VADER test words": (lead.test_positions, splits.test.rat
 # arbitrary, so their |rho| is compared with the V-axis's rho), and the top principal components of
 # the dev words' hidden states {cite}`jolliffe2002pca`, with component and sign chosen on the dev
 # split only, as the V-axis's layer was. The advantage is the V-axis's rho minus the chosen
-# component's, with a paired bootstrap over the test words {cite}`efron1979bootstrap`.
+# component's, with a paired bootstrap over the test words {cite}`efron1979bootstrap`. The table's
+# per-component rhos are point values: the one comparison the section makes, V-axis against the
+# component chosen on dev, carries its paired interval in the line above it; the random directions'
+# median, 95th percentile and maximum describe a null distribution, not an estimate.
 
 # %%
 ws = specificity.word_states(lead_model, anchor_texts, splits, lead.choice, templates=templates, batch_size=batch_size)
@@ -236,6 +239,10 @@ by_freq.round(3)
 
 # %% [markdown]
 # ## 6. Where the nine categories fall
+#
+# Each position is one sentence's projection: there is no sample of sentences per category to
+# resample, so the positions carry no interval here; section 7 gives the nine positions' agreement
+# with people an interval over participants and one over categories.
 
 # %%
 fig = plots.category_positions(lead.category_positions, title=f"{lead.model}, layer {lead.choice['layer']}")
@@ -296,13 +303,14 @@ print("wrote", results.AXIS_JSON, results.AXIS_NPZ, "and", results.SPECIFICITY_J
 print(f"Model {lead.model}; axis = {lead.choice['construction']} at layer {lead.choice['layer']} "
       f"of {lead.n_layers}, {lead.choice['pooling']}-token pooling, template '{lead.choice['template']}'.")
 print(f"Zero-shot agreement with human valence on held-out VADER words: rho = {t['vader_test']}; "
-      f"on AFINN: rho = {t['afinn']}; sentiment AUC = {t['auc']:.3f}.")
-pv, pa = versus.loc["participants valence"], versus.loc["participants arousal"]
+      f"on AFINN: rho = {t['afinn']}; sentiment AUC = {t['auc_ci']}.")
+pv, pa, pw = (versus.loc[k] for k in ("participants valence", "participants arousal", "word norms valence"))
 print(f"Nine categories vs FACED's participants: valence rho = {pv['rho']:.3f} (participants "
       f"[{pv['participants low']:.3f}, {pv['participants high']:.3f}], categories [{pv['categories low']:.3f}, "
       f"{pv['categories high']:.3f}]; p = {pv['p all orderings']:.4f} over 9! orderings, "
-      f"p = {pv['p within sides']:.3f} within sides); arousal rho = {pa['rho']:.3f} "
-      f"(p = {pa['p all orderings']:.3f}); word norms rho = {versus.loc['word norms valence', 'rho']:.3f}.")
+      f"p = {pv['p within sides']:.3f} within sides); arousal rho = {pa['rho']:.3f} [{pa['categories low']:.3f}, "
+      f"{pa['categories high']:.3f}] (p = {pa['p all orderings']:.3f}); word norms rho = {pw['rho']:.3f} "
+      f"[{pw['categories low']:.3f}, {pw['categories high']:.3f}] (intervals over categories).")
 
 # %%
 print(f"Nine sentences vs no anchors: rank {rank['rank']} among {rank['n']} random directions; advantage over the "

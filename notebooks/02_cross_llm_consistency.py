@@ -32,6 +32,8 @@
 #    {term}`exact null <permutation test>` over all 630 relabellings of the nine anchor sentences.
 # 4. Sets every model's nine category positions against the valence (and arousal) that FACED's
 #    own 123 participants gave the film clips of each category, beside the word norms.
+# 5. Repeats chapter 1's specificity controls on every model: random directions, principal
+#    components of the words (no anchors), common vs rare words.
 #
 # ## Prerequisites
 #
@@ -68,13 +70,15 @@
 # - `models` -- registry names, local paths or Hugging Face hub ids; at least two. `minilm-l6`,
 #   `mpnet-base` and `embeddinggemma-300m` are sentence *encoders* (bidirectional), a contrast to
 #   the decoder LLMs; the `full` profile runs six registry models, `full-large` (machines with at
-#   least 16 GB) adds `qwen2.5-coder-1.5b` for a size comparison within Qwen (section 5).
+#   least 16 GB) adds `qwen2.5-coder-1.5b` for a size comparison within Qwen (section 6).
 #   EmbeddingGemma and Gemma-3 are used under the Gemma Terms of Use; `python -m vaxis.llm list`
 #   shows every model's licence.
 # - `n_items`, `n_afinn`, `templates`, `origin`, `seed` -- as in chapter 1 (same defaults, so the
 #   held-out words are the same).
 # - `n_perm` -- permutations of the category null; `n_boot` -- bootstrap resamples (over words, and
 #   over FACED's participants in section 3).
+# - `n_random_directions`, `n_components` -- chapter 1's controls (section 5): random unit directions,
+#   and principal components of the dev words' hidden states offered as no-anchor baselines.
 # - `batch_size`, `profile`, `results_root` -- as in chapter 1.
 
 # %% tags=["parameters"]
@@ -89,6 +93,8 @@ templates = ["bare", "feel"]
 origin = "neutral"
 n_perm = 10000
 n_boot = 1000
+n_random_directions = 1000
+n_components = 5
 seed = 0
 batch_size = 64
 results_root: Optional[str] = None
@@ -100,7 +106,7 @@ import torch
 
 from vaxis import io, plots, results
 from vaxis.eeg import ratings
-from vaxis.llm import consistency, norms, stimuli, validation
+from vaxis.llm import consistency, norms, specificity, stimuli, validation
 
 torch.set_num_threads(2)
 out_dir = io.results_dir(profile, results_root)
@@ -120,12 +126,12 @@ runs = {
 
 # %%
 table = consistency.model_table(runs)
-table.round(3)
+consistency.model_summary(table)
 
 # %% [markdown]
 # Every model's axis, built from the same nine sentences, agrees with human ratings of words it
-# never saw (columns `rho test`, `rho AFINN`); `depth` is the chosen layer as a fraction of the
-# model's depth.
+# never saw (columns `rho test words`, `rho AFINN`; 95% bootstrap intervals over words); `layer /
+# blocks` is the chosen layer and the model's depth.
 
 # %%
 fig = plots.model_agreement_with_ratings(table)
@@ -156,12 +162,15 @@ pd.DataFrame({n: pd.Series(p).rank().astype(int) for n, p in cat_positions.items
 
 # %% [markdown]
 # The table gives each category's rank (1 = most negative) in each model, rows sorted by the first
-# model's order.
+# model's order. The mean pairwise rho of the categories gets a permutation null, not an interval:
+# its units are nine categories, one sentence each, and a bootstrap over nine points (ties from
+# drawing a category twice) would not say how far the number could move; the null's spread and the
+# p-value are its uncertainty.
 
 # %% [markdown]
 # ## 3. Each model against FACED's participants
 #
-# As in chapter 1, section 6: Spearman rho between a model's nine category positions and the
+# As in chapter 1, section 7: Spearman rho between a model's nine category positions and the
 # participants' mean rating of each category's clips, with an interval over participants and one
 # over categories, the exact null over all 9! orderings and the within-sides null (576 orderings
 # keeping negative / neutral / positive). Nine points per model: see the rho each null would need.
@@ -185,6 +194,11 @@ print(f"mean pairwise Spearman rho of {len(splits.test)} test-word positions = {
       f"max {item_null.max():.3f}; p = {item_p:.4f}")
 
 # %%
+item_ci = consistency.item_agreement(runs, n_boot=n_boot, seed=seed)
+print(f"mean pairwise rho of test-word positions = {item_ci} (95% bootstrap over the {item_ci.n} words, "
+      f"the same draw for every model)")
+
+# %%
 fig = plots.agreement_matrices({"Spearman rho: nine category positions": cat_matrix,
                                 "Spearman rho: held-out word positions": item_matrix})
 
@@ -194,7 +208,52 @@ fig = plots.null_histogram(item_null, item_obs, "mean pairwise rho of held-out w
                            figsize=(6, 3))
 
 # %% [markdown]
-# ## 5. Does agreement grow with size? Qwen2.5-Coder 0.5B and 1.5B
+# ## 5. What do nine sentences add, model by model?
+#
+# Chapter 1 asked this of its lead model (`vaxis.llm.specificity`, `vaxis.llm.frequency`); here the
+# same controls run on every model, at each model's chosen layer, pooling and template and on the
+# same held-out words (hidden states from the cache of section 1: no new forward pass). For each
+# model: the V-axis's rho with its 95% interval; its rank among `n_random_directions` random unit
+# directions (their |rho|, a generous control: 1 means none does better); the principal component
+# of the dev words' states (no anchors, component and sign chosen on dev) that is best on dev, and
+# its rho on the test words; the V-axis minus that component, paired bootstrap over the test words;
+# and the V-axis's rho on the common and the rare half of the test words (median Zipf frequency).
+
+# %% tags=["nbval-ignore-output", "remove-stderr"]
+controls = {name: specificity.model_controls(name, run, anchor_texts, splits, templates=templates, batch_size=batch_size,
+                                             n_random_directions=n_random_directions, n_components=n_components,
+                                             n_boot=n_boot, seed=seed)
+            for name, run in runs.items()}
+
+# %%
+controls_table = specificity.controls_table(controls)
+specificity.controls_summary(controls_table)
+
+# %%
+fig = plots.specificity_controls(controls_table, {n: c.random_rhos for n, c in controls.items()})
+
+# %%
+print("V-axis (nine sentences) against the words' best principal component (no anchors), paired 95% interval:")
+for reading, group in controls_table.groupby("sentences", sort=False):
+    print(f"  {reading}: {', '.join(group.index)}")
+print("Rho on rare against common words (95% interval of the difference):")
+for reading, group in controls_table.groupby("rare_words", sort=False):
+    print(f"  {reading}: {', '.join(group.index)}")
+
+# %% [markdown]
+# How to read it: for a model listed under "no clear difference" or "V-axis worse", a direction
+# found with no anchor sentence at all, the words' own principal component, ranks held-out words as
+# well as the V-axis or better, and the nine sentences add nothing measurable to *ordering words*;
+# they still say which direction is valence and which way is positive, and place the nine
+# categories, which a component of the words does not do by itself. For a model under "V-axis
+# better", the sentences find a better valence direction than the words' own variance does. A rank
+# of 1 among random directions says only that the V-axis is not a chance direction; the principal
+# components are the stricter control. The last lines say whether the agreement rests on everyday
+# words: a model "weaker on rare words" orders frequent words better than rare ones, and with
+# "no clear difference" the halves' intervals overlap too much to tell.
+
+# %% [markdown]
+# ## 6. Does agreement grow with size? Qwen2.5-Coder 0.5B and 1.5B
 #
 # When a run has both sizes of Qwen2.5-Coder (the `full-large` profile), the comparison fixed
 # before the 1.5B was run ({doc}`../size_predictions`): the difference (1.5B - 0.5B) in agreement
@@ -212,7 +271,7 @@ else:
     print("This run does not have both Qwen2.5-Coder sizes (the full-large profile does); no size comparison.")
 
 # %% [markdown]
-# ## 6. Results for later chapters
+# ## 7. Results for later chapters
 
 # %%
 results.write_consistency(out_dir, profile=profile, models=models, runs=runs,
@@ -247,7 +306,8 @@ for name in models:
 # every model's nine positions follow the participants' valence and not their arousal, which says the
 # models separate negative, neutral and positive as people do; the within-sides null asks for more,
 # and nine points rarely give it. These are models of 22M to 0.5B parameters (1.5B in `full-large`);
-# the study's claim is about larger models, which the `paper` profile runs.
+# the study's claim is about models of billions of parameters, which the `paper` profile names but
+# which were never run for this book, so nothing here says how they behave.
 #
 # **What's next.** [Chapter 3](03_eeg_mapping) asks whether EEG recorded while people watch emotional
 # film clips can be mapped onto this axis.

@@ -169,14 +169,17 @@ shares.groupby("arch", sort=False)[["width", "basin_dim", "basin_share"]].mean()
 # Two members are **residual-diverse** when their residuals on validation trials have different
 # geometry: `1 - CKA` (linear centred kernel alignment, which compares representations of different
 # widths). The classic alternative is **prediction diversity**: how often their predicted classes
-# differ. Are they the same thing?
+# differ. Are they the same thing? The pairs share members (each member is in a pair with every
+# other member of its fold), so they are not independent: the interval of their rank correlation resamples members within each fold
+# and keeps every pair of two distinct draws (`vaxis.stats.bootstrap_pairwise_corr`).
 
 # %%
 faced_cmp = ensembles.compare(faced_trained, diversity_weight=diversity_weight, baselines=baselines,
                               n_boot=n_boot, seed=seed)
 div = faced_cmp.diversity
-print(f"Spearman rho (residual diversity vs prediction disagreement, {len(div)} pairs x folds): "
-      f"{div[['residual_div', 'prediction_div']].corr('spearman').iat[0, 1]:.3f}")
+agree = ensembles.diversity_agreement(div, n_boot=n_boot, seed=seed)
+print(f"Spearman rho (residual diversity vs prediction disagreement, {len(div)} pairs of members in "
+      f"{div.fold.nunique()} folds): {agree} (95% bootstrap over the {agree.n} members, resampled within folds)")
 div.groupby("same_arch")[["residual_div", "prediction_div"]].mean().round(3)
 
 # %%
@@ -256,8 +259,10 @@ if faced_dir is None and structured_knobs:
 # %%
 for label, cmp in structured_cmp.items():
     r, t = cmp.relative, cmp.table
-    print(f"simulated, {label}: residual-diversity ensemble {t.bacc['residual_diverse']:.3f} vs {r['baseline_name']} "
-          f"{t.bacc[r['baseline']]:.3f}: per subject {r['diff']:+.3f} [{r['diff_low']:+.3f}, {r['diff_high']:+.3f}], "
+    print(f"simulated, {label}: residual-diversity ensemble {t.bacc['residual_diverse']:.3f} "
+          f"[{t.ci_low['residual_diverse']:.3f}, {t.ci_high['residual_diverse']:.3f}] vs {r['baseline_name']} "
+          f"{t.bacc[r['baseline']]:.3f} [{t.ci_low[r['baseline']]:.3f}, {t.ci_high[r['baseline']]:.3f}]: "
+          f"per subject {r['diff']:+.3f} [{r['diff_low']:+.3f}, {r['diff_high']:+.3f}], "
           f"relative {r['value']:+.1%} [{r['low']:+.1%}, {r['high']:+.1%}] -> {ensembles.verdict(r)}")
 
 # %% [markdown]

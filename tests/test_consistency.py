@@ -79,3 +79,19 @@ def test_item_null_separates_shared_valence_from_shared_structure(strength, expe
         assert obs > 0.5 and p <= 0.01  # the true split (and its mirror, and near-equivalent splits) at the top
     else:
         assert p > 0.05
+
+
+def test_item_agreement_interval_is_the_pair_bootstrap_for_two_models():
+    """With two models the mean pairwise rho is their rho: the interval is bootstrap_corr's on the same draws."""
+    from vaxis import stats
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=150)
+    runs = {n: SimpleNamespace(test_positions=y + s * rng.normal(size=150)) for n, s in (("a", 0.5), ("b", 1.0))}
+    est = consistency.item_agreement(runs, n_boot=400, seed=3)
+    ref = stats.bootstrap_corr(runs["a"].test_positions, runs["b"].test_positions, n_boot=400, seed=3)
+    assert (est.value, est.low, est.high, est.n) == pytest.approx((ref.value, ref.low, ref.high, 150))
+    runs["c"] = SimpleNamespace(test_positions=rng.normal(size=150))  # an unrelated model lowers the mean
+    three = consistency.item_agreement(runs, n_boot=400, seed=3)
+    m = consistency.pairwise_spearman({n: r.test_positions for n, r in runs.items()}).to_numpy()
+    assert three.value == pytest.approx(consistency.mean_offdiag(m)) and three.high < est.low

@@ -157,3 +157,30 @@ def test_verdict_words_follow_the_subject_level_verdict():
     assert "large" in ensembles.verdict({**base, "value": 0.12, "low": 0.05, "verdict": "helped"})
     assert ensembles.verdict({**base, "verdict": "hurt"}).startswith("a loss")
     assert "undecided" in ensembles.verdict({"value": 0.01, "low": -0.02, "high": 0.04})  # older files
+
+
+def test_diversity_agreement_rebuilds_each_folds_pairs():
+    """The long table of pairs is turned back into one matrix per fold: the value is the rho over all
+    pairs, and the interval is stats.bootstrap_pairwise_corr's on those matrices (members resampled)."""
+    import pandas as pd
+
+    from vaxis import stats
+
+    rng = np.random.default_rng(0)
+    rows, xs, ys = [], [], []
+    for fold in range(2):
+        names = [f"m{k}" for k in range(6)]
+        x, y = rng.random((6, 6)), rng.random((6, 6))
+        x, y = x + x.T, y + y.T
+        np.fill_diagonal(x, 0)
+        np.fill_diagonal(y, 0)
+        xs.append(x)
+        ys.append(y)
+        for i, j in zip(*np.triu_indices(6, 1)):
+            rows.append({"fold": fold, "a": names[i], "b": names[j], "residual_div": x[i, j], "prediction_div": y[i, j]})
+    div = pd.DataFrame(rows).sample(frac=1, random_state=0)  # row order must not matter
+    est = ensembles.diversity_agreement(div, n_boot=200, seed=1)
+    ref = stats.bootstrap_pairwise_corr(xs, ys, n_boot=200, seed=1)
+    assert (est.value, est.low, est.high, est.n) == pytest.approx((ref.value, ref.low, ref.high, 12))
+    with pytest.raises(VaxisInputError, match="every pair"):
+        ensembles.diversity_agreement(div.iloc[1:], n_boot=10)

@@ -1,6 +1,7 @@
 """Chapter 1's controls: random directions, unsupervised baselines chosen on dev, common vs rare words."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from vaxis import stats
@@ -83,3 +84,63 @@ def test_common_and_rare_halves():
     assert t.loc["common - rare", "low"] > 0
     with pytest.raises(VaxisInputError, match="entries"):
         frequency.by_frequency(pos, y, words[:-1])
+
+
+def _controls(name, v_noise, seed, pc_noise=0.0):
+    """A model whose states carry valence on PC 2 (plus ``pc_noise``) and whose V-axis positions are the
+    ratings plus ``v_noise`` noise, or (``v_noise=None``) exactly the chosen component's positions."""
+    rng = np.random.default_rng(seed + 100)
+    splits = []
+    for k in range(3):
+        X, y = _states(seed=seed + k)
+        X[:, 1] += pc_noise * rng.normal(size=y.size)
+        splits.append((X, y))
+    (dev, ydev), (test, ytest), (af, yaf) = splits
+    ws = sp.WordStates(dev, test, af, ydev, ytest, yaf)
+    base = sp.pca_baselines(ws, n_components=3)
+    pc = sp.baseline_positions(base, ws.test)
+    pos = pc if v_noise is None else ytest + v_noise * rng.normal(size=ytest.size)
+    random = sp.random_direction_rhos(ws.test, ytest, 50, seed=seed)
+    est = stats.bootstrap_corr(pos, ytest, n_boot=200, seed=seed)
+    adv = sp.paired_advantage(pos, pc, ytest, n_boot=200, seed=seed)
+    freq = pd.DataFrame({"rho": [0.8, 0.4, 0.4], "low": [0.7, 0.3, 0.25], "high": [0.9, 0.5, 0.55],
+                         "n": [150, 150, 300], "zipf_min": [3.0, 1.0, 1.0], "zipf_max": [6.0, 3.0, 6.0]},
+                        index=["common", "rare", "common - rare"])
+    return sp.Controls(name, est, random, sp.rank_among(est.value, random), base, adv, freq)
+
+
+def test_controls_table_reads_the_intervals():
+    """A V-axis noisier than the words' own valence component is worse; one equal to it shows no clear
+    difference; one sharper than a noisy component is better; a common - rare interval above 0 reads
+    'weaker on rare words'; intervals across 0 read 'no clear difference'."""
+    c = {"noisy": _controls("noisy", 3.0, 0), "same": _controls("same", None, 10),
+         "sharp": _controls("sharp", 0.2, 20, pc_noise=4.0)}
+    straddle = _controls("straddle", None, 30)  # intervals across 0: neither reading
+    straddle.advantage.update(diff=0.01, low=-0.02, high=0.03)
+    straddle.frequency.loc["common - rare", ["rho", "low", "high"]] = [0.05, -0.1, 0.2]
+    c["straddle"] = straddle
+    t = sp.controls_table(c)
+    assert list(t.index) == ["noisy", "same", "sharp", "straddle"]
+    assert t.loc["straddle", "sentences"] == "no clear difference" and t.loc["straddle", "rare_words"] == "no clear difference"
+    assert t.loc["noisy", "sentences"] == "V-axis worse" and t.loc["noisy", "diff_high"] < 0
+    assert t.loc["same", "sentences"] == "no clear difference" and t.loc["same", "diff"] == 0
+    assert t.loc["sharp", "sentences"] == "V-axis better" and t.loc["sharp", "diff_low"] > 0
+    assert (t["pc"] == 2).all() and (t["rare_words"][:3] == "weaker on rare words").all() and (t["n_random"] == 50).all()
+    assert t.loc["sharp", "rho"] == c["sharp"].vaxis.value and t.loc["sharp", "gap_low"] == 0.25
+    assert t.loc["noisy", "rank"] > 1 and t.loc["same", "rank"] == 1
+    s = sp.controls_summary(t)
+    assert s.loc["sharp", "rare words"] == "0.40 [0.30, 0.50]" and s.loc["same", "rank among random"] == "1 / 51"
+
+
+def test_specificity_figure_says_where_its_data_come_from():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from vaxis import plots
+
+    c = {"a": _controls("a", 0.5, 0), "b": _controls("b", None, 5)}
+    fig = plots.specificity_controls(sp.controls_table(c), {n: x.random_rhos for n, x in c.items()}, source="planted test")
+    texts = [t.get_text() for t in fig.texts] + [ax.get_title() for ax in fig.axes]
+    assert "Data: planted test" in texts and all(ax.get_xlabel() for ax in fig.axes)
+    assert fig._suptitle is not None and fig._suptitle.get_text()
+    assert sorted(t.get_text() for t in fig.axes[0].get_yticklabels()) == ["a", "b"]

@@ -30,17 +30,83 @@ def test_failing_chapter_is_named_and_nothing_final_is_written(tmp_path):
     assert not list(out.glob(".*.running.ipynb"))
 
 
-def test_successful_chapter_hides_injected_parameters(tmp_path):
+PARAMS = '''# %% tags=["parameters"]
+from typing import Optional
+
+profile = "quick"
+n_subjects = 40
+faced_dir: Optional[str] = None
+results_root = None
+
+# %%
+print(f"ran with {profile} {n_subjects} {faced_dir}")
+'''
+
+
+def _run_params(tmp_path, profile, overrides=None):
     import nbformat
 
     src = tmp_path / "notebooks" / "98_ok.py"
-    src.parent.mkdir()
-    src.write_text(FAILING.split("# %%\nraise")[0])
-    final = book.run_chapter(book.Chapter("98", "98_ok", src), "quick", overrides={"results_root": "x"},
-                             out_dir=tmp_path / "out")
+    src.parent.mkdir(exist_ok=True)
+    src.write_text(PARAMS)
+    (tmp_path / "profiles").mkdir(exist_ok=True)
+    final = book.run_chapter(book.Chapter("98", "98_ok", src), profile, overrides=overrides,
+                             out_dir=tmp_path / "out" / profile)
     nb = nbformat.read(final, as_version=4)
+    params = [c for c in nb.cells if c.metadata.get("tags") == ["parameters"]]
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    return params[0].source, injected, printed
+
+
+def test_page_shows_the_parameters_it_ran_with(tmp_path, monkeypatch):
+    """A profile's and -p's values replace the defaults in the parameters cell itself, with the defaults
+    in a comment; papermill's own injected cell is hidden; a quick run leaves the cell as written."""
+    from vaxis.book import contents
+
+    monkeypatch.setattr(contents, "PROFILES_DIR", tmp_path / "profiles")
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "quick.yaml").write_text("parameters: {}\n")
+    (tmp_path / "profiles" / "big.yaml").write_text('chapters:\n  "98": {n_subjects: 123}\n')
+    data = tmp_path / "faced"
+    data.mkdir()
+    source, injected, printed = _run_params(tmp_path, "big", overrides={"faced_dir": str(data)})
+    assert "ran with big 123 " + str(data) in printed  # the kernel did use these values
+    assert 'n_subjects = 123  # profile "big"; default 40' in source
+    assert f"faced_dir: Optional[str] = {str(data)!r}  # set with -p; default None" in source
+    assert "profile = 'big'  # profile \"big\"; default 'quick'" in source
+    assert "results_root = None\n" in source + "\n" and "from typing import Optional" in source
+    ns: dict = {}
+    exec(source, ns)  # still Python, and it gives the values used
+    assert (ns["profile"], ns["n_subjects"], ns["faced_dir"]) == ("big", 123, str(data))
     assert injected and "remove-cell" in injected[0].metadata.tags
+
+    source, injected, printed = _run_params(tmp_path, "quick")
+    assert "ran with quick 40 None" in printed
+    assert source == PARAMS.split("\n# %%\n")[0].split("\n", 1)[1].rstrip("\n")  # unchanged
+    assert injected and "remove-cell" in injected[0].metadata.tags
+
+
+def test_show_parameters_lays_out_long_values_and_keeps_defaults():
+    src = 'profile = "quick"\nmodels = ["a", "b"]\nplanes = {\n    "A": [0.0, 0.5],\n}\nlr = 0.003  # step\nn = 1'
+    long = [f"model-number-{i}" for i in range(9)]
+    out = book.show_parameters(src, {"models": long, "lr": 0.003, "n": 1.0}, {"models": 'profile "full"'})
+    lines = out.split("\n")
+    assert lines[0] == 'profile = "quick"' and "lr = 0.003  # step" in lines  # equal values: untouched
+    assert lines[1] == "# profile \"full\"; default ['a', 'b']" and lines[2].startswith("models = ['model-number-0',")
+    assert "n = 1.0  # set by the runner; default 1" in lines  # same number, other type: shown
+    ns: dict = {}
+    exec(out, ns)
+    assert ns["models"] == long and ns["planes"] == {"A": [0.0, 0.5]}
+    assert book.show_parameters(src, {"profile": "quick", "models": ["a", "b"]}) == src
+
+
+def test_refresh_refuses_an_unknown_chapter():
+    from vaxis._checks import VaxisInputError
+
+    with pytest.raises(VaxisInputError, match="No chapter \\['42'\\]; chapters are: 01"):
+        book.refresh(["42"])
+    assert book.main(["refresh", "--only", "42"]) == 1
 
 
 def test_missing_earlier_results_say_which_chapter_to_run(tmp_path):

@@ -227,3 +227,52 @@ def test_split_half_reliability_known_answers():
     assert rel["value"] == pytest.approx(expected, abs=0.03) and rel["low"] < rel["value"] < rel["high"]
     pure_noise = rng.normal(size=(100, 28))
     assert abs(stats.split_half_reliability(pure_noise, n_splits=500)["value"]) < 0.3
+
+
+# ----------------------------------------------------------------------------- intervals added for issue 14
+def test_bootstrap_auc_is_the_auc_of_every_resample():
+    rng = np.random.default_rng(4)
+    labels = rng.random(120) < 0.4
+    scores = labels + rng.normal(size=120)
+    est = stats.bootstrap_auc(scores, labels, n_boot=300, seed=7)
+    assert est.value == stats.auc(scores, labels) and est.n == 120
+    idx = stats.resample_indices(120, 300, 7)
+    direct = [stats.auc(scores[i], labels[i]) for i in idx]  # known answer: the statistic on the same draws
+    assert (est.low, est.high) == pytest.approx(stats.percentile_interval(np.array(direct)))
+    perfect = stats.bootstrap_auc(np.arange(20.0), np.arange(20) >= 10, n_boot=200)
+    assert perfect.value == perfect.low == perfect.high == 1.0
+
+
+def test_bootstrap_auc_width_matches_its_standard_error():
+    """Hanley-McNeil's standard error of an AUC of 0.75 on 200 + 200 items is about 0.024."""
+    rng = np.random.default_rng(0)
+    labels = np.r_[np.ones(200, bool), np.zeros(200, bool)]
+    scores = np.r_[rng.normal(0.95, 1, 200), rng.normal(0, 1, 200)]
+    est = stats.bootstrap_auc(scores, labels, n_boot=2000)
+    assert 0.7 < est.value < 0.8 and 0.07 < est.high - est.low < 0.12
+
+
+def _member_pairs(n, seed):
+    """Pair measures driven by the members: x_ij = a_i + a_j, y_ij = b_i + b_j + noise (a, b related)."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=n)
+    b = 0.5 * a + rng.normal(size=n)
+    x = a[:, None] + a[None]
+    y = b[:, None] + b[None] + 0.1 * rng.normal(size=(n, n))
+    y = (y + y.T) / 2
+    return x, y
+
+
+def test_pairwise_corr_resamples_units_not_pairs():
+    xs, ys = zip(*(_member_pairs(12, s) for s in range(3)))
+    est = stats.bootstrap_pairwise_corr(xs, ys, n_boot=1000, seed=0)
+    iu = np.triu_indices(12, 1)
+    px, py = np.concatenate([x[iu] for x in xs]), np.concatenate([y[iu] for y in ys])
+    assert est.value == pytest.approx(stats.spearman(px, py)) and est.n == 36
+    naive = stats.bootstrap_corr(px, py, n_boot=1000)  # pairs as if independent: far too narrow here
+    assert est.high - est.low > 2 * (naive.high - naive.low)
+    assert est.low < est.value < est.high
+    same = stats.bootstrap_pairwise_corr(xs, xs, n_boot=100)
+    assert same.value == same.low == same.high == pytest.approx(1.0)
+    with pytest.raises(VaxisInputError):
+        stats.bootstrap_pairwise_corr(xs, ys[:2])

@@ -573,3 +573,54 @@ def layer_profiles(runs: Mapping[str, Any], split: str = "dev", title: str = "")
     ax.set_title(title or "Layer profiles at each model's chosen configuration (circle: chosen layer)")
     fig.tight_layout()
     return fig
+
+
+def specificity_controls(table: pd.DataFrame, random_rhos: Mapping[str, np.ndarray],
+                         source: str = "real LLMs, real word ratings (VADER test words)",
+                         title: str = "") -> plt.Figure:
+    """Chapter 2: chapter 1's specificity controls for every model, one row per model.
+
+    ``table``: :func:`vaxis.llm.specificity.controls_table`; ``random_rhos``: model -> the signed rho
+    of its random directions (``Controls.random_rhos``). Left: Spearman rho with human valence on the
+    held-out words of the V-axis (95% interval over words), of the principal component chosen on dev
+    (no anchors) and the spread of random directions' ``|rho|`` (box: quartiles, whiskers: 2.5-97.5
+    percentiles). Middle: the V-axis minus that component (paired 95% interval). Right: the V-axis's
+    rho in the common and rare halves of the words (95% intervals). ``source`` is stamped below the
+    figure (where the numbers come from).
+    """
+    models = list(table.index)
+    y = np.arange(len(models))[::-1]
+    fig, axes = plt.subplots(1, 3, figsize=(11.5, 0.55 * len(models) + 2.0), sharey=True,
+                             gridspec_kw={"width_ratios": [1.4, 1, 1]})
+    ax = axes[0]
+    a = [np.abs(np.asarray(random_rhos[m], dtype=float)) for m in models]
+    ax.boxplot(a, positions=y, orientation="horizontal", widths=0.35, whis=(2.5, 97.5), showfliers=False,
+               patch_artist=True, boxprops={"facecolor": "0.85", "color": "0.5"}, medianprops={"color": "0.4"})
+    t = table
+    ax.errorbar(t["rho"], y, xerr=[t["rho"] - t["low"], t["high"] - t["rho"]], fmt="o", color="C3", capsize=3,
+                label="V-axis (nine sentences)")
+    ax.plot(t["pc_rho"], y, "D", color="C0", label="best principal component (no anchors, chosen on dev)")
+    ax.plot([], [], "s", color="0.85", label=f"random directions, |rho| ({int(t['n_random'].iloc[0])} per model; box: quartiles, "
+                 "whiskers: 2.5-97.5%)")
+    ax.set_yticks(y, models)
+    ax.set_xlabel("Spearman rho with human valence\n(held-out words; 95% CI)")
+    ax.set_title("V-axis vs directions without anchors", fontsize=9)
+    ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.08), frameon=False)
+    ax = axes[1]
+    ax.axvline(0, color="0.6", lw=0.8)
+    ax.errorbar(t["diff"], y, xerr=[t["diff"] - t["diff_low"], t["diff_high"] - t["diff"]], fmt="o", color="k",
+                capsize=3)
+    ax.set_xlabel("rho difference, V-axis - best PC\n(paired 95% CI over words)")
+    ax.set_title("What the nine sentences add", fontsize=9)
+    ax = axes[2]
+    for i, (half, color) in enumerate((("common", "C1"), ("rare", "C4"))):
+        ax.errorbar(t[half], y + (0.12 if i == 0 else -0.12),
+                    xerr=[t[half] - t[f"{half}_low"], t[f"{half}_high"] - t[half]], fmt="o", color=color,
+                    capsize=3, label=f"{half} words (Zipf median split)")
+    ax.set_xlabel("Spearman rho with human valence\n(95% CI over words)")
+    ax.set_title("Common vs rare words", fontsize=9)
+    ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.08), frameon=False)
+    fig.suptitle(title or "Specificity controls of chapter 1, every model", fontsize=10)
+    fig.text(0.01, 0.005, f"Data: {source}", fontsize=7, color="0.35", ha="left", va="bottom")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig

@@ -6,7 +6,8 @@ Everything a chapter reports as a number with its uncertainty and its null is co
   (:func:`spearman_interval`) and the AUC; split-half reliability of raters' means
   (:func:`split_half_reliability`);
 - resampling: :func:`resample_indices` (the bootstrap's draws), :func:`bootstrap_corr`,
-  :func:`bootstrap_mean`, :func:`percentile_interval`; permutations: :func:`draw_permutations`,
+  :func:`bootstrap_mean`, :func:`bootstrap_auc`, :func:`bootstrap_pairwise_corr` (pairs of units:
+  the units resampled), :func:`percentile_interval`; permutations: :func:`draw_permutations`,
   :func:`all_permutations`, :func:`assignments` (identity first), :func:`group_permutations`
   (every permutation that keeps group membership, e.g. within negative / neutral / positive);
 - p-values: :func:`permutation_pvalue` (observed counted once), :func:`share_at_least` (a null that
@@ -214,6 +215,69 @@ def bootstrap_mean(values: np.ndarray, n_boot: int = 2000, level: float = 0.95, 
     boots = v[resample_indices(v.shape[0], n_boot, seed)].mean(axis=1)
     lo, hi = percentile_interval(boots, level)
     return Estimate(float(v.mean()), lo, hi, level, int(v.shape[0]))
+
+
+def bootstrap_auc(scores: np.ndarray, labels: np.ndarray, n_boot: int = 2000, level: float = 0.95,
+                  seed: Seed = 0) -> Estimate:
+    """:func:`auc` of ``scores`` (n_items,) for binary ``labels`` (n_items,), with a percentile
+    bootstrap interval over items (items drawn with replacement, :func:`resample_indices`; a
+    resample with one class only is dropped)."""
+    s = check_array("scores", scores, ndim=1)
+    lab = np.asarray(labels).astype(bool)
+    point = auc(s, lab)  # checks shapes and that both classes occur
+    idx = resample_indices(s.shape[0], n_boot, seed)
+    ranks, lb = _st.rankdata(s[idx], axis=1), lab[idx]
+    n_pos = lb.sum(axis=1)
+    n_neg = lb.shape[1] - n_pos
+    with np.errstate(invalid="ignore", divide="ignore"):
+        boots = ((ranks * lb).sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    lo, hi = percentile_interval(np.where((n_pos > 0) & (n_neg > 0), boots, np.nan), level, ignore_nan=True)
+    return Estimate(point, lo, hi, level, int(s.shape[0]))
+
+
+def bootstrap_pairwise_corr(x: Sequence[np.ndarray], y: Sequence[np.ndarray], n_boot: int = 2000,
+                            level: float = 0.95, seed: Seed = 0) -> Estimate:
+    """Spearman rho between two measures of the *pairs* of units, with a bootstrap over units.
+
+    Pairs that share a unit are not independent, so resampling pairs would understate the
+    uncertainty; the units are resampled instead (the "vertex" bootstrap of dyadic data), within
+    each group, and every pair of two distinct draws enters the resample.
+
+    Parameters
+    ----------
+    x, y : sequences of ndarray, each of shape (n_g, n_g)
+        One pair of symmetric matrices per group (e.g. per fold: the members of that fold), entry
+        ``[i, j]`` the measure of the pair (i, j); the diagonal is ignored.
+
+    Returns
+    -------
+    Estimate
+        ``value``: rho over every pair (i < j) of every group; ``n``: the number of units.
+    """
+    if len(x) != len(y) or not len(x):
+        raise VaxisInputError("bootstrap_pairwise_corr needs as many x as y matrices, at least one.")
+    xs, ys = [], []
+    for a, b in zip(x, y):
+        a = check_array("x", a, ndim=2)
+        b = check_array("y", b, shape=a.shape)
+        if a.shape[0] != a.shape[1] or a.shape[0] < 2:
+            raise VaxisInputError(f"pair matrices must be square with >= 2 units, got {a.shape}.")
+        xs.append(a)
+        ys.append(b)
+    iu = [np.triu_indices(a.shape[0], 1) for a in xs]
+    point = spearman(np.concatenate([a[i] for a, i in zip(xs, iu)]), np.concatenate([b[i] for b, i in zip(ys, iu)]))
+    draws = [resample_indices(a.shape[0], n_boot, [*np.atleast_1d(seed).tolist(), g]) for g, a in enumerate(xs)]
+    boots = np.empty(n_boot)
+    for r in range(n_boot):
+        bx, by = [], []
+        for a, b, d, (i, j) in zip(xs, ys, draws, iu):
+            k = d[r]
+            keep = k[i] != k[j]  # two draws of the same unit make no pair
+            bx.append(a[k[i[keep]], k[j[keep]]])
+            by.append(b[k[i[keep]], k[j[keep]]])
+        boots[r] = spearman(np.concatenate(bx), np.concatenate(by))
+    lo, hi = percentile_interval(boots, level, ignore_nan=True)
+    return Estimate(point, lo, hi, level, int(sum(a.shape[0] for a in xs)))
 
 
 # ----------------------------------------------------------------------------- permutations

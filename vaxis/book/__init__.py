@@ -14,10 +14,11 @@ from .contents import (
     load_profile,
     profiles,
     root_dir,
+    show_parameters,
     sync_pair,
 )
 from .runner import RUNS_FILE, ChapterFailed, build, kernel_environment, main, record_run, refresh, run, run_chapter
 
 __all__ = ["RUNS_FILE", "Chapter", "ChapterFailed", "build", "chapter_parameters", "chapters", "check_parameters",
            "declared_parameters", "kernel_environment", "load_profile", "main", "profiles", "record_run", "refresh",
-           "root_dir", "run", "run_chapter", "sync_pair"]
+           "root_dir", "run", "run_chapter", "show_parameters", "sync_pair"]

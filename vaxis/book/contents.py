@@ -96,6 +96,62 @@ def chapter_parameters(profile: str, chapter: Chapter, overrides: dict[str, Any]
     return params
 
 
+def _short(value: Any) -> str:
+    """A value as Python source, shortened for a comment (long lists and dicts end in ``...``)."""
+    import reprlib
+
+    r = reprlib.Repr()
+    r.maxlist = r.maxtuple = r.maxset = 4
+    r.maxdict, r.maxlevel, r.maxstring, r.maxother = 3, 2, 40, 40
+    return r.repr(value)
+
+
+def show_parameters(source: str, values: dict[str, Any], why: dict[str, str] | None = None) -> str:
+    """The ``parameters`` cell's ``source`` rewritten to show the values a run used.
+
+    Every top-level assignment ``name = default`` (or ``name: annotation = default``) whose name is
+    in ``values`` with a value other than its default becomes ``name = value  # why; default
+    default`` (annotation kept; ``why[name]``, e.g. ``'profile "full"'``, else ``"set by the
+    runner"``); a long value is laid out over several lines, with the note on the line above. Everything else (imports, comments,
+    assignments that kept their default, values equal to the default) is left as it was, so a run
+    with the defaults leaves the cell unchanged. The result is still valid Python that, executed,
+    gives ``values``.
+    """
+    import pprint
+
+    tree = ast.parse(source)
+    lines = source.split("\n")
+    edits = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, ann = node.targets[0].id, None
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            name, ann = node.target.id, ast.get_source_segment(source, node.annotation)
+        else:
+            continue
+        if name not in values:
+            continue
+        try:
+            default = ast.literal_eval(node.value)
+        except ValueError:
+            default = ast.get_source_segment(source, node.value)
+        value = values[name]
+        if type(value) is type(default) and value == default:
+            continue
+        head = f"{name}: {ann} = " if ann else f"{name} = "
+        text = pprint.pformat(value, width=max(40, 100 - len(head)), sort_dicts=False, compact=True).split("\n")
+        note = f"# {(why or {}).get(name, 'set by the runner')}; default {_short(default)}"
+        new = [head + t if i == 0 else " " * len(head) + t for i, t in enumerate(text)]
+        if len(new) == 1:
+            new[0] += "  " + note
+        else:  # a value over several lines: the note above it
+            new.insert(0, note)
+        edits.append((node.lineno - 1, node.end_lineno, new))
+    for start, end, new in reversed(edits):
+        lines[start:end] = new
+    return "\n".join(lines)
+
+
 def sync_pair(chapter: Chapter) -> Path:
     """Regenerate ``NN.ipynb`` from ``NN.py`` with jupytext, keeping existing outputs."""
     import jupytext

@@ -12,7 +12,9 @@ Usage::
 The runner refreshes each chapter's paired ``.ipynb`` from its ``.py`` (:func:`sync_pair`), checks
 its parameters (:mod:`vaxis.book.contents`), executes it with papermill into
 ``book/chapters/NN_topic.ipynb`` (written under a temporary name and renamed only when the whole
-chapter succeeded), and stops at the first chapter that fails, naming it and showing its error.
+chapter succeeded; its parameters cell rewritten to show the values the run used, with their
+defaults: :func:`~vaxis.book.contents.show_parameters`), and stops at the first chapter that
+fails, naming it and showing its error.
 Kernels start in the environment of :func:`kernel_environment`: the numerics mode (``--numerics``,
 default native; ``refresh``: portable), the Hugging Face hub offline unless ``--online``.
 """
@@ -46,6 +48,7 @@ from .contents import (
     load_profile,
     profiles,
     root_dir,
+    show_parameters,
     sync_pair,
 )
 
@@ -126,10 +129,13 @@ def run_chapter(chapter: Chapter, profile: str, overrides: dict[str, Any] | None
             f"re-run this chapter alone: python -m vaxis.book run --profile {profile} --only {chapter.number}"
         ) from None
     nb = nbformat.read(tmp, as_version=4)
-    for cell in nb.cells:  # the injected parameters are shown in the parameters cell's note, not as code
+    why = {k: "set with -p" if k in (overrides or {}) else f'profile "{profile}"' for k in params}
+    for cell in nb.cells:  # the page shows the values used in the parameters cell itself, not in papermill's
         tags = cell.get("metadata", {}).get("tags", [])
         if "injected-parameters" in tags and "remove-cell" not in tags:
             tags.append("remove-cell")
+        elif "parameters" in tags and "injected-parameters" not in tags:
+            cell.source = show_parameters(cell.source, params, why)
     nbformat.write(nb, tmp)
     os.replace(tmp, final)
     return final
@@ -206,7 +212,7 @@ def refresh(only: list[str] | None = None, numerics_mode: str = numerics.REFEREN
     """
     import papermill as pm
 
-    todo = [c for c in chapters() if not only or c.number in {n.zfill(2) for n in only}]
+    todo = select_chapters(chapters(), only)
     for chapter in todo:
         sync_pair(chapter)
         tmp = chapter.paired.with_name(f".{chapter.paired.name}.running")

@@ -124,7 +124,8 @@ def item_null(validations: Mapping[str, ModelValidation], anchor_categories: Seq
 
 
 def model_table(validations: Mapping[str, ModelValidation]) -> pd.DataFrame:
-    """One row per model: size, chosen layer (and its relative depth), held-out rho with CI, AUC."""
+    """One row per model: size, chosen layer (and its relative depth), held-out rho (VADER test words
+    and AFINN), sentiment AUC, each with its 95% bootstrap interval over words."""
     rows = []
     for name, v in validations.items():
         t = v.test["vader_test"]
@@ -133,9 +134,48 @@ def model_table(validations: Mapping[str, ModelValidation]) -> pd.DataFrame:
             "layer": v.choice["layer"], "depth": v.choice["layer"] / v.n_layers,
             "pooling": v.choice["pooling"], "template": v.choice["template"],
             "rho test": t.value, "CI low": t.low, "CI high": t.high,
-            "rho AFINN": v.test["afinn"].value, "AUC": v.test["auc"],
+            "rho AFINN": v.test["afinn"].value, "AFINN low": v.test["afinn"].low, "AFINN high": v.test["afinn"].high,
+            "AUC": v.test["auc"], "AUC low": v.test["auc_ci"].low, "AUC high": v.test["auc_ci"].high,
         })
     return pd.DataFrame(rows).set_index("model")
+
+
+def model_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`model_table` for reading: each number with its 95% bootstrap interval (over words) in
+    one short column, so the table fits a page."""
+    def ci(col: str, low: str, high: str) -> pd.Series:
+        return (table[col].map("{:.2f}".format) + " [" + table[low].map("{:.2f}".format) + ", "
+                + table[high].map("{:.2f}".format) + "]")
+
+    return pd.DataFrame({
+        "layer / blocks": table["layer"].astype(str) + " / " + table["layers"].astype(str),
+        "pooling, template": table["pooling"] + ", " + table["template"],
+        "rho test words": ci("rho test", "CI low", "CI high"),
+        "rho AFINN": ci("rho AFINN", "AFINN low", "AFINN high"),
+        "sentiment AUC": ci("AUC", "AUC low", "AUC high"),
+    }, index=table.index)
+
+
+def item_agreement(validations: Mapping[str, ModelValidation], n_boot: int = 2000, level: float = 0.95,
+                   seed: int = 0) -> stats.Estimate:
+    """Mean pairwise Spearman rho of the models' test-word positions, with a bootstrap over words.
+
+    The words are the independent unit: every resample draws the test words with replacement (the
+    same draw for every model) and recomputes every pair's rho. ``n`` is the number of words.
+    """
+    pos = np.stack([np.asarray(v.test_positions, dtype=float) for v in validations.values()])  # (M, n)
+    if pos.shape[0] < 2:
+        raise VaxisInputError(f"Agreement needs at least two models, got {list(validations)}.")
+    observed = mean_offdiag(np.corrcoef(np.stack([rankdata(p) for p in pos])))
+    idx = stats.resample_indices(pos.shape[1], n_boot, seed)
+    z = rankdata(pos[:, idx], axis=2)  # (M, B, n)
+    z -= z.mean(axis=2, keepdims=True)
+    z /= np.linalg.norm(z, axis=2, keepdims=True)
+    corr = np.einsum("mbk,nbk->bmn", z, z)
+    m = pos.shape[0]
+    boots = (corr.sum(axis=(1, 2)) - np.trace(corr, axis1=1, axis2=2)) / (m * (m - 1))
+    low, high = stats.percentile_interval(boots, level, ignore_nan=True)
+    return stats.Estimate(observed, low, high, level, int(pos.shape[1]))
 
 
 def size_comparison(

@@ -18,13 +18,18 @@ template chosen for the V-axis, scored on the same held-out words:
 
 The hidden states are re-read from :mod:`vaxis.llm.hidden`'s cache (:func:`word_states` asks for
 the very texts :func:`vaxis.llm.validation.validate_model` extracted, so no forward pass runs).
+
+:func:`model_controls` runs all of them, and the common/rare split of :mod:`vaxis.llm.frequency`,
+for one validated model; :func:`controls_table` puts several models side by side (chapter 2).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,7 +37,7 @@ from scipy.stats import rankdata
 
 from .. import stats
 from .._checks import VaxisInputError, check_array
-from . import hidden
+from . import frequency, hidden
 from .norms import NormSplits, apply_template
 
 
@@ -198,5 +203,114 @@ def paired_advantage(v_positions: np.ndarray, other_positions: np.ndarray, ratin
             "p_not_greater": float(np.mean(d <= 0)), "n": int(a.size), "n_boot": int(n_boot)}
 
 
+@dataclass
+class Controls:
+    """Chapter 1's controls for one model, at its V-axis's chosen layer, pooling and template.
+
+    Attributes
+    ----------
+    model : str
+    vaxis : stats.Estimate
+        The V-axis's Spearman rho on the held-out (VADER test) words, with its bootstrap interval.
+    random_rhos : ndarray, shape (n_random_directions,)
+        Signed rho of random unit directions (:func:`random_direction_rhos`).
+    rank : dict
+        :func:`rank_among` of the V-axis's rho among them.
+    baselines : DataFrame
+        :func:`pca_baselines` (component and sign chosen on dev).
+    advantage : dict
+        :func:`paired_advantage`: V-axis minus the chosen component, paired bootstrap over test words.
+    frequency : DataFrame
+        :func:`vaxis.llm.frequency.by_frequency` of the V-axis's test positions.
+    """
+
+    model: str
+    vaxis: stats.Estimate
+    random_rhos: np.ndarray
+    rank: dict[str, float]
+    baselines: pd.DataFrame
+    advantage: dict[str, float]
+    frequency: pd.DataFrame
+
+
+def model_controls(model: str | os.PathLike, run: Any, anchor_texts: Sequence[str], splits: NormSplits,
+                   templates: Sequence[str] = ("bare", "feel"), batch_size: int = 64,
+                   n_random_directions: int = 1000, n_components: int = 5, n_boot: int = 1000,
+                   seed: int = 0) -> Controls:
+    """Random directions, no-anchor principal components and common/rare words for one model.
+
+    ``run`` is the model's :class:`~vaxis.llm.validation.ModelValidation` from
+    :func:`~vaxis.llm.validation.validate_model` called with ``model``, ``anchor_texts``, ``splits``,
+    ``templates`` and ``batch_size`` (so the word states come from the hidden-state cache). The
+    statistics are chapter 1's, on the same held-out words: the V-axis's test rho (``run.test``),
+    its rank among ``n_random_directions`` random directions' ``|rho|``, the best of the top
+    ``n_components`` principal components of the dev words (chosen on dev) and the paired
+    difference, and rho in the common and rare halves of the test words; bootstraps over words.
+    """
+    ws = word_states(model, anchor_texts, splits, run.choice, templates=templates, batch_size=batch_size)
+    est = run.test["vader_test"]
+    random = random_direction_rhos(ws.test, ws.test_rating, n_random_directions, seed=seed)
+    baselines = pca_baselines(ws, n_components=n_components)
+    advantage = paired_advantage(run.test_positions, baseline_positions(baselines, ws.test), ws.test_rating,
+                                 n_boot=n_boot, seed=seed)
+    by_freq = frequency.by_frequency(run.test_positions, ws.test_rating, splits.test.item, n_boot=n_boot, seed=seed)
+    return Controls(str(run.model), est, random, rank_among(est.value, random), baselines, advantage, by_freq)
+
+
+def _verdict(low: float, high: float, above: str, below: str, neither: str) -> str:
+    return above if low > 0 else below if high < 0 else neither
+
+
+def controls_table(controls: Mapping[str, Controls]) -> pd.DataFrame:
+    """One row per model (``controls``: name -> :func:`model_controls`), numbers only.
+
+    Columns: ``rho``, ``low``, ``high`` (the V-axis on the held-out words, 95% interval); ``rank``
+    among ``n_random`` random directions (1 = none better) and their ``random_p95`` (95th
+    percentile of ``|rho|``); ``pc`` (the component chosen on dev) and its ``pc_rho`` on the test
+    words; ``diff``, ``diff_low``, ``diff_high`` (V-axis minus that component, paired interval);
+    ``common``, ``common_low``, ``common_high``, ``rare``, ``rare_low``, ``rare_high`` and
+    ``gap``, ``gap_low``, ``gap_high`` (common minus rare); and two readings of the intervals:
+    ``sentences`` (``"V-axis better"`` when the difference's interval lies above 0, ``"no clear
+    difference"`` when it contains 0, ``"V-axis worse"`` when it lies below) and ``rare_words``
+    (``"weaker on rare words"``, ``"no clear difference"``, ``"stronger on rare words"``, from the
+    interval of common minus rare).
+    """
+    rows = []
+    for name, c in controls.items():
+        pc = c.baselines[c.baselines["chosen"]].iloc[0]
+        f, a = c.frequency, c.advantage
+        rows.append({
+            "model": name, "rho": c.vaxis.value, "low": c.vaxis.low, "high": c.vaxis.high,
+            "rank": int(c.rank["rank"]), "n_random": int(c.rank["n"]), "random_p95": c.rank["p95_abs"],
+            "pc": int(pc.component), "pc_rho": float(pc.test_rho),
+            "diff": a["diff"], "diff_low": a["low"], "diff_high": a["high"],
+            **{f"{k}{s}": float(f.loc[h, col]) for k, h in (("common", "common"), ("rare", "rare"), ("gap", "common - rare"))
+               for s, col in (("", "rho"), ("_low", "low"), ("_high", "high"))},
+            "sentences": _verdict(a["low"], a["high"], "V-axis better", "V-axis worse", "no clear difference"),
+            "rare_words": _verdict(float(f.loc["common - rare", "low"]), float(f.loc["common - rare", "high"]),
+                                   "weaker on rare words", "stronger on rare words", "no clear difference"),
+        })
+    return pd.DataFrame(rows).set_index("model")
+
+
+def controls_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`controls_table` for reading: each number with its 95% interval in one short column
+    (two decimals), narrow enough for a page; the readings (``sentences``, ``rare_words``) stay in
+    the numeric table."""
+    def ci(v: pd.Series, lo: pd.Series, hi: pd.Series) -> pd.Series:
+        return v.map("{:.2f}".format) + " [" + lo.map("{:.2f}".format) + ", " + hi.map("{:.2f}".format) + "]"
+
+    t = table
+    return pd.DataFrame({
+        "V-axis rho": ci(t["rho"], t["low"], t["high"]),
+        "rank among random": t["rank"].astype(str) + " / " + (t["n_random"] + 1).astype(str),
+        "best PC: rho": "PC" + t["pc"].astype(str) + ": " + t["pc_rho"].map("{:.2f}".format),
+        "V-axis - PC": ci(t["diff"], t["diff_low"], t["diff_high"]),
+        "common words": ci(t["common"], t["common_low"], t["common_high"]),
+        "rare words": ci(t["rare"], t["rare_low"], t["rare_high"]),
+    }, index=t.index)
+
+
 __all__ = ["WordStates", "word_states", "random_direction_rhos", "rank_among", "pca_baselines",
-           "baseline_positions", "paired_advantage"]
+           "baseline_positions", "paired_advantage", "Controls", "model_controls", "controls_table",
+           "controls_summary"]

@@ -40,7 +40,9 @@ class ModelValidation:
     choice : dict
         The configuration chosen on dev: template, pooling, construction, layer, dev_rho.
     test : dict
-        ``{"vader_test": Estimate, "afinn": Estimate, "auc": float, "accuracy": float, ...}``.
+        ``{"vader_test": Estimate, "afinn": Estimate, "auc": float, "accuracy": float, "n_binary": int,
+        "auc_ci": Estimate, "accuracy_ci": Estimate}``: the AUC and the sign's accuracy again with
+        their 95% bootstrap intervals over the binary words (VADER test and AFINN).
     category_positions : dict
         Category -> position on the chosen axis.
     test_positions : ndarray (n_test_items,)
@@ -80,6 +82,8 @@ class ModelValidation:
             "afinn_rho": {k: r(v) if isinstance(v, float) else v for k, v in self.test["afinn"].as_dict().items()},
             "auc": r(self.test["auc"]),
             "accuracy": r(self.test["accuracy"]),
+            **{f"{k}_interval": [r(self.test[f"{k}_ci"].low), r(self.test[f"{k}_ci"].high)]
+               for k in ("auc", "accuracy") if f"{k}_ci" in self.test},
             "n_binary": int(self.test["n_binary"]),
             "category_positions": {k: r(v) for k, v in self.category_positions.items()},
         }
@@ -152,6 +156,8 @@ def validate_model(
         "auc": stats.auc(scores, labels),
         "accuracy": float(np.mean((scores > 0) == labels)),
         "n_binary": int(keep.sum()),
+        "auc_ci": stats.bootstrap_auc(scores, labels, n_boot=n_boot, seed=seed),
+        "accuracy_ci": stats.bootstrap_mean(((scores > 0) == labels).astype(float), n_boot=n_boot, seed=seed),
     }
     layer_states = hs[choice["pooling"]][choice["layer"]].astype(np.float64)
     ax = VAxis(choice["construction"], origin).fit(layer_states[:n_anchor], anchor_categories)

@@ -71,12 +71,12 @@ the result). The figures are :func:`vaxis.plots.ensemble_curves` and :func:`vaxi
 
 from .baselines import BASELINES, de_baseline, trial_features
 from .evaluation import METHODS, REFERENCE, EnsembleComparison, compare, subject_bootstrap
-from .geometry import member_residual, prediction_disagreement, residual_diversity, residual_summary
+from .geometry import diversity_agreement, member_residual, prediction_disagreement, residual_diversity, residual_summary
 from .members import FoldMembers, average_proba, fold_members
 from .selection import FoldSelection, GreedyPath, greedy_path, select_ensembles
 from .verdict import verdict
 
 __all__ = ["BASELINES", "METHODS", "REFERENCE", "EnsembleComparison", "FoldMembers", "FoldSelection", "GreedyPath",
-           "average_proba", "compare", "de_baseline", "fold_members", "greedy_path", "member_residual",
-           "prediction_disagreement", "residual_diversity", "residual_summary", "select_ensembles",
+           "average_proba", "compare", "de_baseline", "diversity_agreement", "fold_members", "greedy_path",
+           "member_residual", "prediction_disagreement", "residual_diversity", "residual_summary", "select_ensembles",
            "subject_bootstrap", "trial_features", "verdict"]

@@ -6,7 +6,7 @@ training trials (:func:`vaxis.stats.basin_basis`) and the **residual** of a tria
 representation with that span removed (:func:`vaxis.stats.project_out`). Two members are
 residual-diverse when their residuals on validation trials have different geometry
 (:func:`residual_diversity`, ``1 - CKA``); the classic contrast is prediction diversity
-(:func:`prediction_disagreement`).
+(:func:`prediction_disagreement`); :func:`diversity_agreement` asks how alike the two rank pairs.
 """
 
 from __future__ import annotations
@@ -74,3 +74,28 @@ def residual_summary(m: FoldMembers, on: str = "val") -> pd.DataFrame:
         rows.append({"member": name, "arch": arch, "width": z.shape[1], "basin_dim": Q.shape[1],
                      "basin_share": 1 - float((r ** 2).sum()) / total if total > 0 else float("nan")})
     return pd.DataFrame(rows)
+
+
+def diversity_agreement(diversity: pd.DataFrame, n_boot: int = 2000, level: float = 0.95,
+                        seed: int = 0) -> stats.Estimate:
+    """Spearman rho of residual diversity with prediction disagreement over the pairs of members.
+
+    ``diversity``: :attr:`EnsembleComparison.diversity <vaxis.decoding.ensembles.EnsembleComparison>`
+    (one row per pair ``a``, ``b`` of members of one ``fold``: ``residual_div``, ``prediction_div``).
+    The pairs share members, so the interval resamples *members* within each fold
+    (:func:`vaxis.stats.bootstrap_pairwise_corr`), not pairs; ``n`` is the number of members over
+    folds (a member is one network trained in one fold).
+    """
+    xs, ys = [], []
+    for _, g in diversity.groupby("fold", sort=True):
+        names = sorted({*g["a"], *g["b"]})
+        pos = {n: i for i, n in enumerate(names)}
+        i, j = g["a"].map(pos).to_numpy(), g["b"].map(pos).to_numpy()
+        for col, out in (("residual_div", xs), ("prediction_div", ys)):
+            m = np.full((len(names), len(names)), np.nan)
+            m[i, j] = m[j, i] = g[col].to_numpy(float)
+            np.fill_diagonal(m, 0.0)
+            out.append(m)
+    if any(np.isnan(m).any() for m in xs + ys):
+        raise VaxisInputError("diversity must hold every pair of members of each fold.")
+    return stats.bootstrap_pairwise_corr(xs, ys, n_boot=n_boot, level=level, seed=seed)
