@@ -128,7 +128,7 @@ table.round(3)
 # model's depth.
 
 # %%
-fig = plots.model_agreement_with_ratings(table)
+fig = plots.model_agreement_with_ratings(table, source=plots.llm_source(models))
 
 # %% [markdown]
 # Where in each network the axis works: the dev words' rho layer by layer, at the template, pooling
@@ -136,7 +136,7 @@ fig = plots.model_agreement_with_ratings(table)
 # line up (the circle marks the chosen layer).
 
 # %%
-fig = plots.layer_profiles(runs)
+fig = plots.layer_profiles(runs, source=plots.llm_source(models))
 
 # %% [markdown]
 # ## 2. Do the models order the nine emotions alike?
@@ -172,7 +172,8 @@ versus = pd.concat({name: ratings.compare_with_participants(run.category_positio
 versus.round(3)
 
 # %%
-fig = plots.positions_vs_participants(cat_positions, ratings.category_ratings(n_boot=n_boot, seed=seed))
+fig = plots.positions_vs_participants(cat_positions, ratings.category_ratings(n_boot=n_boot, seed=seed),
+                                      source=plots.llm_source(models, plots.PARTICIPANTS_SOURCE))
 
 # %% [markdown]
 # ## 4. Do they place held-out words alike?
@@ -186,12 +187,14 @@ print(f"mean pairwise Spearman rho of {len(splits.test)} test-word positions = {
 
 # %%
 fig = plots.agreement_matrices({"Spearman rho: nine category positions": cat_matrix,
-                                "Spearman rho: held-out word positions": item_matrix})
+                                "Spearman rho: held-out word positions": item_matrix},
+                               source=plots.llm_source(models))
 
 # %%
 fig = plots.null_histogram(item_null, item_obs, "mean pairwise rho of held-out word positions", bins=40,
                            density=False, null_label="relabelled anchors (exact null)", observed_label="true labels",
-                           figsize=(6, 3))
+                           figsize=(6, 3), title="Do the models place held-out words alike? Exact null",
+                           source=plots.llm_source(models))
 
 # %% [markdown]
 # ## 5. Does agreement grow with size? Qwen2.5-Coder 0.5B and 1.5B
