@@ -158,7 +158,8 @@ print(f"{lead.model}: {lead.n_layers} layers, hidden size {lead.hidden_size}, "
 print("chosen on dev:", {k: (round(v, 3) if isinstance(v, float) else v) for k, v in lead.choice.items()})
 
 # %%
-fig = plots.layer_profile(lead.profile, lead.choice, split="dev", title=f"{lead.model}: layer profile (dev split)")
+fig = plots.layer_profile(lead.profile, lead.choice, split="dev", title=f"{lead.model}: layer profile (dev split)",
+                          source=plots.llm_source(lead.model))
 
 # %% [markdown]
 # Each line is one way of building the axis; the dotted line marks the configuration chosen on the
@@ -192,7 +193,8 @@ print(f"Binary sentiment (|rating| >= 1, n = {t['n_binary']} test and AFINN word
 
 # %%
 plots.rating_scatters({"VADER test words": (lead.test_positions, splits.test.rating.to_numpy()),
-                       "AFINN words": (lead.afinn_positions, splits.afinn.rating.to_numpy())})
+                       "AFINN words": (lead.afinn_positions, splits.afinn.rating.to_numpy())},
+                      source=plots.llm_source(lead.model))
 
 # %% [markdown]
 # ## 5. What do nine sentences add?
@@ -223,7 +225,8 @@ baselines.round(3)
 
 # %%
 fig = plots.random_directions(random_rho, rank["value"], baselines,
-                             title=f"{lead.model}, layer {lead.choice['layer']}: directions without anchors")
+                             title=f"{lead.model}, layer {lead.choice['layer']}: directions without anchors",
+                             source=plots.llm_source(lead.model))
 
 # %% [markdown]
 # ### Common and rare words
@@ -234,7 +237,7 @@ fig = plots.random_directions(random_rho, rank["value"], baselines,
 
 # %%
 by_freq = frequency.by_frequency(lead.test_positions, ws.test_rating, splits.test.item, n_boot=n_boot, seed=seed)
-fig = plots.frequency_split({lead.model: by_freq})
+fig = plots.frequency_split({lead.model: by_freq}, source=plots.llm_source(lead.model))
 by_freq.round(3)
 
 # %% [markdown]
@@ -245,7 +248,8 @@ by_freq.round(3)
 # with people an interval over participants and one over categories.
 
 # %%
-fig = plots.category_positions(lead.category_positions, title=f"{lead.model}, layer {lead.choice['layer']}")
+fig = plots.category_positions(lead.category_positions, title=f"{lead.model}, layer {lead.choice['layer']}",
+                               source=plots.llm_source(lead.model, "nine anchor sentences"))
 fig.savefig(out_dir / "01_category_positions.png", dpi=120, bbox_inches="tight")
 
 # %%
@@ -275,7 +279,8 @@ versus = ratings.compare_with_participants(lead.category_positions, n_boot=n_boo
 versus.round(3)
 
 # %%
-fig = plots.positions_vs_participants({lead.model: lead.category_positions}, participants)
+fig = plots.positions_vs_participants({lead.model: lead.category_positions}, participants,
+                                      source=plots.llm_source(lead.model, plots.PARTICIPANTS_SOURCE))
 
 # %% [markdown]
 # Each point is a category: its mean rated valence across the 123 participants (bars: 95% bootstrap

@@ -134,7 +134,7 @@ consistency.model_summary(table)
 # blocks` is the chosen layer and the model's depth.
 
 # %%
-fig = plots.model_agreement_with_ratings(table)
+fig = plots.model_agreement_with_ratings(table, source=plots.llm_source(models))
 
 # %% [markdown]
 # Where in each network the axis works: the dev words' rho layer by layer, at the template, pooling
@@ -142,7 +142,7 @@ fig = plots.model_agreement_with_ratings(table)
 # line up (the circle marks the chosen layer).
 
 # %%
-fig = plots.layer_profiles(runs)
+fig = plots.layer_profiles(runs, source=plots.llm_source(models))
 
 # %% [markdown]
 # ## 2. Do the models order the nine emotions alike?
@@ -181,7 +181,8 @@ versus = pd.concat({name: ratings.compare_with_participants(run.category_positio
 versus.round(3)
 
 # %%
-fig = plots.positions_vs_participants(cat_positions, ratings.category_ratings(n_boot=n_boot, seed=seed))
+fig = plots.positions_vs_participants(cat_positions, ratings.category_ratings(n_boot=n_boot, seed=seed),
+                                      source=plots.llm_source(models, plots.PARTICIPANTS_SOURCE))
 
 # %% [markdown]
 # ## 4. Do they place held-out words alike?
@@ -200,12 +201,14 @@ print(f"mean pairwise rho of test-word positions = {item_ci} (95% bootstrap over
 
 # %%
 fig = plots.agreement_matrices({"Spearman rho: nine category positions": cat_matrix,
-                                "Spearman rho: held-out word positions": item_matrix})
+                                "Spearman rho: held-out word positions": item_matrix},
+                               source=plots.llm_source(models))
 
 # %%
 fig = plots.null_histogram(item_null, item_obs, "mean pairwise rho of held-out word positions", bins=40,
                            density=False, null_label="relabelled anchors (exact null)", observed_label="true labels",
-                           figsize=(6, 3))
+                           figsize=(6, 3), title="Do the models place held-out words alike? Exact null",
+                           source=plots.llm_source(models))
 
 # %% [markdown]
 # ## 5. What do nine sentences add, model by model?
@@ -230,7 +233,8 @@ controls_table = specificity.controls_table(controls)
 specificity.controls_summary(controls_table)
 
 # %%
-fig = plots.specificity_controls(controls_table, {n: c.random_rhos for n, c in controls.items()})
+fig = plots.specificity_controls(controls_table, {n: c.random_rhos for n, c in controls.items()},
+                                source=plots.llm_source(list(controls)))
 
 # %%
 print("V-axis (nine sentences) against the words' best principal component (no anchors), paired 95% interval:")

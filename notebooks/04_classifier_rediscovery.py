@@ -254,7 +254,8 @@ count["table"].groupby("arch", sort=False).agg(
 # %%
 example = trained.get("mlp" if "mlp" in architectures else architectures[0], seeds[0], 0)
 proj = rediscovery.projection_table(example, true_categories, train_data.trial_subject, v_positions, **kw)
-fig = plots.class_means_on_readout(proj, f"{example.arch}, seed {example.seed}, fold 0, held-out subjects ({data.source})")
+fig = plots.class_means_on_readout(proj, f"{example.arch}, seed {example.seed}, fold 0, held-out subjects",
+                                   source=data.source)
 print(f"Spearman rho (class means vs chapter 1 positions): "
       f"{proj['mean'].corr(proj.v_position, method='spearman'):.3f}")
 

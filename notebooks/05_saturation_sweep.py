@@ -185,7 +185,7 @@ comparison[["strategy", "family", "kind", "weights", "bacc", "mean_diff", "ci_lo
             "q", "q_tost", "verdict"]].round(4)
 
 # %%
-fig = plots.strategy_effects(comparison)
+fig = plots.strategy_effects(comparison, source=data_eeg.source)
 
 # %% [markdown]
 # **The fixed arm.** Choosing the weight on validation subjects can only steer away from harm; with
@@ -227,7 +227,7 @@ diag = comparison.merge(shares, on="strategy")
 print(f"Spearman rho (basin share vs accuracy change) = {diag[['basin_share', 'mean_diff']].corr('spearman').iat[0, 1]:.3f}")
 
 # %%
-fig = plots.basin_share_vs_effect(diag)
+fig = plots.basin_share_vs_effect(diag, source=data_eeg.source)
 
 # %% [markdown]
 # ## 5. Does the verdict survive longer training?
@@ -263,7 +263,7 @@ by_schedule.round(4)
 
 # %%
 if long_schedule:
-    fig = plots.schedule_effects(eff, eff_long)
+    fig = plots.schedule_effects(eff, eff_long, source=data_eeg.source)
 
 # %% [markdown]
 # ## 6. Results for later chapters

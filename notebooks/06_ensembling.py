@@ -183,7 +183,7 @@ print(f"Spearman rho (residual diversity vs prediction disagreement, {len(div)} 
 div.groupby("same_arch")[["residual_div", "prediction_div"]].mean().round(3)
 
 # %%
-fig = plots.ensemble_diversity(faced_cmp, "FACED-shaped, all folds")
+fig = plots.ensemble_diversity(faced_cmp, "FACED-shaped, all folds", source=faced.source)
 
 # %% [markdown]
 # ## 3. The comparison (FACED-shaped cohort)
@@ -198,7 +198,7 @@ cols = ["name", "size", "bacc", "ci_low", "ci_high", "diff_vs_residual", "diff_l
 faced_cmp.table.set_index("name")[cols[1:]].round(3)
 
 # %%
-fig = plots.ensemble_curves(faced_cmp, "FACED-shaped cohort", chance=1 / len(faced_data.classes))
+fig = plots.ensemble_curves(faced_cmp, "FACED-shaped cohort", chance=1 / len(faced_data.classes), source=faced.source)
 
 # %% [markdown]
 # Each line adds members in the order its method would (greedy selections: the order chosen on
@@ -232,7 +232,7 @@ seedv_cmp = ensembles.compare(seedv_trained, diversity_weight=diversity_weight, 
 seedv_cmp.table.set_index("name")[cols[1:]].round(3)
 
 # %%
-fig = plots.ensemble_curves(seedv_cmp, "SEED-V-shaped cohort", chance=1 / len(seedv_data.classes))
+fig = plots.ensemble_curves(seedv_cmp, "SEED-V-shaped cohort", chance=1 / len(seedv_data.classes), source=seedv.source)
 rel_v = seedv_cmp.relative
 print(f"residual-diversity ensemble vs the strongest other method ({rel_v['baseline_name']}): "
       f"{rel_v['value']:+.1%} relative [{rel_v['low']:+.1%}, {rel_v['high']:+.1%}] -> {ensembles.verdict(rel_v)}")

@@ -205,16 +205,16 @@ phased.effects[cols].round(3)
 
 # %%
 for plane in planes:
-    fig = plots.phase_diagram(phased.effects, phased.ensembles, plane, arm="fixed")
+    fig = plots.phase_diagram(phased.effects, phased.ensembles, plane, arm="fixed", source=default.source)
 
 # %%
 if "chosen" in set(phased.effects.arm):
     for plane in planes:
-        fig = plots.phase_diagram(phased.effects, phased.ensembles, plane, arm="chosen")
+        fig = plots.phase_diagram(phased.effects, phased.ensembles, plane, arm="chosen", source=default.source)
 
 # %%
 counts = phase.verdict_grid(phased.effects, arm="fixed")
-fig = plots.verdict_map(counts, "Simulated cohort: verdicts of the five losses (fixed weight) at each point")
+fig = plots.verdict_map(counts, "Verdicts of the five losses (fixed weight) at each point", source=default.source)
 counts
 
 # %% [markdown]

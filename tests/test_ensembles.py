@@ -133,6 +133,9 @@ def test_compare_end_to_end_small():
     # the all-members curve ends at the all-members ensemble
     last = cmp.curves[cmp.curves.method == "all_members"].sort_values("size").test_bacc.iloc[-1]
     assert last == pytest.approx(t.loc["all_members", "bacc"])
+    c = cmp.curves  # every point of every curve has its subject-bootstrap interval (chapter 6's bands)
+    assert ((c.ci_low <= c.test_bacc + 1e-12) & (c.test_bacc <= c.ci_high + 1e-12)).all()
+    assert (c.ci_high - c.ci_low).min() > 0
     assert isinstance(ensembles.verdict(cmp.relative), str)
     summary = ensembles.residual_summary(ensembles.fold_members(trained, folds[0]))
     assert ((summary.basin_share >= 0) & (summary.basin_share <= 1)).all() and len(summary) == 4

@@ -141,6 +141,6 @@ def test_specificity_figure_says_where_its_data_come_from():
     c = {"a": _controls("a", 0.5, 0), "b": _controls("b", None, 5)}
     fig = plots.specificity_controls(sp.controls_table(c), {n: x.random_rhos for n, x in c.items()}, source="planted test")
     texts = [t.get_text() for t in fig.texts] + [ax.get_title() for ax in fig.axes]
-    assert "Data: planted test" in texts and all(ax.get_xlabel() for ax in fig.axes)
+    assert "data: planted test" in texts and all(ax.get_xlabel() for ax in fig.axes)
     assert fig._suptitle is not None and fig._suptitle.get_text()
     assert sorted(t.get_text() for t in fig.axes[0].get_yticklabels()) == ["a", "b"]

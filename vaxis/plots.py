@@ -13,17 +13,26 @@ tables and arrays (or the result objects of :mod:`vaxis.decoding`), never comput
 - Chapter 7: :func:`phase_diagram`, :func:`verdict_map`.
 - FACED participants' ratings (chapters 1-3 and the Data page): :func:`positions_vs_participants`,
   :func:`clip_ratings`.
+
+Every figure has a title and labelled axes, and names its data in a footnote (:func:`_stamp`, a
+text artist with the gid :data:`SOURCE_GID` at the bottom left, below every axes' tick labels):
+each function takes ``source``, the EEG dataset's own label (:attr:`vaxis.eeg.EEGDataset.source`,
+so a simulated cohort reads "simulated EEG" and real FACED reads "faced") or, for figures of
+language models and human ratings, the models and ratings (:func:`llm_source`,
+:data:`PARTICIPANTS_SOURCE`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import textwrap
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ._checks import VaxisInputError
 from .decoding.ensembles import METHODS, REFERENCE
 from .eeg.montage import FACED_CATEGORIES, make_info, scalp_channels
 from .llm.stimuli import NEGATIVE, NEUTRAL, POSITIVE
@@ -33,8 +42,64 @@ VERDICT_COLORS = {"helped": "C2", "equivalent": "C0", "undecided": "0.6", "hurt"
 
 VALENCE_COLORS = {**{c: "#c0392b" for c in NEGATIVE}, NEUTRAL: "#7f8c8d", **{c: "#2471a3" for c in POSITIVE}}
 
+#: gid of the footnote that names a figure's data (tests find it by this).
+SOURCE_GID = "vaxis-data-source"
+#: Font size (points) of that footnote.
+STAMP_FONTSIZE = 7
+#: The source of figures of the FACED participants' own ratings (real data, whatever the EEG).
+PARTICIPANTS_SOURCE = "FACED participants' ratings (real)"
+#: The human word ratings chapters 1-2 validate the V-axis with.
+WORD_RATINGS = "VADER and AFINN human word ratings"
 
-def layer_profile(profile: pd.DataFrame, choice: Mapping, split: str = "dev", title: str = "") -> plt.Figure:
+
+# ----------------------------------------------------------------------------- data sources
+def llm_source(models: str | Sequence[str], ratings: str = WORD_RATINGS) -> str:
+    """The data of a language-model figure: ``"<model(s)> hidden states; <ratings>"``."""
+    names = [models] if isinstance(models, str) else list(models)
+    return f"{', '.join(names)} hidden states; {ratings}" if ratings else f"{', '.join(names)} hidden states"
+
+
+def _eeg_source(source: str | None) -> str:
+    """How a figure names its EEG, from the dataset's own label (:attr:`vaxis.eeg.EEGDataset.source`):
+    ``"simulated EEG (simulated-faced)"`` for a simulated cohort, ``"EEG: faced (recorded)"`` for a real one."""
+    if not source or not str(source).strip():
+        raise VaxisInputError("A figure of EEG must name its data: pass source=<the dataset's .source>.")
+    return f"simulated EEG ({source})" if str(source).startswith("simulated") else f"EEG: {source} (recorded)"
+
+
+def _stamp(fig: plt.Figure, text: str) -> plt.Figure:
+    """Name the figure's data in a footnote ``data: <text>`` at its bottom left (gid :data:`SOURCE_GID`).
+
+    Call it last, after the layout: every axes (and colorbar) is moved up, keeping its x extent, just
+    enough that no tick label or axis label reaches down to the footnote. Calling it again replaces
+    the footnote (a panel function's stamp is replaced by its parent's).
+    """
+    if not text or not str(text).strip():
+        raise VaxisInputError("A figure must name its data: pass source=... (see vaxis.plots).")
+    for old in [t for t in fig.texts if t.get_gid() == SOURCE_GID]:
+        old.remove()
+    width = max(30, int(fig.get_figwidth() * 72 / (0.55 * STAMP_FONTSIZE)))
+    stamp = fig.text(0.005, 0.005, textwrap.fill(f"data: {text}", width), ha="left", va="bottom",
+                     fontsize=STAMP_FONTSIZE, color="0.3", gid=SOURCE_GID)
+    renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else fig._get_renderer()
+    to_fig = fig.transFigure.inverted()
+    top = to_fig.transform((0, stamp.get_window_extent(renderer).y1))[1] + 3 / 72 / fig.get_figheight()
+    shift = 0.0
+    for ax in fig.axes:
+        box = ax.get_tightbbox(renderer) if ax.get_visible() else None
+        low, y0 = (1.0 if box is None else to_fig.transform((0, box.y0))[1]), ax.get_position().y0
+        if low < top and y0 < 1:
+            shift = max(shift, (top - low) / (1 - y0))
+    if shift > 0:
+        for ax in fig.axes:
+            p = ax.get_position()
+            ax.set_position([p.x0, shift + p.y0 * (1 - shift), p.width, p.height * (1 - shift)])
+    return fig
+
+
+# ----------------------------------------------------------------------------- shared panels
+def layer_profile(profile: pd.DataFrame, choice: Mapping, split: str = "dev", title: str = "", *,
+                  source: str) -> plt.Figure:
     """Spearman rho with human ratings against layer, one panel per template, lines per pooling x construction."""
     data = profile[profile.split == split]
     templates = list(dict.fromkeys(data.template))
@@ -47,19 +112,19 @@ def layer_profile(profile: pd.DataFrame, choice: Mapping, split: str = "dev", ti
         if tpl == choice.get("template"):
             ax.axvline(choice["layer"], color="k", lw=0.8, ls=":")
             ax.annotate("chosen", (choice["layer"], ax.get_ylim()[0]), fontsize=8, ha="left", va="bottom")
-        ax.set_title(f"template: {tpl}")
+        ax.set_title(f"template: {tpl}", fontsize=9)
         ax.set_xlabel("layer (0 = embeddings)")
+        ax.set_ylabel(f"Spearman rho with VADER ({split})")
         ax.axhline(0, color="0.7", lw=0.6)
-    axes[0][0].set_ylabel(f"Spearman rho with VADER ({split})")
     axes[0][-1].legend(fontsize=8, loc="lower right")
-    if title:
-        fig.suptitle(title)
+    fig.suptitle(title or f"Layer profile ({split} split)", fontsize=10)
     fig.tight_layout()
-    return fig
+    return _stamp(fig, source)
 
 
-def category_positions(positions: Mapping[str, float], title: str = "", ax: plt.Axes | None = None) -> plt.Figure:
-    """The categories as points on one horizontal axis, coloured by FACED valence group."""
+def category_positions(positions: Mapping[str, float], title: str = "", ax: plt.Axes | None = None, *,
+                       source: str) -> plt.Figure:
+    """The categories as points on one horizontal axis, coloured by FACED valence group (no y axis)."""
     if ax is None:
         fig, ax = plt.subplots(figsize=(8, 2.2))
     else:
@@ -75,29 +140,28 @@ def category_positions(positions: Mapping[str, float], title: str = "", ax: plt.
     ax.set_xlabel("position on the V-axis (hidden-state units; neutral anchor = 0)")
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
-    if title:
-        ax.set_title(title)
+    ax.set_title(title or "The nine categories on the V-axis", fontsize=10)
     fig.tight_layout()
-    return fig
+    return _stamp(fig, source)
 
 
-def scatter_with_ratings(positions: np.ndarray, ratings: np.ndarray, label: str = "", ax: plt.Axes | None = None) -> plt.Figure:
-    """Held-out item positions against human ratings."""
+def scatter_with_ratings(positions: np.ndarray, ratings: np.ndarray, label: str = "", ax: plt.Axes | None = None, *,
+                         source: str) -> plt.Figure:
+    """Held-out item positions ``(n,)`` against their human ratings ``(n,)``."""
     if ax is None:
         fig, ax = plt.subplots(figsize=(4.2, 3.6))
     else:
         fig = ax.figure
     ax.scatter(ratings, positions, s=8, alpha=0.5)
-    ax.set_xlabel("human valence rating")
-    ax.set_ylabel("V-axis position")
-    if label:
-        ax.set_title(label)
+    ax.set_xlabel("human valence rating (lexicon scale)")
+    ax.set_ylabel("V-axis position (hidden-state units)")
+    ax.set_title(label or "Held-out words", fontsize=10)
     fig.tight_layout()
-    return fig
+    return _stamp(fig, source)
 
 
 def agreement_matrix(matrix: pd.DataFrame, title: str = "", vmin: float = -1, vmax: float = 1,
-                     ax: plt.Axes | None = None) -> plt.Figure:
+                     ax: plt.Axes | None = None, *, source: str) -> plt.Figure:
     """A model x model matrix of rank correlations, annotated."""
     n = matrix.shape[0]
     if ax is None:
@@ -110,39 +174,60 @@ def agreement_matrix(matrix: pd.DataFrame, title: str = "", vmin: float = -1, vm
     for i in range(n):
         for j in range(n):
             ax.text(j, i, f"{matrix.iat[i, j]:.2f}", ha="center", va="center", fontsize=9)
-    fig.colorbar(im, ax=ax, shrink=0.8, label="Spearman rho")
-    if title:
-        ax.set_title(title)
-    return fig
+    fig.colorbar(im, ax=ax, shrink=0.8, label="Spearman rho (unitless)")
+    ax.set_xlabel("model")
+    ax.set_ylabel("model")
+    ax.set_title(title or "Agreement between models", fontsize=10)
+    return _stamp(fig, source)
 
 
-def weight_topomaps(weights: np.ndarray, channels: list[str], bands: list[str], title: str = "") -> plt.Figure:
+def weight_topomaps(weights: np.ndarray, channels: list[str], bands: list[str], title: str = "", *,
+                    source: str, planted: np.ndarray | None = None, agreement: Any = None) -> plt.Figure:
     """Scalp maps of channel-major feature weights ``(n_channels * n_bands,)``, one per band.
 
-    Mastoid references (A1, A2) are not drawn; one shared, symmetric colour scale.
+    With ``planted`` (the simulator's valence pattern, ``(n_channels, n_bands)`` or channel-major
+    ``(n_channels * n_bands,)``, :attr:`vaxis.eeg.EEGDataset.planted_valence`), a first row shows it
+    and a second the recovered weights, each divided by its largest absolute value (one scale,
+    -1..1); ``agreement`` (an estimate with ``value``, ``low``, ``high``, e.g.
+    :func:`vaxis.stats.pattern_correlation`) is printed above. Without it (real data) only the
+    weights are drawn, on their own symmetric scale. Mastoid references (A1, A2) are not drawn.
     """
     import mne
 
-    W = np.asarray(weights, dtype=float).reshape(len(channels), len(bands))
     keep = [i for i, c in enumerate(channels) if c in set(scalp_channels(channels))]
     info = make_info([channels[i] for i in keep])
-    W = W[keep]
-    lim = float(np.abs(W).max()) or 1.0
-    fig, axes = plt.subplots(1, len(bands), figsize=(2.3 * len(bands) + 0.8, 2.6))
-    for j, (ax, band) in enumerate(zip(axes, bands)):
-        im, _ = mne.viz.plot_topomap(W[:, j], info, axes=ax, show=False, vlim=(-lim, lim), cmap="RdBu_r",
-                                     contours=0, sensors=True)
-        ax.set_title(band)
-    fig.colorbar(im, ax=list(axes), shrink=0.75, label="map weight (z-units per V unit)")
-    if title:
-        fig.suptitle(title)
-    return fig
+    W = np.asarray(weights, dtype=float).reshape(len(channels), len(bands))[keep]
+    rows = [("recovered\nmap weights", W)]
+    if planted is not None:
+        P = np.asarray(planted, dtype=float).reshape(len(channels), len(bands))[keep]
+        rows = [("planted pattern\n(simulated truth)", P / (np.abs(P).max() or 1.0)),
+                ("recovered\nmap weights", W / (np.abs(W).max() or 1.0))]
+    lim = 1.0 if planted is not None else float(np.abs(W).max()) or 1.0
+    fig, axes = plt.subplots(len(rows), len(bands), figsize=(2.3 * len(bands) + 1.2, 2.5 * len(rows) + 0.6),
+                             squeeze=False)
+    for (name, M), row in zip(rows, axes):
+        for j, (ax, band) in enumerate(zip(row, bands)):
+            im, _ = mne.viz.plot_topomap(M[:, j], info, axes=ax, show=False, vlim=(-lim, lim),
+                                         cmap="RdBu_r", contours=0, sensors=True)
+            ax.set_title(band, fontsize=9)
+        row[0].annotate(name, (0, 0.5), xycoords="axes fraction", xytext=(-8, 0), textcoords="offset points",
+                        rotation=90, ha="right", va="center", fontsize=9)
+    fig.subplots_adjust(top=1 - 0.8 / fig.get_figheight(), bottom=0.35 / fig.get_figheight())  # room for the titles
+    label = ("weight / max |weight| (unitless)" if planted is not None
+             else "map weight (z-units per V unit)")
+    fig.colorbar(im, ax=list(axes.ravel()), shrink=0.75, label=label)
+    head = title or "EEG-to-V-axis map weights"
+    if agreement is not None:
+        head += (f"\nspatial correlation, planted vs recovered: {agreement.value:.3f} "
+                 f"[{agreement.low:.3f}, {agreement.high:.3f}]")
+    fig.suptitle(head, fontsize=10)
+    return _stamp(fig, _eeg_source(source))
 
 
 def null_histogram(null: np.ndarray, observed: float, label: str, ax: plt.Axes | None = None, *,
-                   null_label: str | None = None, observed_label: str = "observed", bins: int = 60,
-                   density: bool = True, figsize: tuple[float, float] = (4.6, 3.2)) -> plt.Figure:
-    """A permutation null as a histogram with the observed statistic marked."""
+                   source: str, null_label: str | None = None, observed_label: str = "observed", bins: int = 60,
+                   density: bool = True, figsize: tuple[float, float] = (4.6, 3.2), title: str = "") -> plt.Figure:
+    """A permutation null ``(n_permutations,)`` as a histogram with the observed statistic marked."""
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize)
     else:
@@ -150,23 +235,23 @@ def null_histogram(null: np.ndarray, observed: float, label: str, ax: plt.Axes |
     ax.hist(null, bins=bins, color="0.65" if density else "0.6", density=density, label=null_label)
     ax.axvline(observed, color="C3", label=observed_label, **({"lw": 2} if density else {}))
     ax.set_xlabel(label)
-    if density:
-        ax.set_ylabel("density")
+    ax.set_ylabel("density (per unit of the statistic)" if density else "number of assignments")
+    ax.set_title(title or "Permutation null and the observed value", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return fig
+    return _stamp(fig, source)
 
 # ----------------------------------------------------------------------------- chapter 1
-def rating_scatters(panels: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> plt.Figure:
+def rating_scatters(panels: Mapping[str, tuple[np.ndarray, np.ndarray]], *, source: str) -> plt.Figure:
     """Held-out items' positions against their human ratings, one panel per set: ``{title: (positions, ratings)}``."""
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.6), squeeze=False)
     for ax, (title, (positions, ratings)) in zip(axes[0], panels.items()):
-        scatter_with_ratings(positions, ratings, title, ax=ax)
-    return fig
+        scatter_with_ratings(positions, ratings, title, ax=ax, source=source)
+    return _stamp(fig, source)
 
 
 # ----------------------------------------------------------------------------- chapter 2
-def model_agreement_with_ratings(table: pd.DataFrame) -> plt.Figure:
+def model_agreement_with_ratings(table: pd.DataFrame, *, source: str) -> plt.Figure:
     """Each model's Spearman rho with the held-out VADER words, with its bootstrap interval.
 
     ``table``: :func:`vaxis.llm.consistency.model_table` (columns ``rho test``, ``CI low``, ``CI high``).
@@ -176,44 +261,52 @@ def model_agreement_with_ratings(table: pd.DataFrame) -> plt.Figure:
                 table["CI high"] - table["rho test"]], fmt="o", capsize=3)
     ax.set_yticks(range(len(table)), table.index)
     ax.set_xlabel("Spearman rho with VADER test words (95% bootstrap CI)")
+    ax.set_ylabel("model")
+    ax.set_title("Each model's V-axis against held-out human word ratings", fontsize=10)
     ax.axvline(0, color="0.7", lw=0.8)
     fig.tight_layout()
-    return fig
+    return _stamp(fig, source)
 
 
-def agreement_matrices(matrices: Mapping[str, pd.DataFrame]) -> plt.Figure:
+def agreement_matrices(matrices: Mapping[str, pd.DataFrame], *, source: str) -> plt.Figure:
     """Model x model agreement matrices side by side: ``{title: matrix}``."""
     fig, axes = plt.subplots(1, len(matrices), figsize=(6 * len(matrices), 4.4), squeeze=False)
     for ax, (title, matrix) in zip(axes[0], matrices.items()):
-        agreement_matrix(matrix, title, ax=ax)
+        agreement_matrix(matrix, title, ax=ax, source=source)
     fig.tight_layout()
-    return fig
+    return _stamp(fig, source)
 
 
 # ----------------------------------------------------------------------------- chapter 3
-def map_summary(result: Any) -> plt.Figure:
+def map_summary(result: Any, *, source: str) -> plt.Figure:
     """The EEG-to-axis map in three panels: held-out subjects' r, the permutation null, predictions by category.
 
-    ``result``: a :class:`vaxis.decoding.mapping.MapResult` with its permutation null.
+    ``result``: a :class:`vaxis.decoding.mapping.MapResult` with its permutation null; ``source``:
+    the EEG's label.
     """
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     axes[0].hist(result.per_subject.r, bins=20, color="C0")
     axes[0].set_xlabel("held-out subject's r (predicted vs V position)")
-    null_histogram(result.null, result.mean_r, "mean r under relabelled categories", ax=axes[1])
+    axes[0].set_ylabel("number of subjects")
+    axes[0].set_title("Per held-out subject", fontsize=9)
+    null_histogram(result.null, result.mean_r, "mean r under relabelled categories", ax=axes[1], source=source,
+                   title="Permutation null (relabelled categories)")
     pred = result.predictions.groupby("category").agg(target=("target", "first"), mean=("prediction", "mean"),
                                                       sd=("prediction", "std"))
     axes[2].errorbar(pred.target, pred["mean"], yerr=pred.sd, fmt="o", capsize=3)
     for c, row in pred.iterrows():
         axes[2].annotate(c, (row.target, row["mean"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
-    axes[2].set_xlabel("V-axis position (LLM)")
-    axes[2].set_ylabel("EEG prediction (mean ± SD over trials)")
+    axes[2].set_xlabel("V-axis position (LLM, hidden-state units)")
+    axes[2].set_ylabel("EEG prediction\n(mean ± SD over trials)")
+    axes[2].set_title("Predictions by category", fontsize=9)
+    fig.suptitle("EEG-to-V-axis map, subjects held out", fontsize=10)
     fig.tight_layout()
-    return fig
+    return _stamp(fig, _eeg_source(source))
 
 
 # ----------------------------------------------------------------------------- controls (chapters 1, 3)
 def random_directions(random_rhos: np.ndarray, v_rho: float, baselines: pd.DataFrame | None = None,
-                      title: str = "") -> plt.Figure:
+                      title: str = "", *, source: str) -> plt.Figure:
     """Chapter 1: |Spearman rho| of random unit directions (histogram) against the V-axis's rho and
     the no-anchor principal component chosen on the dev words (``baselines``:
     :func:`vaxis.llm.specificity.pca_baselines`). Real LLM, real word ratings."""
@@ -231,10 +324,10 @@ def random_directions(random_rhos: np.ndarray, v_rho: float, baselines: pd.DataF
                  fontsize=9)
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
-    return fig
+    return _stamp(fig, source)
 
 
-def frequency_split(tables: Mapping[str, pd.DataFrame], title: str = "") -> plt.Figure:
+def frequency_split(tables: Mapping[str, pd.DataFrame], title: str = "", *, source: str) -> plt.Figure:
     """Chapter 1: the V-axis's rho (95% bootstrap interval over words) in common and rare held-out
     words, one group per model (``tables``: model -> :func:`vaxis.llm.frequency.by_frequency`)."""
     fig, ax = plt.subplots(figsize=(max(4.2, 1.6 * len(tables) + 2.4), 3.4))
@@ -246,11 +339,12 @@ def frequency_split(tables: Mapping[str, pd.DataFrame], title: str = "") -> plt.
                         label=f"{half} words (Zipf {r.zipf_min:.1f}-{r.zipf_max:.1f})" if j == 0 else None)
     ax.set_xticks(range(len(tables)), list(tables))
     ax.set_xlim(-0.6, len(tables) - 0.4)
+    ax.set_xlabel("model")
     ax.set_ylabel("Spearman rho with human valence\n(95% CI over words)")
     ax.set_title(title or "Common vs rare held-out words (real LLM, real ratings)", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return fig
+    return _stamp(fig, source)
 
 
 def target_comparison(table: pd.DataFrame, per_subject: pd.DataFrame, source: str, title: str = "") -> plt.Figure:
@@ -268,27 +362,21 @@ def target_comparison(table: pd.DataFrame, per_subject: pd.DataFrame, source: st
                     color="C3" if bool(r.best) else "C0")
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xticks(range(len(names)), names, rotation=15, ha="right", fontsize=8)
+    ax.set_xlabel("nine-value target")
     ax.set_ylabel("held-out r per subject")
-    sim = "simulated EEG" if str(source).startswith("simulated") else f"EEG: {source}"
-    ax.set_title(title or f"Which nine-value target does EEG track? Same folds ({sim})", fontsize=9)
+    ax.set_title(title or f"Which nine-value target does EEG track? Same folds ({_eeg_source(source)})", fontsize=9)
     fig.tight_layout()
-    return fig
+    return _stamp(fig, _eeg_source(source))
 
 
 # ----------------------------------------------------------------------------- chapter 4
-def _eeg_source(source: str | None) -> str:
-    """How a figure names its EEG: "simulated EEG" for a simulated cohort, else the dataset's label."""
-    if not source:
-        return ""
-    return "simulated EEG" if str(source).startswith("simulated") else f"EEG: {source}"
-
-
-def accuracy_by_architecture(acc: pd.DataFrame, per_fold: pd.DataFrame, chance: float, ax=None,
-                             source: str | None = None):
+def accuracy_by_architecture(acc: pd.DataFrame, per_fold: pd.DataFrame, chance: float, ax: plt.Axes | None = None,
+                             *, source: str) -> plt.Figure:
     """Balanced accuracy per architecture: mean with interval over folds, dots = networks x folds;
-    ``source``: the EEG's label (:attr:`vaxis.eeg.EEGDataset.source`), shown in the title."""
+    ``source``: the EEG's label (:attr:`vaxis.eeg.EEGDataset.source`)."""
+    own = ax is None
     ax = ax or plt.subplots(figsize=(6.5, 3.4))[1]
-    ax.set_title(f"Label-only classifiers, held-out subjects ({_eeg_source(source) or 'EEG'})", fontsize=9)
+    ax.set_title("Label-only classifiers, held-out subjects", fontsize=9)
     x = np.arange(len(acc))
     for i, arch in enumerate(acc.index):
         vals = per_fold.loc[per_fold.arch == arch, "balanced_accuracy"]
@@ -297,16 +385,19 @@ def accuracy_by_architecture(acc: pd.DataFrame, per_fold: pd.DataFrame, chance: 
                 fmt="o", color="C0", capsize=4, label="mean, 95% CI over folds")
     ax.axhline(chance, ls="--", color="k", lw=1, label="chance")
     ax.set_xticks(x, acc.index)
+    ax.set_xlabel("architecture")
     ax.set_ylabel("balanced accuracy (held-out subjects)")
     ax.legend(fontsize=8)
-    return ax.figure
+    if own:
+        ax.figure.tight_layout()
+    return _stamp(ax.figure, _eeg_source(source))
 
 
-def rediscovery(networks: pd.DataFrame, ax=None, source: str | None = None):
+def rediscovery(networks: pd.DataFrame, ax: plt.Axes | None = None, *, source: str) -> plt.Figure:
     """Read-out strength (mean held-out r) per architecture, trained vs control networks;
-    ``source``: the EEG's label, shown in the title."""
+    ``source``: the EEG's label."""
     ax = ax or plt.subplots(figsize=(7.5, 3.6))[1]
-    ax.set_title(f"V-axis read-out from each network and control ({_eeg_source(source) or 'EEG'})", fontsize=9)
+    ax.set_title("V-axis read-out from each network and control", fontsize=9)
     archs = list(dict.fromkeys(networks.arch))
     kinds = list(dict.fromkeys(networks.kind))
     width = 0.8 / len(kinds)
@@ -317,33 +408,39 @@ def rediscovery(networks: pd.DataFrame, ax=None, source: str | None = None):
             ax.scatter(xs, vals, s=14, color=f"C{j}", label=kind if i == 0 else None)
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xticks(np.arange(len(archs)), archs, rotation=15, ha="right", fontsize=8)
+    ax.set_xlabel("architecture")
     ax.set_ylabel("V read-out: mean held-out r")
     ax.legend(fontsize=7, ncol=2)
     ax.figure.tight_layout()
-    return ax.figure
+    return _stamp(ax.figure, _eeg_source(source))
 
 
-def class_means_on_readout(table: pd.DataFrame, title: str = "", ax=None):
+def class_means_on_readout(table: pd.DataFrame, title: str = "", ax: plt.Axes | None = None, *,
+                           source: str) -> plt.Figure:
     """Class means of one network on its V read-out (y) against chapter 1's positions (x)."""
+    own = ax is None
     ax = ax or plt.subplots(figsize=(4.6, 3.8))[1]
     ax.errorbar(table.v_position, table["mean"], yerr=table["sem"], fmt="o", capsize=3)
     for cat, row in table.iterrows():
         ax.annotate(cat, (row.v_position, row["mean"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
     ax.set_xlabel("V-axis position (LLM, chapter 1)")
     ax.set_ylabel("network read-out (held-out, mean ± SEM)")
-    ax.set_title(title, fontsize=9)
-    return ax.figure
+    ax.set_title(title or "Class means on the V read-out", fontsize=9)
+    if own:
+        ax.figure.tight_layout()
+    return _stamp(ax.figure, _eeg_source(source))
 
 
 # ----------------------------------------------------------------------------- chapter 5
-def strategy_effects(comparison: pd.DataFrame, margin: float | None = None) -> plt.Figure:
+def strategy_effects(comparison: pd.DataFrame, margin: float | None = None, *, source: str,
+                     title: str = "") -> plt.Figure:
     """Each strategy's accuracy change against the baseline with its interval, coloured by verdict.
 
     ``comparison``: :func:`vaxis.decoding.saturation.compare` (one row per strategy); the
     equivalence margin (default ``comparison.attrs["margin"]``) is shaded.
     """
     margin = comparison.attrs.get("margin") if margin is None else margin
-    fig, ax = plt.subplots(figsize=(7, 0.28 * len(comparison) + 1.2))
+    fig, ax = plt.subplots(figsize=(7, 0.28 * len(comparison) + 1.6))
     if margin:
         ax.axvspan(-margin, margin, color="C0", alpha=0.1, label=f"equivalence margin ±{margin:g}")
     y = np.arange(len(comparison))
@@ -355,12 +452,14 @@ def strategy_effects(comparison: pd.DataFrame, margin: float | None = None) -> p
     ax.set_yticks(y, comparison.strategy, fontsize=8)
     ax.axvline(0, color="k", lw=0.8)
     ax.set_xlabel("balanced accuracy: strategy - baseline (95% bootstrap CI over held-out subjects)")
+    ax.set_ylabel("strategy")
+    ax.set_title(title or "Each alignment strategy against the label-only baseline", fontsize=9)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
-    return fig
+    return _stamp(fig, _eeg_source(source))
 
 
-def basin_share_vs_effect(diag: pd.DataFrame) -> plt.Figure:
+def basin_share_vs_effect(diag: pd.DataFrame, *, source: str, title: str = "") -> plt.Figure:
     """Share of each strategy's gradient in the basin against its accuracy change (``basin_share``,
     ``mean_diff``, ``verdict``, ``strategy`` columns)."""
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -369,14 +468,15 @@ def basin_share_vs_effect(diag: pd.DataFrame) -> plt.Figure:
     for _, row in diag.iterrows():
         ax.annotate(row.strategy, (row.basin_share, row.mean_diff), fontsize=6, alpha=0.7)
     ax.axhline(0, color="k", lw=0.8)
-    ax.set_xlabel("share of the auxiliary gradient in the label-driven basin")
-    ax.set_ylabel("accuracy change vs baseline")
+    ax.set_xlabel("share of the auxiliary gradient in the label-driven basin (0-1)")
+    ax.set_ylabel("accuracy change vs baseline\n(balanced accuracy)")
+    ax.set_title(title or "Where does each auxiliary loss push?", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return fig
+    return _stamp(fig, _eeg_source(source))
 
 
-def schedule_effects(default: pd.DataFrame, long: pd.DataFrame) -> plt.Figure:
+def schedule_effects(default: pd.DataFrame, long: pd.DataFrame, *, source: str, title: str = "") -> plt.Figure:
     """Each strategy's effect under two training schedules, with intervals (rows: strategies;
     columns ``mean_diff``, ``ci_low``, ``ci_high``, as in :func:`vaxis.decoding.saturation.compare_schedules`)."""
     fig, ax = plt.subplots(figsize=(5, 4.5))
@@ -392,26 +492,27 @@ def schedule_effects(default: pd.DataFrame, long: pd.DataFrame) -> plt.Figure:
     ax.axvline(0, color="k", lw=0.6)
     ax.set_xlabel("accuracy change vs baseline, default schedule")
     ax.set_ylabel("accuracy change vs baseline, long schedule")
+    ax.set_title(title or "Effects under two training schedules (95% CI)", fontsize=9)
     fig.tight_layout()
-    return fig
+    return _stamp(fig, _eeg_source(source))
 
 
 # ----------------------------------------------------------------------------- chapter 7
 def phase_diagram(effects: pd.DataFrame, ensembles: pd.DataFrame, plane: str, arm: str = "fixed",
-                  vmax: float = 0.06) -> plt.Figure:
+                  vmax: float = 0.06, *, source: str) -> plt.Figure:
     """One plane of chapter 7's grid: each loss's effect (and the ensemble gain) over the plane's two knobs.
 
     ``effects`` and ``ensembles``: :class:`vaxis.decoding.saturation.phase.PhaseResults`. One panel
     per loss (its ``arm``) and one for the residual-diversity minus all-members ensemble; each cell
     is coloured by the mean change of balanced accuracy over held-out subjects and labelled with it
-    and the first letter of its verdict (h helped, e equivalent, u undecided, H hurt). Titled as
-    simulated data.
+    and the first letter of its verdict (h helped, e equivalent, u undecided, H hurt). ``source``:
+    the cohorts' label (simulated: the grid's cohorts are drawn by the simulator).
     """
     e = effects[(effects.plane == plane) & (effects.arm == arm)]
     ens = ensembles[ensembles.plane == plane].assign(strategy="ensemble gain", mean_diff=lambda d: d.gain)
     x, y = _plane_axes(e)
     panels = list(dict.fromkeys(e.strategy)) + ["ensemble gain"]
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.3 * len(panels), 2.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.3 * len(panels), 2.8), squeeze=False)
     letters = {"helped": "h", "equivalent": "e", "undecided": "u", "hurt": "H"}
     for ax, name in zip(axes[0], panels):
         d = ens if name == "ensemble gain" else e[e.strategy == name]
@@ -426,13 +527,13 @@ def phase_diagram(effects: pd.DataFrame, ensembles: pd.DataFrame, plane: str, ar
         ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs], fontsize=7)
         ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys], fontsize=7)
         ax.set_xlabel(x, fontsize=8)
+        ax.set_ylabel(y, fontsize=8)
         ax.set_title(name, fontsize=8)
-    axes[0, 0].set_ylabel(y, fontsize=8)
     fig.colorbar(im, ax=axes[0, -1], fraction=0.05, label="Δ balanced accuracy")
-    fig.suptitle(f"Simulated cohort, plane {plane}: effect vs label-only baseline ({arm} weight) and "
-                 f"ensemble gain", fontsize=9)
+    fig.suptitle(f"Plane {plane}: effect vs label-only baseline ({arm} weight) and ensemble gain "
+                 f"({_eeg_source(source)})", fontsize=9)
     fig.tight_layout()
-    return fig
+    return _stamp(fig, _eeg_source(source))
 
 
 def _plane_axes(e: pd.DataFrame) -> tuple[str, str]:
@@ -442,9 +543,9 @@ def _plane_axes(e: pd.DataFrame) -> tuple[str, str]:
     return (varied + [k for k in knobs if k not in varied])[0], (varied + [k for k in knobs if k not in varied])[1]
 
 
-def verdict_map(counts: pd.DataFrame, title: str = "") -> plt.Figure:
+def verdict_map(counts: pd.DataFrame, title: str = "", *, source: str) -> plt.Figure:
     """Stacked bars: how many losses got each verdict at each grid point (``phase.verdict_grid``)."""
-    fig, ax = plt.subplots(figsize=(7, 0.3 * len(counts) + 1.2))
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(counts) + 1.6))
     left = np.zeros(len(counts))
     labels = [f"{p}" for _, p in counts.index]
     for verdict, color in VERDICT_COLORS.items():
@@ -453,44 +554,59 @@ def verdict_map(counts: pd.DataFrame, title: str = "") -> plt.Figure:
         left += vals
     ax.set_yticks(range(len(counts)), labels, fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlabel("losses")
+    ax.set_xlabel("number of losses")
+    ax.set_ylabel("grid point")
     ax.legend(fontsize=7, ncol=4, loc="lower right")
-    ax.set_title(title or "Simulated cohort: verdicts at each grid point", fontsize=9)
+    ax.set_title(title or "Verdicts at each grid point", fontsize=9)
     fig.tight_layout()
-    return fig
+    return _stamp(fig, _eeg_source(source))
 
 
 # ----------------------------------------------------------------------------- chapter 6
-def ensemble_curves(cmp: Any, title: str = "", chance: float | None = None, ax=None):
-    """Test balanced accuracy against ensemble size for each way of building an ensemble."""
+def ensemble_curves(cmp: Any, title: str = "", chance: float | None = None, ax: plt.Axes | None = None, *,
+                    source: str) -> plt.Figure:
+    """Test balanced accuracy against ensemble size for each way of building an ensemble.
+
+    ``cmp``: :class:`vaxis.decoding.ensembles.EnsembleComparison`. Bands: 95% bootstrap interval over
+    test subjects at each size (``curves.ci_low``/``ci_high``), and each literature baseline's.
+    """
+    own = ax is None
     ax = ax or plt.subplots(figsize=(8.5, 3.8))[1]
     for i, (meth, g) in enumerate(cmp.curves.groupby("method", sort=False)):
         ax.plot(g["size"], g.test_bacc, marker="o" if len(g) < 12 else None, ms=3, color=f"C{i}",
                 lw=2.2 if meth == REFERENCE else 1.2, label=METHODS[meth][0])
+        if "ci_low" in g:
+            ax.fill_between(g["size"], g.ci_low, g.ci_high, color=f"C{i}", alpha=0.12, lw=0)
         kept = cmp.table.loc[meth, "size"]
         ax.plot([kept], [np.interp(kept, g["size"], g.test_bacc)], "k|", ms=10)
     for j, (meth, row) in enumerate(cmp.table[cmp.table.kind == "literature baseline"].iterrows()):
         ax.axhline(row.bacc, color=f"C{6 + j}", ls="--", lw=1, label=row["name"])
+        ax.axhspan(row.ci_low, row.ci_high, color=f"C{6 + j}", alpha=0.08, lw=0)
     ax.set_xlabel("ensemble size (members, in the order each method adds them)")
-    ax.set_ylabel("balanced accuracy, test subjects")
-    ax.set_title(title + (f" (chance {chance:.3f})" if chance is not None else ""), fontsize=10)
+    ax.set_ylabel("balanced accuracy, test subjects\n(band: 95% CI over subjects)")
+    ax.set_title((title or "Accuracy against ensemble size") + (f" (chance {chance:.3f})" if chance is not None else ""),
+                 fontsize=10)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.figure.tight_layout()
-    return ax.figure
+    if own:
+        ax.figure.tight_layout()
+    return _stamp(ax.figure, _eeg_source(source))
 
 
-def ensemble_diversity(cmp: Any, title: str = "", ax=None):
+def ensemble_diversity(cmp: Any, title: str = "", ax: plt.Axes | None = None, *, source: str) -> plt.Figure:
     """Residual diversity against prediction disagreement for every pair of members (all folds)."""
+    own = ax is None
     ax = ax or plt.subplots(figsize=(4.5, 3.6))[1]
     d = cmp.diversity
     for same, color, label in ((True, "C0", "same architecture"), (False, "C1", "different architectures")):
         g = d[d.same_arch == same]
         ax.scatter(g.prediction_div, g.residual_div, s=6, alpha=0.5, color=color, label=label)
-    ax.set_xlabel("prediction disagreement (validation trials)")
+    ax.set_xlabel("prediction disagreement (share of validation trials)")
     ax.set_ylabel("residual diversity, 1 - CKA")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title or "Two kinds of diversity", fontsize=10)
     ax.legend(fontsize=7)
-    return ax.figure
+    if own:
+        ax.figure.tight_layout()
+    return _stamp(ax.figure, _eeg_source(source))
 
 
 # ----------------------------------------------------------------------------- FACED participants' ratings
@@ -500,11 +616,12 @@ CATEGORY_COLORS: dict[str, str] = dict(zip(FACED_CATEGORIES, (
 
 
 def positions_vs_participants(positions: Mapping[str, Mapping[str, float]], participants: pd.DataFrame,
-                              item: str = "valence") -> plt.Figure:
+                              item: str = "valence", *, source: str) -> plt.Figure:
     """One panel per model: its nine category positions against the FACED participants' mean ``item``.
 
     ``positions``: model -> category -> position; ``participants``: index the categories, columns
-    ``item`` and, if present, ``<item>_low``/``<item>_high`` (drawn as horizontal error bars).
+    ``item`` and, if present, ``<item>_low``/``<item>_high`` (drawn as horizontal error bars);
+    ``source``: the models and the ratings (e.g. ``llm_source(models, PARTICIPANTS_SOURCE)``).
     """
     names = list(positions)
     fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names) + 0.4, 3.4), squeeze=False)
@@ -520,13 +637,13 @@ def positions_vs_participants(positions: Mapping[str, Mapping[str, float]], part
             ax.annotate(c, (xi, yi), xytext=(4, 3), textcoords="offset points", fontsize=7)
         ax.set_xlabel(f"participants' mean {item} (0-7)")
         ax.set_title(name, fontsize=10)
-    axes[0][0].set_ylabel("position on the V-axis")
+        ax.set_ylabel("position on the V-axis (hidden-state units)")
     fig.suptitle(f"Nine categories: each model's V-axis against FACED's 123 participants ({item})", fontsize=10)
     fig.tight_layout()
-    return fig
+    return _stamp(fig, source)
 
 
-def clip_ratings(clips: pd.DataFrame, title: str = "") -> plt.Figure:
+def clip_ratings(clips: pd.DataFrame, title: str = "", *, source: str = PARTICIPANTS_SOURCE) -> plt.Figure:
     """Valence against arousal per clip, coloured by category, with +-1 SD across participants.
 
     ``clips``: one row per clip with ``category``, ``valence``, ``valence_sd``, ``arousal``,
@@ -545,10 +662,10 @@ def clip_ratings(clips: pd.DataFrame, title: str = "") -> plt.Figure:
     ax.legend(fontsize=8, ncol=2, loc="lower right", frameon=False)
     ax.set_title(title or "FACED clips: participants' mean ratings, bars +-1 SD across participants", fontsize=10)
     fig.tight_layout()
-    return fig
+    return _stamp(fig, source)
 
 
-def layer_profiles(runs: Mapping[str, Any], split: str = "dev", title: str = "") -> plt.Figure:
+def layer_profiles(runs: Mapping[str, Any], split: str = "dev", title: str = "", *, source: str) -> plt.Figure:
     """Every model's layer profile in one panel: Spearman rho with human ratings (``split``) against
     relative depth (layer / number of blocks), at each model's chosen template, pooling and construction.
 
@@ -572,12 +689,11 @@ def layer_profiles(runs: Mapping[str, Any], split: str = "dev", title: str = "")
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.set_title(title or "Layer profiles at each model's chosen configuration (circle: chosen layer)")
     fig.tight_layout()
-    return fig
+    return _stamp(fig, source)
 
 
 def specificity_controls(table: pd.DataFrame, random_rhos: Mapping[str, np.ndarray],
-                         source: str = "real LLMs, real word ratings (VADER test words)",
-                         title: str = "") -> plt.Figure:
+                         title: str = "", *, source: str) -> plt.Figure:
     """Chapter 2: chapter 1's specificity controls for every model, one row per model.
 
     ``table``: :func:`vaxis.llm.specificity.controls_table`; ``random_rhos``: model -> the signed rho
@@ -603,6 +719,7 @@ def specificity_controls(table: pd.DataFrame, random_rhos: Mapping[str, np.ndarr
     ax.plot([], [], "s", color="0.85", label=f"random directions, |rho| ({int(t['n_random'].iloc[0])} per model; box: quartiles, "
                  "whiskers: 2.5-97.5%)")
     ax.set_yticks(y, models)
+    ax.set_ylabel("language model")
     ax.set_xlabel("Spearman rho with human valence\n(held-out words; 95% CI)")
     ax.set_title("V-axis vs directions without anchors", fontsize=9)
     ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.08), frameon=False)
@@ -611,6 +728,7 @@ def specificity_controls(table: pd.DataFrame, random_rhos: Mapping[str, np.ndarr
     ax.errorbar(t["diff"], y, xerr=[t["diff"] - t["diff_low"], t["diff_high"] - t["diff"]], fmt="o", color="k",
                 capsize=3)
     ax.set_xlabel("rho difference, V-axis - best PC\n(paired 95% CI over words)")
+    ax.set_ylabel("language model")
     ax.set_title("What the nine sentences add", fontsize=9)
     ax = axes[2]
     for i, (half, color) in enumerate((("common", "C1"), ("rare", "C4"))):
@@ -618,9 +736,9 @@ def specificity_controls(table: pd.DataFrame, random_rhos: Mapping[str, np.ndarr
                     xerr=[t[half] - t[f"{half}_low"], t[f"{half}_high"] - t[half]], fmt="o", color=color,
                     capsize=3, label=f"{half} words (Zipf median split)")
     ax.set_xlabel("Spearman rho with human valence\n(95% CI over words)")
+    ax.set_ylabel("language model")
     ax.set_title("Common vs rare words", fontsize=9)
     ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.08), frameon=False)
     fig.suptitle(title or "Specificity controls of chapter 1, every model", fontsize=10)
-    fig.text(0.01, 0.005, f"Data: {source}", fontsize=7, color="0.35", ha="left", va="bottom")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    return fig
+    fig.tight_layout()
+    return _stamp(fig, source)

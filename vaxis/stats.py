@@ -78,6 +78,37 @@ def pearson_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / den, np.nan)
 
 
+def pattern_correlation(pattern: np.ndarray, fold_weights: np.ndarray, n_boot: int = 2000, level: float = 0.95,
+                        seed: Seed = 0) -> Estimate:
+    """Spatial (Pearson) correlation of a known pattern with weights recovered in ``k`` folds.
+
+    Parameters
+    ----------
+    pattern : array, shape (F,) or any shape with F entries
+        The known pattern (e.g. the simulator's planted valence pattern, channels x bands).
+    fold_weights : array, shape (k, F)
+        The weights recovered in each of ``k`` folds, features in the order of ``pattern.ravel()``.
+
+    Returns
+    -------
+    Estimate
+        ``value``: r of ``pattern`` with the weights averaged over the folds; ``low``/``high``: a
+        percentile bootstrap over the folds (folds drawn with replacement, :func:`resample_indices`,
+        their weights averaged). With few folds (k = 5 has 126 distinct resamples) the interval
+        is coarse; ``n`` = k.
+    """
+    W = check_array("fold_weights", fold_weights, ndim=2)
+    p = np.asarray(pattern, dtype=float).ravel()
+    if p.shape[0] != W.shape[1]:
+        raise VaxisInputError(f"pattern has {p.shape[0]} entries for {W.shape[1]} weights per fold.")
+    if W.shape[0] < 2:
+        raise VaxisInputError("pattern_correlation needs the weights of at least 2 folds.")
+    point = float(pearson_rows(W.mean(axis=0)[None], p[None])[0])
+    boots = pearson_rows(W[resample_indices(W.shape[0], n_boot, seed)].mean(axis=1), p[None])
+    lo, hi = percentile_interval(boots, level, ignore_nan=True)
+    return Estimate(point, lo, hi, level, int(W.shape[0]))
+
+
 def spearman(x: np.ndarray, y: np.ndarray) -> float:
     """Spearman rank correlation of two 1-D arrays (average ranks for ties)."""
     x = check_array("x", x, ndim=1)

@@ -4,6 +4,7 @@
 - :mod:`vaxis.decoding.zoo` -- six architectures, one file each, registered by name.
 - :mod:`vaxis.decoding.engine` -- training every (architecture, seed, fold) unit as stacked replicas.
 - :mod:`vaxis.decoding.mapping` -- the EEG-to-axis ridge map with its exact permutation test (chapter 3).
+- :mod:`vaxis.decoding.recovery` -- a simulated cohort's planted valence pattern against the map's weights (chapter 3).
 - :mod:`vaxis.decoding.calibration` -- how decodable the simulated cohort is, knob by knob.
 - :mod:`vaxis.decoding.rediscovery` -- the V read-out of label-only classifiers (chapter 4).
 - :mod:`vaxis.decoding.alignment` -- the registry of alignment losses (chapter 5).

@@ -74,6 +74,12 @@ class EEGDataset:
         Names of the last axis of ``subject_ratings`` (empty when there are none).
     meta : dict
         Anything else worth keeping (generator parameters, file list, ...).
+    planted_valence : ndarray, shape (n_channels, n_bands), optional
+        A simulated cohort's truth: the valence pattern the simulator adds to every subject's DE
+        (unit root-mean-square, in the order of ``channels`` and ``bands``; its size in the data is
+        ``meta["valence_strength"]`` per z-unit of clip valence). ``None`` for real recordings,
+        whose truth is unknown. Nothing that fits or scores a decoder reads it: only the comparison
+        of a fitted map with the truth (:mod:`vaxis.decoding.recovery`).
     """
 
     de: np.ndarray
@@ -93,6 +99,7 @@ class EEGDataset:
     subject_ratings: np.ndarray | None = None
     rating_items: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
+    planted_valence: np.ndarray | None = None
 
     # ------------------------------------------------------------------ validation
     def __post_init__(self) -> None:
@@ -172,6 +179,12 @@ class EEGDataset:
             self.subject_ratings = r
         elif self.rating_items:
             raise VaxisInputError("rating_items given without subject_ratings.")
+        if self.planted_valence is not None:
+            planted = np.asarray(self.planted_valence, dtype=float)
+            if planted.shape != (n_ch, n_band) or not np.isfinite(planted).all():
+                raise VaxisInputError(f"planted_valence must be finite with shape ({n_ch}, {n_band}) "
+                                      f"(channels, bands), got {planted.shape}.")
+            self.planted_valence = planted
 
     # ------------------------------------------------------------------ shape helpers
     @property
@@ -339,7 +352,8 @@ class EEGDataset:
         if missing:
             raise VaxisInputError(f"Channel(s) {missing} not in this dataset ({self.channels}).")
         idx = [self.channels.index(c) for c in names]
-        return dataclasses.replace(self, de=self.de[:, :, :, idx], channels=names)
+        planted = None if self.planted_valence is None else self.planted_valence[idx]
+        return dataclasses.replace(self, de=self.de[:, :, :, idx], channels=names, planted_valence=planted)
 
     def without_reference_channels(self) -> EEGDataset:
         """A new dataset without the reference/auxiliary channels (A2, A1: see

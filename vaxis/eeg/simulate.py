@@ -467,6 +467,7 @@ def _simulate(*, channels: Sequence[str], clip_category: Sequence[str], categori
         subject_ratings=None if ratings.per_subject is None else ratings.per_subject(n_subjects),
         rating_items=ratings.items,
         meta={"generator": "vaxis.eeg.simulate", "seed": seed, "mode": mode, **asdict(params), **meta},
+        planted_valence=cohort.p_valence.reshape(n_ch, n_b),
     )
 
 
@@ -551,6 +552,8 @@ def simulate_faced(
     EEGDataset
         ``source="simulated-faced"``; ``subject_ratings`` (n_subjects, 28, 12): subject ``n``
         carries FACED participant ``n mod 123``'s ratings.
+        ``planted_valence`` (channels, bands): the planted valence pattern :math:`p_V` (the truth a
+        map's weights can be compared with; no decoder reads it).
     """
     p = with_knobs(params, knobs)
     ds = _simulate(

@@ -53,8 +53,8 @@ def _counts(y: np.ndarray, pred: np.ndarray, subject: np.ndarray, subjects: list
     return n, c
 
 
-def subject_bootstrap(counts: dict[str, tuple[np.ndarray, np.ndarray]], n_boot: int = 2000,
-                      seed: int = 0) -> dict[str, np.ndarray]:
+def subject_bootstrap(counts: dict[Any, tuple[np.ndarray, np.ndarray]], n_boot: int = 2000,
+                      seed: int = 0) -> dict[Any, np.ndarray]:
     """Pooled balanced accuracy of each method on ``n_boot`` resamples of subjects (the same for all)."""
     S = next(iter(counts.values()))[0].shape[0]
     idx = stats.resample_indices(S, n_boot, [seed, 6])
@@ -71,7 +71,9 @@ class EnsembleComparison:
         One row per method: balanced accuracy (pooled test trials) with its subject-bootstrap
         interval, mean ensemble size, paired comparison with the residual-diversity ensemble.
     curves : DataFrame
-        ``method, size, test_bacc, val_bacc``: accuracy against ensemble size along each path.
+        ``method, size, test_bacc, ci_low, ci_high, val_bacc``: accuracy against ensemble size along
+        each path, with its percentile interval over test subjects (the same subject resamples as
+        the table's).
     selections : DataFrame
         ``fold, method, size, members``: what each method kept in each fold.
     relative : dict
@@ -176,7 +178,12 @@ def _evaluate(data, pred, curve_pred, val_curve, selections, diversity, n_boot, 
                 "diff": pc["mean_diff"], "diff_low": pc["ci_low"], "diff_high": pc["ci_high"],
                 "p_wilcoxon": pc["p_wilcoxon"], "p_tost": pc["p_tost"], "margin": stats.EQUIVALENCE_MARGIN,
                 "verdict": str(stats.equivalence_verdicts([pc["mean_diff"]], [pc["p_wilcoxon"]], [pc["p_tost"]])[0])}
-    curves = pd.DataFrame([{"method": meth, "size": k, "test_bacc": stats.balanced_accuracy(y, p[tested]),
+    points = {key: p[tested] for key, p in curve_pred.items() if (p[tested] >= 0).all()}
+    curve_boots = subject_bootstrap({key: _counts(y, p, subj, subjects, K) for key, p in points.items()},
+                                    n_boot, seed) if points else {}
+    curves = pd.DataFrame([{"method": meth, "size": k, "test_bacc": stats.balanced_accuracy(y, p),
+                            "ci_low": stats.percentile_interval(curve_boots[(meth, k)], level)[0],
+                            "ci_high": stats.percentile_interval(curve_boots[(meth, k)], level)[1],
                             "val_bacc": float(np.mean(val_curve[(meth, k)])) if (meth, k) in val_curve else np.nan}
-                           for (meth, k), p in curve_pred.items() if (p[tested] >= 0).all()])
+                           for (meth, k), p in points.items()])
     return EnsembleComparison(table, curves, selections, relative, per_subject, diversity)
