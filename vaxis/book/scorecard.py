@@ -161,7 +161,7 @@ def _rows_05(folder: Path) -> list[dict[str, str]]:
         return []
     k = s["counts"]
     n = sum(k.values())
-    text = ", ".join(f"{v} {name}" for name, v in k.items()) + f" of {n} ({s.get('profile')} profile"
+    text = ", ".join(f"{k.get(v, 0)} {v}" for v in stats.VERDICTS) + f" of {n} ({s.get('profile')} profile"
     power = saturation_power(folder)
     if len(power.columns):
         col = power.iloc[:, 0]
@@ -331,7 +331,7 @@ def saturation_power(folder: Path, alpha: float = 0.05, power: float = 0.8,
             **_power_column(n, sd, len(recs), alpha, power, margin),
             "different, p < alpha (before BH)": int(np.sum(p_w < alpha)),
             "equivalent, p_tost < alpha (before BH)": int(np.sum(p_e < alpha)),
-            **{f"verdict: {k}": v for k, v in s["counts"].items()}}
+            **{f"verdict: {v}": s["counts"].get(v, 0) for v in stats.VERDICTS}}
         if f == folder:
             for label, n_other in (project_to or {}).items():
                 if n_other and n_other != n:
