@@ -246,7 +246,7 @@ def markdown(frame: pd.DataFrame) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "| " + " | ".join("---" for _ in COLUMNS) + " |"]
     last = None
     for _, r in frame.iterrows():
-        cells = [str(r[c]).replace("|", "/") for c in COLUMNS]
+        cells = [str(r[c]).replace("|", "\\|") for c in COLUMNS]  # an escaped pipe stays in its cell
         if r["claim"] == last:
             cells[0] = cells[1] = ""
         last = r["claim"]
