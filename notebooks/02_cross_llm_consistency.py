@@ -26,9 +26,10 @@
 # **What this chapter does.**
 # 1. Applies chapter 1's recipe unchanged to every model in `models` (difference-of-means axis;
 #    layer, pooling and template chosen per model on the dev split only).
-# 2. Measures, for every pair of models, the rank correlation of the nine category positions and of
-#    the held-out test words' positions.
-# 3. Gives each agreement a p-value from a {term}`permutation null <permutation test>`: shuffled category positions, and an
+# 2. Measures, for every pair of models, the rank correlation {cite}`spearman1904` of the nine
+#    category positions and of the held-out test words' positions.
+# 3. Gives each agreement a p-value from a {term}`permutation null <permutation test>`: shuffled category positions
+#    (the observed ordering counted once {cite}`phipson2010permutation`), and an
 #    {term}`exact null <permutation test>` over all 630 relabellings of the nine anchor sentences.
 # 4. Sets every model's nine category positions against the valence (and arousal) that FACED's
 #    own 123 participants gave the film clips of each category, beside the word norms.
@@ -284,22 +285,31 @@ print("wrote", results.CONSISTENCY_JSON)
 
 # %% [markdown]
 # ## Summary
+#
+# Each model: its zero-shot agreement with held-out human ratings (Spearman rho with its bootstrap
+# interval over words) and its nine category positions against FACED's participants (rho with its
+# interval over categories; p over all 9! orderings and within sides; arousal for contrast). Then
+# the agreement between models, with its null.
 
 # %%
-print(f"{len(models)} models. Zero-shot rho with held-out human ratings: " +
-      ", ".join(f"{n} {r.test['vader_test']}" for n, r in runs.items()) + ".")
-print(f"Agreement of the nine category positions: mean pairwise rho {cat_obs:.3f} (p = {cat_p:.4f}).")
-print(f"Agreement of held-out word positions: mean pairwise rho {item_obs:.3f} (exact p = {item_p:.4f}).")
+from vaxis.book import scorecard
+
+pv = {name: versus.loc[(name, "participants valence")] for name in models}
+pd.DataFrame({name: {"rho, held-out words": str(r.test["vader_test"]),
+                     "rho, participants' valence": f"{pv[name]['rho']:.3f} [{pv[name]['categories low']:.3f}, "
+                                                   f"{pv[name]['categories high']:.3f}]",
+                     "p (9!)": round(pv[name]["p all orderings"], 4), "p (within sides)": round(pv[name]["p within sides"], 3),
+                     "rho, arousal": round(versus.loc[(name, "participants arousal"), "rho"], 3)}
+              for name, r in runs.items()}).T
+
+# %%
+agreement = pd.DataFrame({"mean pairwise rho": [cat_obs, item_obs], "p": [cat_p, item_p],
+                          "null": [f"{n_perm} permutations", f"{item_null.size} relabellings (exact)"]},
+                         index=["nine category positions", f"{len(splits.test)} held-out words"])
+display(agreement.round(4))
 if size is not None:
-    for what, r in size.iterrows():
-        print(f"Qwen 1.5B - 0.5B, agreement with {what}: {r['delta']:+.3f} [{r['low']:.3f}, {r['high']:.3f}] "
-              f"(97.5%): {r['verdict']}")
-for name in models:
-    row = versus.loc[(name, "participants valence")]
-    print(f"{name} vs FACED participants' valence: rho = {row['rho']:.3f} [{row['categories low']:.3f}, "
-          f"{row['categories high']:.3f}] over categories, p = {row['p all orderings']:.4f} (9!), "
-          f"p = {row['p within sides']:.3f} within sides; arousal rho = "
-          f"{versus.loc[(name, 'participants arousal'), 'rho']:.3f}")
+    display(size[["delta", "low", "high", "verdict"]].round(3).rename_axis("Qwen 1.5B - 0.5B (97.5%)"))
+scorecard.chapter_rows(out_dir, "02")
 
 # %% [markdown]
 # **What it means.** A small p for the held-out words says more than a high rho alone: models that

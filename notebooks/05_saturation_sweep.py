@@ -128,7 +128,10 @@ import numpy as np
 import pandas as pd
 import torch
 
+from IPython.display import Markdown
+
 from vaxis import io, plots, results
+from vaxis.book import scorecard
 from vaxis.decoding import alignment, engine, saturation
 from vaxis.decoding.folds import subject_folds
 from vaxis.eeg import cohort
@@ -140,15 +143,21 @@ out_dir = io.results_dir(profile, results_root)
 # %% [markdown]
 # ## 1. The strategies
 #
-# Every strategy is a real auxiliary loss added to cross-entropy with a weight; the table lists the
-# idea each one comes from (`vaxis.decoding.alignment`, each with a unit test that its gradient moves the
-# representation the intended way).
+# Every strategy is a real auxiliary loss added to cross-entropy with a weight. The table, written
+# from the registry `vaxis.decoding.alignment` (each loss with a unit test that its gradient moves
+# the representation the intended way), gives each idea in full: what it pulls together, its
+# definition (`z` is the network's penultimate representation of a minibatch, `y` the labels, `S`
+# the LLM's category similarities, `V` the V-axis positions; a *read-out* is a fixed projection of
+# `z`, an *RDM* a matrix of dissimilarities), and the paper it comes from. Differences are tested
+# with Wilcoxon's signed-rank test {cite}`wilcoxon1945`, equivalence with two one-sided tests
+# {cite}`schuirmann1987tost`, both corrected across strategies by Benjamini-Hochberg
+# {cite}`benjamini1995fdr`.
 
-# %%
+# %% mystnb={"markdown_format": "myst"}
 names = list(alignment.STRATEGIES) if strategies is None else strategies
-table = alignment.describe().set_index("name").loc[names, ["family", "idea"]]
-print(f"{len(names)} strategies in {table.family.nunique()} families")
-table
+families = alignment.describe().set_index("name").loc[names, "family"]
+print(f"{len(names)} strategies in {families.nunique()} families")
+Markdown(alignment.describe_markdown(names))
 
 # %% [markdown]
 # ## 2. Data, folds, LLM targets
@@ -276,45 +285,76 @@ print("wrote", results.SATURATION_JSON)
 
 # %% [markdown]
 # ## Summary
+#
+# The verdicts of this run, by kind of loss (subject-level tests, BH q < `alpha`; *equivalent*
+# within the margin fixed in advance), and the largest gain and loss with their intervals over
+# held-out subjects:
 
 # %%
-best, worst = comparison.iloc[-1], comparison.iloc[0]
-ep = epochs_by_schedule["default"].loc
-print(f"{len(comparison)} strategies vs the label-only {arch} ({comparison.n_units.iloc[0]} held-out subjects each): "
-      f"helped {counts['helped']}, equivalent {counts['equivalent']} (±{comparison.attrs['margin']}), undecided "
-      f"{counts['undecided']}, hurt {counts['hurt']} (BH q < {alpha}).")
-for kind in ("alignment", "control"):
-    print(f"  {kind} losses: {saturation.verdict_counts(comparison, kind=kind)}")
-print(f"Largest gain: {best.strategy} {best.mean_diff:+.3f} [{best.ci_low:+.3f}, {best.ci_high:+.3f}]; "
-      f"largest loss: {worst.strategy} {worst.mean_diff:+.3f} [{worst.ci_low:+.3f}, {worst.ci_high:+.3f}].")
-print("Study: none of its 25 helped, 16 hurt (ours: 22 alignment losses in 5 families + 5 controls).")
-
-# %%
-print(f"How long the losses acted: best epoch (early stopping on validation subjects) of the baseline mean "
-      f"{ep['baseline', 'mean']:.1f}, median {ep['baseline', 'median']:.0f}; of the strategies at their chosen weight "
-      f"mean {ep['strategies', 'mean']:.1f}, median {ep['strategies', 'median']:.0f} (of at most {max_epochs}).")
-if long_schedule:
-    n_long, ep_long = saturation.verdict_counts(schedules["long"]), epochs_by_schedule["long"].loc
-    print(f"Long schedule ({long_schedule}): helped {n_long['helped']}, equivalent {n_long['equivalent']}, "
-          f"undecided {n_long['undecided']}, hurt {n_long['hurt']}; best epoch of the baseline mean {ep_long['baseline', 'mean']:.1f} "
-          f"(of at most {setup_long.config.max_epochs}).")
+summary = pd.DataFrame({kind: saturation.verdict_counts(comparison, kind=kind) for kind in ("alignment", "control")}).T
+summary.loc["all"] = summary.sum()
+summary["held-out subjects"] = comparison.n_units.iloc[0]
+display(summary)
+extremes = comparison.iloc[[-1, 0]].set_index(pd.Index(["largest gain", "largest loss"]))
+extremes[["strategy", "mean_diff", "ci_low", "ci_high", "q", "verdict"]].round(3)
 
 # %% [markdown]
-# **What it means.** The counts above are this run's answer to the study's claim; they depend on the
+# How long the losses acted (best epoch by early stopping on validation subjects, of at most
+# `max_epochs`), and the verdicts under each training schedule of section 5:
+
+# %%
+ep = {name: e.loc[["baseline", "strategies"], "mean"].add_prefix("mean best epoch, ")
+      for name, e in epochs_by_schedule.items()}
+print(f"schedules: default (max_epochs {max_epochs}, lr {lr}, patience {patience}); long: {long_schedule or 'not run'}")
+pd.DataFrame({name: {**saturation.verdict_counts(c), **ep[name]} for name, c in schedules.items()}).T.round(1).astype(
+    dict.fromkeys(counts, int))
+
+# %% [markdown]
+# **What these subjects can detect.** The study counts 16 of 25 strategies as hurting; a verdict
+# needs a test that can reach it. From this run's result file, and at this run's spread with the
+# `full` profile's number of subjects (when this run has fewer): the spread of the per-subject
+# differences, the probability that a strategy with *no*
+# effect at all would be called *equivalent* (TOST within the margin, before the correction, so
+# an upper bound), the subjects that would make that probability 0.8, and the smallest difference
+# the paired test detects with 80% power {cite}`cohen1988power` -- alone (level `alpha`) and as
+# the single true effect among all strategies under Benjamini-Hochberg (level `alpha` / m). The
+# power of the t-test stands in for Wilcoxon's (about 95% as efficient for normal differences).
+
+# %%
+power = scorecard.saturation_power(out_dir, alpha=alpha, project_to={"full": scorecard.profile_subjects("05", "full")})
+here = power.iloc[:, 0]
+print(f"{power.columns[0]} profile: {int(here['held-out subjects'])} held-out subjects, SD of per-subject differences "
+      f"{here['SD of per-subject differences']:.3f}: a strategy with no effect is shown equivalent within "
+      f"±{here['equivalence margin']} with probability {here['P(equivalent if no effect)']:.2f} (it would take "
+      f"{here['subjects for P(equivalent if no effect) = 0.8']:.0f} subjects for 0.8); differences smaller than "
+      f"{here['detectable difference (80%)']:.3f} are missed more often than 1 time in 5.")
+power.round(3)
+
+# %%
+scorecard.chapter_rows(out_dir, "05")
+
+# %% [markdown]
+# **What it means.** The tables above are this run's answer to the study's claim; they depend on the
 # profile. "No difference" is never read off a non-significant test: a strategy is *equivalent* only
 # when the equivalence test puts its effect inside ±0.02 balanced accuracy (a margin fixed before the
 # sweep, [Predictions](../saturation_predictions)), and *undecided* when the held-out subjects can
-# say neither (the `quick` profile's 30 subjects often cannot; read the `full` profile's 123 for the
-# book's answer). The study's 25 strategies map onto ours as 22 alignment losses in five families
-# and 5 controls, counted separately above. Compare the baseline's read-out
-# trajectory: if V is carried after the first epoch of label-only training, the basin is saturated
-# early, and an auxiliary loss whose gradient lies mostly in that basin has little left to add --
-# it can only move class means the labels already placed. One caveat is computed just above: the
-# networks reach their best validation loss within a few epochs, so every auxiliary loss acts for
-# only those epochs. Section 5 repeats the sweep with a slower, longer schedule: compare its counts
-# with the default's before reading "equivalent" as "cannot help" (and, on the simulated cohort,
-# remember that it overfits subject-specific structure early whatever the schedule: the real FACED
-# folder is where the study's 16 of 25 can be tested).
+# say neither. Where this book disagrees with the study, the power table says why, with numbers
+# rather than words: when the probability of *equivalent* for a strategy with no effect is low and
+# the detectable difference is near or above the margin, the `quick` profile *cannot* reach either
+# verdict for most strategies, and its many *undecided* are a statement about its size, not about
+# the losses; the projected column shows what the `full` profile's subjects could reach at the same
+# spread (run it: its own page then reports its own verdicts), and the last rows count how many
+# strategies pass each test before the correction across them and how many verdicts survive it.
+# The study's 25 strategies map onto ours as 22 alignment losses in five families and 5 controls,
+# counted separately above. Compare the baseline's read-out trajectory: if V is carried after the
+# first epoch of label-only training, the basin is saturated early, and an auxiliary loss whose
+# gradient lies mostly in that basin has little left to add -- it can only move class means the
+# labels already placed. One caveat is computed above: the networks reach their best validation
+# loss within a few epochs, so every auxiliary loss acts for only those epochs. Section 5 repeats
+# the sweep with a slower, longer schedule: compare its counts with the default's before reading
+# "equivalent" as "cannot help" (and, on the simulated cohort, remember that it overfits
+# subject-specific structure early whatever the schedule: the real FACED folder is where the
+# study's 16 of 25 can be tested).
 #
 # **What's next.** Chapter 6 targets the residual instead: ensembles whose members differ there.
 # Chapter 7 asks on which simulated cohorts any of this could have come out otherwise.

@@ -175,7 +175,8 @@ for knobs in ({}, {"congruence": 1.0}, {"label_noise": 1.0}):
 # At every point: the label-only baseline and each loss at each weight (tasks of chapter 5's sweep
 # store: a killed run resumes, `backend="dask"` spreads them over a cluster), and the ensembles.
 # The unit of every test is the held-out subject; verdicts use one {term}`Benjamini-Hochberg` correction
-# over the whole grid and the margin fixed in advance.
+# {cite}`benjamini1995fdr` over the whole grid and the margin fixed in advance (Wilcoxon
+# {cite}`wilcoxon1945` and two one-sided tests {cite}`schuirmann1987tost`).
 
 # %%
 names = list(phase.REPRESENTATIVES.values()) if losses is None else losses
@@ -239,24 +240,35 @@ scored
 
 # %% [markdown]
 # ## Summary
+#
+# The verdicts over the whole grid, the default cohort's (each loss's change of balanced accuracy
+# against the label-only baseline, with its interval over held-out subjects), the largest gains
+# anywhere, and the predictions as scored:
 
 # %%
-print(f"{len(points)} grid points, {len(phased.effects)} loss comparisons over held-out subjects: "
-      f"{phased.effects.verdict.value_counts().reindex(list(stats.VERDICTS), fill_value=0).to_dict()}")
-for _, r in phase.at_default(phased.effects, n_subjects).iterrows():
-    print(f"  default cohort, {r.strategy} ({r.arm}): {r.mean_diff:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}] -> {r.verdict}")
+from vaxis.book import scorecard
+
+print(f"{len(points)} grid points, {len(phased.effects)} loss comparisons over held-out subjects")
+display(phased.effects.verdict.value_counts().reindex(list(stats.VERDICTS), fill_value=0).to_frame("comparisons").T)
+display(phase.at_default(phased.effects, n_subjects)[["strategy", "arm", "mean_diff", "ci_low", "ci_high", "verdict"]]
+        .round(3).set_index(["strategy", "arm"]))
 best = phased.effects.loc[phased.effects.mean_diff.idxmax()]
-print(f"largest gain anywhere: {best.strategy} at {best.point} ({best.arm}) {best.mean_diff:+.3f} "
-      f"[{best.ci_low:+.3f}, {best.ci_high:+.3f}] -> {best.verdict}")
 e = phased.ensembles.loc[phased.ensembles.gain.idxmax()]
-print(f"largest ensemble gain: {e.point} {e.gain:+.3f} [{e.ci_low:+.3f}, {e.ci_high:+.3f}] -> {e.verdict}")
-print("predictions:", dict(zip(scored.id, scored.result)))
+display(pd.DataFrame([{"what": f"{best.strategy} ({best.arm})", "point": best.point, "change": best.mean_diff,
+                       "low": best.ci_low, "high": best.ci_high, "verdict": best.verdict},
+                      {"what": "residual-diversity vs all-members ensemble", "point": e.point, "change": e.gain,
+                       "low": e.ci_low, "high": e.ci_high, "verdict": e.verdict}],
+                     index=["largest loss gain", "largest ensemble gain"]).round(3))
+scored.set_index("id")[["result"]].T
+
+# %%
 results.write_phase(out_dir, profile=profile, planes=planes, effects=phased.effects,
                     ensembles=phased.ensembles, predictions=scored, margin=saturation.MARGIN)
 print("wrote", results.PHASE_JSON)
+scorecard.chapter_rows(out_dir, "07")
 
 # %% [markdown]
-# **What it means.** The lines above say, for this run's grid, where alignment losses hurt, help or
+# **What it means.** The tables above say, for this run's grid, where alignment losses hurt, help or
 # are shown equivalent to the label-only baseline within ±0.02, and which predictions of the
 # saturation hypothesis held. Read "undecided" as what it is: too few held-out subjects to tell a
 # difference from an equivalence at this margin (the `quick` profile's coarse grid has 15-30

@@ -7,6 +7,9 @@ is given an independent toy metric below (the quantity it should move, and which
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.fft
@@ -353,9 +356,33 @@ def test_engine_hook():
 
 def test_describe_table():
     df = al.describe()
-    assert list(df.columns) == ["name", "family", "idea", "weights", "params"]
+    assert list(df.columns) == ["name", "family", "idea", "weights", "params", "pulls", "definition", "cite"]
     assert len(df) == len(al.STRATEGIES) and df["name"].is_unique
     assert list(dict.fromkeys(df["family"])) == list(al.FAMILIES)
+
+
+def _bib_keys():
+    text = (Path(__file__).resolve().parents[1] / "book" / "references.bib").read_text(encoding="utf-8")
+    return set(re.findall(r"^@\w+\{([^,\s]+),", text, flags=re.M))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_strategy_is_described_in_full_and_cited(name):
+    s = al.get(name)
+    assert len(s.pulls) > 15 and len(s.definition) > 25, "say what the loss pulls together and define it"
+    assert s.cite, "cite the paper the idea comes from"
+    missing = set(s.cite) - _bib_keys()
+    assert not missing, f"{name} cites keys that book/references.bib lacks: {sorted(missing)}"
+
+
+def test_describe_markdown_is_one_row_per_strategy_with_cite_roles():
+    md = al.describe_markdown(["kd_t2", "triplet_v"])
+    rows = md.strip().splitlines()
+    assert len(rows) == 4 and rows[0].startswith("| strategy | family | pulls together")
+    assert rows[2].startswith("| `kd_t2` | distillation |") and "{cite}`hinton2015distilling`" in rows[2]
+    # a pipe inside a definition (|V_i - V_n|) is escaped, so every row keeps its five cells
+    assert all(len(re.findall(r"(?<!\\)\|", r)) == 6 for r in rows)
+    assert al.describe_markdown().count("\n") == len(al.STRATEGIES) + 2
 
 
 # ------------------------------------------------------------------------------------------

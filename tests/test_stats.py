@@ -276,3 +276,62 @@ def test_pairwise_corr_resamples_units_not_pairs():
     assert same.value == same.low == same.high == pytest.approx(1.0)
     with pytest.raises(VaxisInputError):
         stats.bootstrap_pairwise_corr(xs, ys[:2])
+
+
+# ----------------------------------------------------------------------------- what a paired design can detect
+def test_paired_power_known_answers():
+    assert stats.paired_power(30, 0.04, 0.0) == pytest.approx(0.05, abs=1e-12)  # no effect: the level
+    # G*Power / Cohen (1988): d_z = 0.5, alpha 0.05 two-sided needs n = 34 for 80 % (actual power 0.8078)
+    assert stats.paired_power(34, 1.0, 0.5) == pytest.approx(0.8078, abs=5e-4)
+    assert stats.paired_power(33, 1.0, 0.5) < 0.8 <= stats.paired_power(34, 1.0, 0.5)
+    assert stats.paired_power(34, 2.0, 1.0) == pytest.approx(stats.paired_power(34, 1.0, 0.5))  # only d_z counts
+    assert stats.paired_power(34, 1.0, -0.5) == pytest.approx(stats.paired_power(34, 1.0, 0.5))  # two-sided
+
+
+def test_min_detectable_effect_inverts_the_power():
+    mde = stats.min_detectable_effect(30, 0.04)
+    assert stats.paired_power(30, 0.04, mde) == pytest.approx(0.8, abs=1e-8)
+    # large n: (z_{0.975} + z_{0.80}) * sd / sqrt(n) = 2.8016 * sd / sqrt(n)
+    assert stats.min_detectable_effect(10_000, 1.0) == pytest.approx(2.8016 / 100, rel=2e-3)
+    assert stats.min_detectable_effect(123, 0.04) < mde  # more subjects see smaller effects
+    with pytest.raises(VaxisInputError):
+        stats.min_detectable_effect(1, 0.04)
+
+
+def test_tost_power_is_the_rate_of_tost_pvalue_below_alpha():
+    rng = np.random.default_rng(3)
+    for n, sd, effect in ((20, 0.03, 0.0), (30, 0.04, 0.01), (12, 0.015, 0.005)):
+        d = rng.normal(effect, sd, size=(6000, n))
+        rate = np.mean([stats.tost_pvalue(row, 0.02) < 0.05 for row in d])
+        want = stats.tost_power(n, sd, 0.02, effect)
+        assert abs(rate - want) < 4 * np.sqrt(want * (1 - want) / 6000) + 1e-3, (n, sd, effect, rate, want)
+    # large n, no effect: 2 * Phi(margin / se - z_0.95) - 1 (se = 0.1 / 20 = 0.005)
+    assert stats.tost_power(400, 0.1, 0.02) == pytest.approx(2 * 0.990739 - 1, abs=3e-3)
+    assert stats.tost_power(30, 0.2, 0.02) < 1e-6  # the 90 % interval is far wider than the margin
+
+
+def test_tost_reach_known_answer_and_agreement_with_the_test():
+    # n = 10, sd = 0.01: t_{0.95, 9} = 1.833113, so 0.02 - 1.833113 * 0.01 / sqrt(10) = 0.0142032
+    assert stats.tost_reach(10, 0.01, 0.02) == pytest.approx(0.0142032, abs=1e-6)
+    rng = np.random.default_rng(1)
+    d = rng.standard_normal(10)
+    d = (d - d.mean()) / d.std(ddof=1) * 0.01  # sample SD exactly 0.01
+    reach = stats.tost_reach(10, 0.01, 0.02)
+    assert stats.tost_pvalue(d + reach - 1e-6, 0.02) < 0.05 < stats.tost_pvalue(d + reach + 1e-6, 0.02)
+    assert stats.tost_reach(5, 0.05, 0.02) < 0  # the interval is wider than the margin
+
+
+def test_tost_sample_size_is_the_first_n_with_enough_power():
+    n = stats.tost_sample_size(0.04, 0.02)
+    assert stats.tost_power(n, 0.04, 0.02) >= 0.8 > stats.tost_power(n - 1, 0.04, 0.02)
+    assert stats.tost_sample_size(0.04, 0.02, effect=0.02, n_max=500) == 500  # at the margin: never
+
+
+def test_relative_change_known_answer_and_pairing():
+    b = np.array([0.2, 0.3, 0.25, 0.4, 0.35])
+    est = stats.relative_change(1.1 * b, b, n_boot=500)
+    assert (est.value, est.low, est.high, est.n) == pytest.approx((0.1, 0.1, 0.1, 5))  # paired: no spread
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0.2, 0.4, 200)
+    est = stats.relative_change(base + rng.normal(0.02, 0.01, 200), base, n_boot=2000)
+    assert est.low < 0.02 / base.mean() < est.high and est.high - est.low < 0.03

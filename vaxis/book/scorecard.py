@@ -10,22 +10,30 @@ none), this book's number with its interval or p-value, the verdict -- ``agrees`
 ``disagrees``, ``undecided`` or ``not testable here`` -- and the data it rests on (real LLMs, real
 ratings, simulated EEG or the real dataset's name, from the result file's own source label).
 A verdict is computed from the numbers by the rule in each row's function, never typed by hand.
+
+Where the book disagrees with the study, the reason is computed too: :func:`saturation_power`
+(what chapter 5's held-out subjects can detect, and what the ``full`` profile's could at the same
+spread),
+:func:`ensemble_gap` and :func:`ensemble_power` (chapter 6: the study's +10.5 % against each
+competitor, and whether the test subjects could have seen it); :func:`ensemble_summary` is
+chapter 6's summary table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from .. import io, results
-from .contents import root_dir
+from .. import io, results, stats
+from .contents import load_profile, root_dir
 
 COLUMNS = ["claim", "study", "this book", "verdict", "data"]
 
-#: The study's six claims (intro page) and the numbers it gives.
+#: The study's six claims (intro page) and the numbers it gives; chapter 7 goes beyond the study.
 CLAIMS = {
     "01": ("1. Nine sentences define a V-axis that agrees zero-shot with human valence", "qualitative"),
     "02": ("2. The recipe gives the same ordering across LLMs", "14 LLMs agree (qualitative)"),
@@ -33,7 +41,26 @@ CLAIMS = {
     "04": ("4. Label-only EEG classifiers carry the V-axis", "36 of 36 classifiers"),
     "05": ("5. Alignment losses do not improve decoding (saturation)", "0 of 25 helped, 16 of 25 hurt"),
     "06": ("6. Ensembling residual diversity improves balanced accuracy", "+10.5% on FACED"),
+    "07": ("7. (beyond the study) The saturated-basin explanation: where its regime appears",
+           "qualitative (the study's explanation)"),
 }
+
+#: The study's numbers the verdicts are computed against.
+STUDY_HURT = (16, 25)  # 16 of its 25 strategies hurt decoding
+STUDY_GAIN = 0.105  # +10.5 % balanced accuracy over the prior best, on FACED
+
+
+class FullText(pd.DataFrame):
+    """A table whose cells are shown in full on the page (pandas cuts text after 50 characters by
+    default, which hid the key numbers of the scorecard's rows); otherwise a plain DataFrame."""
+
+    @property
+    def _constructor(self) -> type[FullText]:
+        return FullText
+
+    def _repr_html_(self) -> str | None:
+        with pd.option_context("display.max_colwidth", None):
+            return super()._repr_html_()
 
 
 def _eeg_label(source: str | None) -> str:
@@ -78,9 +105,18 @@ def _rows_02(folder: Path) -> list[dict[str, str]]:
         return []
     c, i = s["category_agreement"], s["item_agreement"]
     ok = c["p"] < 0.05 and i["p"] < 0.05
-    return [{"this book": f"{len(s['models'])} models: mean rho of category orders {c['mean_rho']:.3f} "
-                          f"(p = {c['p']:.3g}), of held-out words {i['mean_rho']:.3f} (p = {i['p']:.3g})",
-             "verdict": "agrees" if ok else "undecided", "data": "real LLMs, real word ratings"}]
+    rhos = {m: r["vader_test_rho"] for m, r in s.get("per_model", {}).items()}
+    zero_shot = ""
+    if rhos:
+        lo, hi = min(rhos.values(), key=lambda r: r["value"]), max(rhos.values(), key=lambda r: r["value"])
+        zero_shot = (f"; zero-shot rho with held-out word ratings from {_interval(lo['value'], lo['low'], lo['high'])} "
+                     f"to {_interval(hi['value'], hi['low'], hi['high'])}")
+    return [{"this book": f"{len(s['models'])} models: mean pairwise rho of category orders {c['mean_rho']:.3f} "
+                          f"(p = {c['p']:.3g}, {c.get('n_perm', '?')} permutations), of held-out words "
+                          f"{i['mean_rho']:.3f} (exact p = {i['p']:.3g} over {i.get('n_null', '?')} relabellings)"
+                          + zero_shot,
+             "verdict": "agrees" if ok else "undecided",
+             "data": f"real LLMs ({len(s['models'])} small ones, not the study's 14), real word ratings"}]
 
 
 def _rows_03(folder: Path) -> list[dict[str, str]]:
@@ -125,35 +161,79 @@ def _rows_05(folder: Path) -> list[dict[str, str]]:
         return []
     k = s["counts"]
     n = sum(k.values())
-    text = ", ".join(f"{v} {name}" for name, v in k.items()) + f" of {n} ({s.get('profile')} profile)"
-    verdict = ("agrees" if k.get("helped", 0) == 0 and k.get("undecided", 0) == 0 else
-               "disagrees" if k.get("helped", 0) > 0 else "undecided")
-    return [{"this book": text, "verdict": verdict, "data": "simulated EEG (tests the method), real LLM"}]
+    text = ", ".join(f"{k.get(v, 0)} {v}" for v in stats.VERDICTS) + f" of {n} ({s.get('profile')} profile"
+    power = saturation_power(folder)
+    if len(power.columns):
+        col = power.iloc[:, 0]
+        text += (f", {int(col['held-out subjects'])} held-out subjects: smallest difference detectable "
+                 f"{col['detectable difference (80%)']:.3f}, P(equivalent if no effect) "
+                 f"{col['P(equivalent if no effect)']:.2f}")
+    text += ")"
+    data = "simulated EEG (tests the method), real LLM"
+    none_helped = ("agrees" if k.get("helped", 0) == 0 and k.get("undecided", 0) == 0 else
+                   "disagrees" if k.get("helped", 0) > 0 else "undecided")
+    hurt, undecided = k.get("hurt", 0), k.get("undecided", 0)
+    share = STUDY_HURT[0] / STUDY_HURT[1]
+    most_hurt = ("agrees" if hurt >= share * n else "disagrees" if hurt + undecided < share * n else "undecided")
+    return [{"this book": text, "verdict": none_helped, "data": data},
+            {"this book": f"{hurt} of {n} hurt ({hurt / max(n, 1):.0%}; the study {share:.0%}); at most "
+                          f"{hurt + undecided} if every undecided one hurt",
+             "verdict": most_hurt, "data": data}]
+
+
+def _direction(r: Mapping[str, Any], study: float | None) -> str:
+    """Verdict on a relative gain's interval; with the study's number, also on its size."""
+    lo, hi = r["low"], r["high"]
+    if study is None:
+        return "agrees" if lo > 0 else "disagrees" if hi < 0 else "undecided"
+    if lo > 0:
+        return "agrees" if hi >= study else "partly: a gain, smaller than the study's"
+    return "disagrees" if hi < study else "undecided"
 
 
 def _rows_06(folder: Path) -> list[dict[str, str]]:
     s = _load(folder, results.ENSEMBLING_JSON)
     if s is None or "faced" not in s:
         return []
-    r = s["faced"]["relative"]
-    verdict = ("agrees" if r["low"] > 0 else "disagrees" if r["high"] < 0.105 else "undecided")
-    return [{"this book": f"{r['value']:+.1%} [{r['low']:+.1%}, {r['high']:+.1%}] over {r['baseline_name']}",
-             "verdict": verdict, "data": _eeg_label(s["faced"].get("source"))}]
+    rows = []
+    for name, study, note in (("faced", STUDY_GAIN, ""), ("seedv", None, " (SEED-V-shaped; direction only)")):
+        if name not in s:
+            continue
+        r = s[name]["relative"]
+        rows.append({"this book": f"{r['value']:+.1%} [{r['low']:+.1%}, {r['high']:+.1%}] over {r['baseline_name']}"
+                                  + (f", {r['n_subjects']} test subjects" if "n_subjects" in r else "") + note,
+                     "verdict": _direction(r, study), "data": _eeg_label(s[name].get("source"))})
+    return rows
+
+
+def _rows_07(folder: Path) -> list[dict[str, str]]:
+    s = _load(folder, results.PHASE_JSON)
+    if s is None:
+        return []
+    preds = pd.DataFrame(s["predictions"])
+    tally = preds.result.value_counts()
+    regime = preds.set_index("id").result.get("P11", "not scored")
+    return [{"this book": f"{len(preds)} predictions of the hypothesis: " + ", ".join(
+                 f"{int(tally.get(r, 0))} {r}" for r in ("held", "failed", "not tested"))
+             + f"; the study's regime (P11): {regime} ({s.get('profile')} profile)",
+             "verdict": "not testable here (mechanisms planted in simulated EEG)",
+             "data": "simulated EEG only"}]
 
 
 ROWS: dict[str, Callable[[Path], list[dict[str, str]]]] = {
-    "01": _rows_01, "02": _rows_02, "03": _rows_03, "04": _rows_04, "05": _rows_05, "06": _rows_06}
+    "01": _rows_01, "02": _rows_02, "03": _rows_03, "04": _rows_04, "05": _rows_05, "06": _rows_06,
+    "07": _rows_07}
 
 
 def chapter_rows(folder: Path, chapter: str) -> pd.DataFrame:
-    """The scorecard rows of one chapter (``"01"``..``"06"``) from the results in ``folder``."""
+    """The scorecard rows of one chapter (``"01"``..``"07"``) from the results in ``folder``."""
     claim, study = CLAIMS[chapter]
     try:
         rows = ROWS[chapter](Path(folder)) or [{"this book": "not run", "verdict": "not run", "data": ""}]
     except KeyError as missing:  # a result file from an older or partial run: say so, never fail the run
         rows = [{"this book": f"incomplete: the result file lacks {missing}; re-run chapter {chapter}",
                  "verdict": "not run", "data": ""}]
-    return pd.DataFrame([{"claim": claim, "study": study, **r} for r in rows], columns=COLUMNS)
+    return FullText([{"claim": claim, "study": study, **r} for r in rows], columns=COLUMNS)
 
 
 def table(folder: Path) -> pd.DataFrame:
@@ -166,7 +246,7 @@ def markdown(frame: pd.DataFrame) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "| " + " | ".join("---" for _ in COLUMNS) + " |"]
     last = None
     for _, r in frame.iterrows():
-        cells = [str(r[c]).replace("|", "/") for c in COLUMNS]
+        cells = [str(r[c]).replace("|", "\\|") for c in COLUMNS]  # an escaped pipe stays in its cell
         if r["claim"] == last:
             cells[0] = cells[1] = ""
         last = r["claim"]
@@ -188,4 +268,169 @@ def write(profile: str, root: Path | None = None) -> Path:
     return out
 
 
-__all__ = ["CLAIMS", "COLUMNS", "chapter_rows", "table", "markdown", "write"]
+# ----------------------------------------------------------------------------- chapter 5: what the sweep can see
+def _sd_of_differences(records: list[dict[str, Any]]) -> float:
+    """Median over strategies of the SD of the per-subject differences, ``mean_diff / d_z`` (Cohen's
+    ``d_z`` is the mean over the SD); strategies with a mean difference under 0.001 are left out,
+    where the rounding of the result file would dominate the ratio."""
+    sds = [abs(r["mean_diff"] / r["d_z"]) for r in records
+           if r.get("d_z") and abs(r.get("mean_diff") or 0.0) >= 1e-3]
+    return float(np.median(sds)) if sds else float("nan")
+
+
+def profile_subjects(chapter: str, profile: str = "full") -> int | None:
+    """How many subjects ``chapter`` (e.g. ``"05"``) runs with under ``profile``, from the profile's
+    file (``None`` when the profile leaves the chapter's default)."""
+    return ((load_profile(profile).get("chapters") or {}).get(chapter) or {}).get("n_subjects")
+
+
+def _power_column(n: int, sd: float, m: int, alpha: float, power: float, margin: float) -> dict[str, float]:
+    ok = n >= 2 and np.isfinite(sd) and sd > 0
+    return {
+        "held-out subjects": n, "strategies": m, "SD of per-subject differences": sd, "equivalence margin": margin,
+        "largest difference TOST can call equivalent": stats.tost_reach(n, sd, margin, alpha) if ok else np.nan,
+        "P(equivalent if no effect)": stats.tost_power(n, sd, margin, 0.0, alpha) if ok else np.nan,
+        "subjects for P(equivalent if no effect) = 0.8": (stats.tost_sample_size(sd, margin, 0.0, alpha, power)
+                                                         if ok else np.nan),
+        "detectable difference (80%)": stats.min_detectable_effect(n, sd, alpha, power) if ok else np.nan,
+        "detectable difference, 1 true effect of m (BH)": (stats.min_detectable_effect(n, sd, alpha / m, power)
+                                                           if ok else np.nan)}
+
+
+def saturation_power(folder: Path, alpha: float = 0.05, power: float = 0.8,
+                     margin: float = stats.EQUIVALENCE_MARGIN, project_to: Mapping[str, int | None] | None = None,
+                     other_runs: bool = False) -> pd.DataFrame:
+    """What chapter 5's sweep could detect, from its result file in ``folder``: one column for this
+    run; one per ``project_to`` entry (label -> number of subjects, e.g. the ``full`` profile's):
+    this run's spread at that many subjects; with ``other_runs``, one per other profile whose result
+    file lies beside ``folder`` (off by default: a page must not change with what else has run).
+
+    Rows: held-out subjects ``n`` and strategies ``m``; the SD of the per-subject accuracy
+    differences (median over strategies, :func:`_sd_of_differences`); the largest absolute
+    difference the equivalence test can still call equivalent at that SD (:func:`vaxis.stats.tost_reach`);
+    the probability of *equivalent* if a strategy had no effect at all (:func:`~vaxis.stats.tost_power`,
+    before Benjamini-Hochberg, so an upper bound); the number of subjects that would make it
+    ``power``; the smallest difference the paired test detects with probability ``power``
+    (:func:`~vaxis.stats.min_detectable_effect`) at ``alpha`` and at ``alpha / m`` (what
+    Benjamini-Hochberg asks of a single true effect among ``m``); for runs, how many strategies pass
+    each test before the correction, and the verdicts after it.
+    """
+    folder = Path(folder)
+    others = (sorted(p for p in folder.parent.iterdir() if p.is_dir() and p != folder)
+              if other_runs and folder.parent.is_dir() else [])
+    cols: dict[str, dict[str, float]] = {}
+    for f in [folder, *others]:
+        s = _load(f, results.SATURATION_JSON)
+        if s is None or not s.get("strategies"):
+            continue
+        recs, n = s["strategies"], int(s["n_units"])
+        sd = _sd_of_differences(recs)
+        p_w = np.array([r.get("p_wilcoxon", np.nan) for r in recs], dtype=float)
+        p_e = np.array([r.get("p_tost", np.nan) for r in recs], dtype=float)
+        cols[s.get("profile") or f.name] = {
+            **_power_column(n, sd, len(recs), alpha, power, margin),
+            "different, p < alpha (before BH)": int(np.sum(p_w < alpha)),
+            "equivalent, p_tost < alpha (before BH)": int(np.sum(p_e < alpha)),
+            **{f"verdict: {v}": s["counts"].get(v, 0) for v in stats.VERDICTS}}
+        if f == folder:
+            for label, n_other in (project_to or {}).items():
+                if n_other and n_other != n:
+                    cols[f"this spread, {n_other} subjects ({label})"] = _power_column(
+                        int(n_other), sd, len(recs), alpha, power, margin)
+    return FullText(cols)
+
+
+# ----------------------------------------------------------------------------- chapter 6: the study's +10.5 %
+def _pct(e: stats.Estimate | Mapping[str, Any]) -> str:
+    v, lo, hi = (e.value, e.low, e.high) if isinstance(e, stats.Estimate) else (e["value"], e["low"], e["high"])
+    return f"{v:+.1%} [{lo:+.1%}, {hi:+.1%}]"
+
+
+def ensemble_summary(cohorts: Mapping[str, Any]) -> pd.DataFrame:
+    """Chapter 6's summary, one column per cohort (label -> :class:`~vaxis.decoding.ensembles.EnsembleComparison`):
+    accuracies with their subject-bootstrap intervals, the gain over the strongest other method, the
+    subject-level verdict and how many methods are significantly worse / better (BH q < 0.05)."""
+    out = {}
+    for label, c in cohorts.items():
+        t, r = c.table, c.relative
+        lit = t[t.kind == "literature baseline"]
+        ref = "residual_diverse"
+        out[label] = {
+            "test subjects": str(r["n_subjects"]),
+            "residual-diversity ensemble": _interval(t.bacc[ref], t.ci_low[ref], t.ci_high[ref]),
+            "best single network": _interval(t.bacc["best_single"], t.ci_low["best_single"], t.ci_high["best_single"]),
+            "all-members ensemble": _interval(t.bacc["all_members"], t.ci_low["all_members"], t.ci_high["all_members"]),
+            "best DE baseline": (f"{lit.bacc.max():.3f} ({lit['name'][lit.bacc.idxmax()]})" if len(lit) else "not run"),
+            "strongest other method": r["baseline_name"],
+            "gain over it (relative)": _pct(r),
+            "per-subject difference": f"{r['diff']:+.3f} [{r['diff_low']:+.3f}, {r['diff_high']:+.3f}]",
+            "subject-level verdict": r.get("verdict", "?"),
+            "methods worse / better (q < 0.05)": f"{int(((t.q < 0.05) & (t.diff_vs_residual < 0)).sum())} / "
+                                                 f"{int(((t.q < 0.05) & (t.diff_vs_residual > 0)).sum())}",
+        }
+    return FullText(out)
+
+
+def ensemble_gap(cmp: Any, structured: Mapping[str, Any] | None = None, n_boot: int = 2000,
+                 seed: int = 0) -> pd.DataFrame:
+    """The study's +10.5 % against this book's gains, competitor by competitor.
+
+    Rows: the study's number; the residual-diversity ensemble's relative gain over the strongest
+    other method (pooled trials, the headline); over the best DE baseline and the best single
+    network (per-subject means, paired subject bootstrap, :func:`vaxis.stats.relative_change`); the
+    all-members ensemble over the best DE baseline (what ensembling alone gives, with no residual
+    selection); and, per ``structured`` cohort (label -> comparison), the gain over its strongest
+    other method. Column ``gain [95% interval]``.
+    """
+    ps, ref = cmp.per_subject, "residual_diverse"
+    lit = [k for k in ps.columns if k.startswith("de_")]
+    rows = {"the study: over the prior best (FACED)": f"{STUDY_GAIN:+.1%}",
+            f"this book: over the strongest other method ({cmp.relative['baseline_name']})": _pct(cmp.relative)}
+    if lit:
+        best_lit = max(lit, key=lambda k: ps[k].mean())
+        name = getattr(cmp, "table", pd.DataFrame()).get("name", {}).get(best_lit, best_lit)
+        rows[f"over the best DE baseline ({name})"] = _pct(stats.relative_change(
+            ps[ref].to_numpy(), ps[best_lit].to_numpy(), n_boot=n_boot, seed=seed))
+        rows[f"all-members ensemble over {name} (ensembling alone)"] = _pct(stats.relative_change(
+            ps["all_members"].to_numpy(), ps[best_lit].to_numpy(), n_boot=n_boot, seed=seed))
+    rows["over the best single network"] = _pct(stats.relative_change(
+        ps[ref].to_numpy(), ps["best_single"].to_numpy(), n_boot=n_boot, seed=seed))
+    for label, c in (structured or {}).items():
+        rows[f"simulated, {label}: over {c.relative['baseline_name']}"] = _pct(c.relative)
+    return FullText({"gain [95% interval]": rows})
+
+
+def ensemble_power(cohorts: Mapping[str, Any], study: float = STUDY_GAIN, alpha: float = 0.05,
+                   power: float = 0.8) -> pd.DataFrame:
+    """Could each cohort's held-out subjects have seen the study's gain? One column per cohort.
+
+    The study's relative gain is turned into a per-subject difference over the strongest other
+    method (``study`` x its mean per-subject balanced accuracy); its power is that of the paired test
+    over the test subjects with the observed SD of the per-subject differences
+    (:func:`vaxis.stats.paired_power`), beside the smallest relative gain detectable with
+    probability ``power``. ``reading`` says what the interval and the power together allow.
+    """
+    out = {}
+    for label, c in cohorts.items():
+        r, ps = c.relative, c.per_subject
+        d = (ps["residual_diverse"] - ps[r["baseline"]]).to_numpy()
+        n, sd, base = d.size, float(d.std(ddof=1)), float(ps[r["baseline"]].mean())
+        pw = stats.paired_power(n, sd, study * base, alpha) if sd > 0 else float("nan")
+        mde = stats.min_detectable_effect(n, sd, alpha, power) / base if sd > 0 else float("nan")
+        if r["high"] < study:
+            reading = (f"the interval lies below {study:+.1%}, and a gain that large would be seen with probability "
+                       f"{pw:.2f}: " + ("here the gain is smaller" if pw >= power else "too few subjects to be sure"))
+        elif r["low"] > 0:
+            reading = f"a gain, and {study:+.1%} lies inside its interval: consistent with the study"
+        else:
+            reading = f"the interval holds both 0 and {study:+.1%}: too few subjects (power {pw:.2f})"
+        out[label] = {"test subjects": str(n), "SD of per-subject differences": f"{sd:.3f}",
+                      f"{study:+.1%} as a per-subject difference": f"{study * base:.3f}",
+                      f"power to detect it (alpha {alpha:g})": f"{pw:.2f}",
+                      f"smallest relative gain detectable ({power:.0%})": f"{mde:+.1%}",
+                      "gain found [95% interval]": _pct(r), "reading": reading}
+    return FullText(out)
+
+
+__all__ = ["CLAIMS", "COLUMNS", "FullText", "STUDY_GAIN", "STUDY_HURT", "chapter_rows", "ensemble_gap", "ensemble_power",
+           "ensemble_summary", "markdown", "profile_subjects", "saturation_power", "table", "write"]

@@ -51,7 +51,9 @@ Families (:data:`FAMILIES`), one module each: ``distillation``, ``v_axis``, ``si
 ``contrastive``, ``topographic``, ``control`` (:mod:`~.controls`); the shared pieces are
 :mod:`~.targets` (:func:`make_targets`), :mod:`~.registry` (:func:`register`, :func:`get`,
 :func:`as_aux_loss`) and :mod:`~.blocks` (vmap-safe building blocks). :func:`describe` tabulates
-the registry for the book. A new strategy is one decorated function in its family's module.
+the registry for the book, :func:`describe_markdown` shows each idea in full with its citations.
+A new strategy is one decorated function in its family's module (with what it pulls together, its
+definition and the bibliography keys of its papers).
 """
 
 # The family modules register their strategies when imported, in the order of FAMILIES: that
@@ -67,11 +69,12 @@ from .registry import (  # noqa: E402
     as_aux_loss,
     aux_key,
     describe,
+    describe_markdown,
     get,
     register,
 )
 from .targets import AlignmentTargets, adjacency_from_positions, make_targets  # noqa: E402
 
 __all__ = ["AlignmentTargets", "BLOCKS_VERSION", "DEFAULT_WEIGHTS", "FAMILIES", "STRATEGIES", "Strategy",
-           "adjacency_from_positions", "as_aux_loss", "aux_key", "describe", "get", "make_targets", "readout",
-           "register"]
+           "adjacency_from_positions", "as_aux_loss", "aux_key", "describe", "describe_markdown", "get",
+           "make_targets", "readout", "register"]

@@ -33,7 +33,11 @@ def _clip(zr: Tensor, emb: Tensor, y: Tensor, tau: float) -> Tensor:
 
 @register("infonce_sentence", "contrastive",
           "Radford et al. 2021 CLIP symmetric InfoNCE (van den Oord et al. 2018) to sentence embeddings",
-          params={"tau": 0.1})
+          params={"tau": 0.1},
+          pulls="trial read-outs and the sentence encoder's embeddings of the nine anchor sentences",
+          definition="symmetric InfoNCE at temperature tau: each trial picks its category's sentence among the "
+                     "K, each sentence its trials in the batch",
+          cite=("oord2018cpc", "radford2021clip"))
 def _infonce_sentence(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -50,7 +54,10 @@ def _infonce_sentence(
 
 @register("infonce_llm", "contrastive",
           "Radford et al. 2021 CLIP symmetric InfoNCE to LLM hidden-state prototypes",
-          params={"tau": 0.1})
+          params={"tau": 0.1},
+          pulls="trial read-outs and the LLM's category coordinates",
+          definition="as infonce_sentence with the lead LLM's hidden-state geometry on the text side",
+          cite=("oord2018cpc", "radford2021clip"))
 def _infonce_llm(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -65,7 +72,11 @@ def _infonce_llm(
 
 @register("supcon_llm", "contrastive",
           "Khosla et al. 2020 supervised contrastive, positives weighted by LLM similarity",
-          params={"tau": 0.1, "tau_llm": 0.1})
+          params={"tau": 0.1, "tau_llm": 0.1},
+          pulls="trials of the same or of LLM-similar categories, towards each other",
+          definition="-sum_j w_ij log softmax_j(cos(z_i, z_j) / tau), positive weights w_ij proportional to "
+                     "exp(S[y_i, y_j] / tau_llm)",
+          cite=("khosla2020supcon",))
 def _supcon_llm(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -89,7 +100,11 @@ def _supcon_llm(
 
 @register("triplet_v", "contrastive",
           "Schroff, Kalenichenko & Philbin 2015 triplet loss, margins from V distances",
-          params={"margin": 0.1, "v_margin": 0.5})
+          params={"margin": 0.1, "v_margin": 0.5},
+          pulls="trials of a category together, and apart from others by their V distance",
+          definition="mean of relu(d(i, own category) - d(i, n) + margin + v_margin |V_i - V_n|) over anchors i "
+                     "and negatives n",
+          cite=("schroff2015facenet",))
 def _triplet_v(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:

@@ -14,7 +14,11 @@ from .targets import AlignmentTargets
 
 
 @register("orth_residual", "control",
-          "Wen et al. 2016 center loss (normalised): penalise the within-class residual")
+          "Wen et al. 2016 center loss (normalised): penalise the within-class residual",
+          pulls="each trial towards its class mean (no LLM)",
+          definition="||z - class mean(z)||^2 / ||z - mean(z)||^2: the share of variance in the within-class "
+                     "residual",
+          cite=("wen2016center",))
 def _orth_residual(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -34,7 +38,10 @@ def _orth_residual(
 
 @register("adversarial_v", "control",
           "Ganin & Lempitsky 2015 gradient reversal; closed-form linear adversary (Ravfogel et al. 2020)",
-          params={"ridge": 1.0})
+          params={"ridge": 1.0},
+          pulls="the representation away from V",
+          definition="R^2 of the best linear (ridge, in the batch) predictor of V from z, minimised",
+          cite=("ganin2015backprop", "ravfogel2020inlp"))
 def _adversarial_v(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -51,7 +58,10 @@ def _adversarial_v(
 
 @register("arousal_multitask", "control",
           "Caruana 1997 multitask learning; Russell 1980 circumplex (arousal)",
-          params={"ridge": 1.0})
+          params={"ridge": 1.0},
+          pulls="the representation and the categories' human arousal (no LLM)",
+          definition="1 - R^2 of the category's z-scored arousal regressed on z (ridge head in the batch)",
+          cite=("caruana1997multitask", "russell1980circumplex"))
 def _arousal_multitask(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -66,7 +76,10 @@ def _arousal_multitask(
 
 @register("llm_prototypes", "control",
           "Hoffer et al. 2018 fixed classifier; Snell et al. 2017 prototypes; Frome et al. 2013 DeViSE",
-          params={"tau": 0.1})
+          params={"tau": 0.1},
+          pulls="trial read-outs towards frozen LLM prototypes as class centres",
+          definition="cross-entropy of a fixed classifier: softmax over k of cos(readout(z), c_k) / tau",
+          cite=("hoffer2018fix", "snell2017prototypical", "frome2013devise"))
 def _llm_prototypes(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -83,7 +96,10 @@ def _llm_prototypes(
 
 
 @register("rsa_shuffled", "control",
-          "Kriegeskorte et al. 2008 RSA to a relabelled RDM (Nili et al. 2014 relabelling control)")
+          "Kriegeskorte et al. 2008 RSA to a relabelled RDM (Nili et al. 2014 relabelling control)",
+          pulls="the batch RDM and the LLM RDM with its categories relabelled (a fixed derangement)",
+          definition="as rsa_pearson with the wrong assignment of geometry to categories",
+          cite=("kriegeskorte2008rsa", "nili2014toolbox"))
 def _rsa_shuffled(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:

@@ -36,7 +36,11 @@ def _kd(
 
 for _t in (1, 2, 4, 8):
     register(f"kd_t{_t}", "distillation", f"{_KD_IDEA}; T={_t}",
-             params={"temperature": float(_t), "teacher_scale": 10.0})(_kd)
+             params={"temperature": float(_t), "teacher_scale": 10.0},
+             pulls="the network's class probabilities and the LLM's category similarities",
+             definition=f"T^2 KL(softmax(10 S[y, :] / T) || softmax(logits / T)) at T = {_t}, S the cosine "
+                        "similarities of the LLM's centred category vectors",
+             cite=("hinton2015distilling",))(_kd)
 
 
 del _t

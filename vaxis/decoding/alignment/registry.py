@@ -56,6 +56,12 @@ class Strategy:
         Candidate weights for the inner search (same length for every strategy).
     idea : str
         Short citation of the idea the loss comes from.
+    pulls : str
+        What the loss pulls together (or apart), in a few words.
+    definition : str
+        The loss in one formula or sentence (symbols as in its docstring).
+    cite : tuple of str
+        Keys in ``book/references.bib`` of the papers the idea comes from (the book cites them).
     doc : str
         The full docstring of the loss.
     version : int
@@ -70,6 +76,9 @@ class Strategy:
     idea: str
     doc: str = field(repr=False, default="")
     version: int = 1
+    pulls: str = ""
+    definition: str = ""
+    cite: tuple[str, ...] = ()
 
     def __call__(self, z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets,
                  params: Mapping[str, Any] | None = None) -> Tensor:
@@ -87,11 +96,17 @@ def register(
     params: Mapping[str, Any] | None = None,
     weights: Sequence[float] = DEFAULT_WEIGHTS,
     version: int = 1,
+    *,
+    pulls: str = "",
+    definition: str = "",
+    cite: Sequence[str] = (),
 ) -> Callable[[Callable[..., Tensor]], Callable[..., Tensor]]:
     """Decorator adding a loss ``fn(z, logits, y, targets, params)`` to :data:`STRATEGIES`.
 
     ``fn`` receives ``params`` complete (defaults merged in). The same function may be registered
-    under several names with different defaults (e.g. distillation temperatures).
+    under several names with different defaults (e.g. distillation temperatures). ``pulls``,
+    ``definition`` and ``cite`` (bibliography keys) describe the idea in full for the book's table
+    (:func:`describe_markdown`); they are not part of the cache key.
     """
     if family not in FAMILIES:
         raise VaxisInputError(f"family={family!r} is not valid; use one of: {', '.join(FAMILIES)}.")
@@ -123,7 +138,8 @@ def register(
         loss_fn.__doc__ = fn.__doc__
         STRATEGIES[name] = Strategy(name=name, family=family, loss_fn=loss_fn, default_params=defaults,
                                     weights=weights, idea=idea, doc=(fn.__doc__ or "").strip(),
-                                    version=int(version))
+                                    version=int(version), pulls=pulls, definition=definition,
+                                    cite=tuple(cite))
         return fn
 
     return deco
@@ -185,10 +201,30 @@ def describe() -> Any:
 
     rows = [
         {"name": s.name, "family": s.family, "idea": s.idea, "weights": s.weights,
-         "params": dict(s.default_params)}
+         "params": dict(s.default_params), "pulls": s.pulls, "definition": s.definition, "cite": s.cite}
         for fam in FAMILIES for s in STRATEGIES.values() if s.family == fam
     ]
-    return pd.DataFrame(rows, columns=["name", "family", "idea", "weights", "params"])
+    return pd.DataFrame(rows, columns=["name", "family", "idea", "weights", "params", "pulls", "definition",
+                                       "cite"])
+
+
+def describe_markdown(names: Sequence[str] | None = None) -> str:
+    """The strategies in full as a MyST pipe table: name, family, what each pulls together, its
+    definition and the papers it comes from, cited with ``{cite}`` roles (keys of
+    ``book/references.bib``). ``names`` selects and orders the rows (default: the whole registry).
+    A chapter shows it with ``IPython.display.Markdown`` in a cell whose metadata asks MyST-NB to
+    parse the output as MyST (``mystnb: {markdown_format: myst}``), so the citations resolve.
+    """
+    chosen = [get(n) for n in (names if names is not None else describe().name)]
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| strategy | family | pulls together | definition | from |", "| --- | --- | --- | --- | --- |"]
+    for s in chosen:
+        papers = ", ".join(f"{{cite}}`{k}`" for k in s.cite) or cell(s.idea)
+        lines.append(f"| `{s.name}` | {s.family} | {cell(s.pulls)} | {cell(s.definition)} | {papers} |")
+    return "\n".join(lines) + "\n"
 
 
 def _check_inputs(name: str, z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets) -> None:

@@ -17,7 +17,11 @@ from .targets import AlignmentTargets
 
 
 @register("rsa_pearson", "similarity",
-          "Kriegeskorte, Mur & Bandettini 2008 RSA (Pearson correlation of RDMs)")
+          "Kriegeskorte, Mur & Bandettini 2008 RSA (Pearson correlation of RDMs)",
+          pulls="the trials' dissimilarities in z and the LLM's dissimilarities of their categories",
+          definition="1 - Pearson r of the upper triangles of the batch RDM (1 - correlation of z) and the LLM "
+                     "category RDM of the trials",
+          cite=("kriegeskorte2008rsa",))
 def _rsa_pearson(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -31,7 +35,10 @@ def _rsa_pearson(
 
 @register("rsa_spearman", "similarity",
           "Kriegeskorte et al. 2008 RSA, Spearman RDM correlation via soft ranks (Blondel et al. 2020)",
-          params={"tau": 0.1, "n_pairs": 1024, "n_anchors": 128})
+          params={"tau": 0.1, "n_pairs": 1024, "n_anchors": 128},
+          pulls="the rank order of the trials' dissimilarities and of the LLM's",
+          definition="as rsa_pearson with Spearman's rho (differentiable soft ranks of the batch RDM's entries)",
+          cite=("kriegeskorte2008rsa", "nili2014toolbox", "blondel2020softsort"))
 def _rsa_spearman(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -51,7 +58,10 @@ def _rsa_spearman(
     return 1.0 - pearson(a, b)
 
 
-@register("cka_linear", "similarity", "Kornblith et al. 2019 linear centred kernel alignment")
+@register("cka_linear", "similarity", "Kornblith et al. 2019 linear centred kernel alignment",
+          pulls="the whole geometry of z and of the trials' LLM category coordinates",
+          definition="1 - <K_z, K_t>_F / (||K_z||_F ||K_t||_F), K the Gram matrices of the centred batch",
+          cite=("kornblith2019cka",))
 def _cka_linear(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -60,7 +70,10 @@ def _cka_linear(
 
 
 @register("cka_rbf", "similarity", "Kornblith et al. 2019 RBF-kernel CKA",
-          params={"bandwidth": 1.0})
+          params={"bandwidth": 1.0},
+          pulls="the local (kernel) geometry of z and of the LLM coordinates",
+          definition="1 - CKA with Gaussian kernels, sigma^2 = bandwidth x the mean squared distance in each space",
+          cite=("kornblith2019cka",))
 def _cka_rbf(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -77,7 +90,11 @@ def _cka_rbf(
 
 
 @register("procrustes", "similarity",
-          "Schönemann 1966 orthogonal Procrustes; Williams et al. 2021 shape metrics")
+          "Schönemann 1966 orthogonal Procrustes; Williams et al. 2021 shape metrics",
+          pulls="z and the LLM coordinates up to a rotation",
+          definition="1 - ||X^T Y||_* (nuclear norm) for centred, unit-norm X (z) and Y (LLM coordinates): what "
+                     "the best rotation leaves",
+          cite=("schonemann1966procrustes", "williams2021shape"))
 def _procrustes(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -96,7 +113,11 @@ def _procrustes(
 
 @register("embedding_regression", "similarity",
           "Yamins et al. 2014 / Schrimpf et al. 2018 linear predictivity (ridge encoding model)",
-          params={"ridge": 1.0})
+          params={"ridge": 1.0},
+          pulls="z and the LLM coordinates, as a linear encoding model",
+          definition="1 - R^2 of the trials' LLM category coordinates predicted linearly (ridge, in the batch) "
+                     "from z",
+          cite=("yamins2014performance", "schrimpf2018brainscore"))
 def _embedding_regression(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -109,7 +130,10 @@ def _embedding_regression(
 
 
 @register("cosine_embedding", "similarity",
-          "Barz & Denzler 2019 cosine loss to fixed semantic class embeddings")
+          "Barz & Denzler 2020 cosine loss to fixed semantic class embeddings",
+          pulls="each trial's read-out and its category's LLM coordinates",
+          definition="1 - mean over trials of cos(readout(z_i), c[y_i])",
+          cite=("barz2020cosine",))
 def _cosine_embedding(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:

@@ -16,7 +16,11 @@ from .targets import AlignmentTargets
 
 @register("topo_sheet_1d", "topographic",
           "Kohonen 1982 self-organising map; Margalit et al. 2024 topographic DNN (units on a sheet)",
-          params={"sigma": 0.25})
+          params={"sigma": 0.25},
+          pulls="units on a line and valence (neighbouring units prefer similar V)",
+          definition="1 - mean correlation across units between z_i and a Gaussian bump at the trial's V on a "
+                     "1-D sheet of units",
+          cite=("kohonen1982som", "margalit2024tdann"))
 def _topo_sheet_1d(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -33,7 +37,10 @@ def _topo_sheet_1d(
 
 @register("topo_sheet_2d", "topographic",
           "Kohonen 1982 SOM; Blauch, Behrmann & Plaut 2022 interactive topographic network",
-          params={"sigma": 0.35})
+          params={"sigma": 0.35},
+          pulls="units on a grid and the valence x arousal plane",
+          definition="as topo_sheet_1d on a 2-D sheet, the bump at (V, arousal)",
+          cite=("kohonen1982som", "blauch2022itn", "russell1980circumplex"))
 def _topo_sheet_2d(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -50,7 +57,11 @@ def _topo_sheet_2d(
 
 
 @register("topo_electrode", "topographic",
-          "Zhong, Wang & Miao 2020 RGNN adjacency regularisation; Belkin et al. 2006 Laplacian smoothness")
+          "Zhong, Wang & Miao 2022 RGNN adjacency regularisation; Belkin et al. 2006 Laplacian smoothness",
+          pulls="the features of neighbouring electrodes, towards each other",
+          definition="graph-Laplacian energy sum A_ce (m_c - m_e)^2 of z pooled onto electrodes, over degree x "
+                     "variance",
+          cite=("zhong2022rgnn", "belkin2006manifold"))
 def _topo_electrode(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:

@@ -15,7 +15,10 @@ from .targets import AlignmentTargets
 
 @register("v_regression", "v_axis",
           "Caruana 1997 auxiliary regression task; head solved in closed form (Bertinetto et al. 2019)",
-          params={"ridge": 1.0})
+          params={"ridge": 1.0},
+          pulls="the representation and each trial's V position",
+          definition="1 - R^2 of the category's z-scored V position regressed on z (ridge head solved in the batch)",
+          cite=("caruana1997multitask", "bertinetto2019closedform"))
 def _v_regression(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -30,7 +33,10 @@ def _v_regression(
 
 
 @register("v_readout", "v_axis",
-          "Koh et al. 2020 concept bottleneck (a fixed coordinate predicts the concept)")
+          "Koh et al. 2020 concept bottleneck (a fixed coordinate predicts the concept)",
+          pulls="one fixed coordinate of the representation and the V position",
+          definition="mean squared error between the first DCT read-out of z and the z-scored V position",
+          cite=("koh2020cbm",))
 def _v_readout(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -44,7 +50,11 @@ def _v_readout(
 
 
 @register("v_ranking", "v_axis", "Burges et al. 2005 RankNet pairwise ranking loss",
-          params={"tau": 0.5})
+          params={"tau": 0.5},
+          pulls="the order of a fixed read-out and the order of V",
+          definition="mean over trial pairs with V_i > V_j of softplus(-(s_i - s_j) / tau), s the standardised "
+                     "first read-out of z",
+          cite=("burges2005ranknet",))
 def _v_ranking(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
@@ -63,7 +73,11 @@ def _v_ranking(
 
 
 @register("v_cosine", "v_axis",
-          "Chen, Bei & Rudin 2020 concept whitening (align a latent direction with a concept axis)")
+          "Chen, Bei & Rudin 2020 concept whitening (align a latent direction with a concept axis)",
+          pulls="the network's V direction and the LLM's V-axis direction",
+          definition="1 - cos(w, d): w the batch covariance of z's read-out coordinates with V, d the LLM's V "
+                     "direction in the same coordinates",
+          cite=("chen2020conceptwhitening",))
 def _v_cosine(
     z: Tensor, logits: Tensor, y: Tensor, targets: AlignmentTargets, p: Mapping[str, Any]
 ) -> Tensor:
