@@ -23,7 +23,7 @@ def test_gridcnn_stacked_forward_is_each_replicas_own_module(n_chans, sizes):
     with every replica's kernels in one batched product; a wrong cell, kernel tap, stride, padding,
     flattening order or another replica's weights gives differences of order 0.1, round-off 1e-6.
     """
-    R, n = 3, 11
+    R, n = 5, 11  # more replicas than one chunk (ScalpGridCNN.replicas_per_chunk = 3)
     models = [zoo.build("gridcnn", n_chans, 5, 4, seed=s, **sizes) for s in range(R)]
     params = _stacked(models)
     g = torch.Generator().manual_seed(0)

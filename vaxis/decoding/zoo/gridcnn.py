@@ -72,7 +72,7 @@ class ScalpGridCNN(ZooModel):
     name = "gridcnn"
     stacking = "batched"
     #: 2: trained through forward_stacked (BatchedStack), which rounds differently from the loop;
-    #: 3: forward_stacked's convolutions channels-last (other rounding)
+    #: 3: forward_stacked's convolutions channels-last, in chunks of replicas (other rounding)
     version = 3
 
     def __init__(self, n_chans: int, n_bands: int, n_outputs: int, filters: int = 16, embed: int = 32,
@@ -103,23 +103,38 @@ class ScalpGridCNN(ZooModel):
         h = torch.relu(self.conv2(h))
         return torch.relu(self.dense(h.flatten(1)))
 
+    #: Replicas per grouped convolution in :meth:`forward_stacked` (chunks keep each chunk's
+    #: activations in cache; measured best of 2, 3, 5, 6, 10 and 30 on the 2-core EPYC).
+    replicas_per_chunk = 3
+
     def forward_stacked(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """R replicas at once (:meth:`ZooModel.forward_stacked`): x (R, n, C, F) -> logits, z.
 
-        The replicas are the groups of grouped convolutions: replica r's grid is input channels
-        ``r*F .. r*F+F-1`` of one (n, R*F, 9, 9) batch and its filters output channels
-        ``r*filters ..``; then batched matrix products for the dense layers. Every activation is
-        kept channels-last (memory (n, 9, 9, R*F), (n, 9, 9, R*filters), (n, 5, 5, R*filters)), the
-        layout oneDNN's convolutions work in: in the NCHW layout (version 2) each convolution,
-        forward and backward, first reordered its input, output and gradients, and chapter 4's job
-        trained 0.72x as fast as the plain loop (idle 2-core EPYC); channels-last measured 1.3x
-        faster per training step (R=30, batch 256, forward and backward, loaded machine). Im2col
-        with batched matrix products (``unfold`` or gathered columns) and a loop of per-replica
-        convolutions in one graph measured 3-5x slower than either: they move the 9x larger
-        columns through memory. The dense weight's columns are permuted from ``flatten(1)``'s
-        (filter, cell) order to the (cell, filter) order of the channels-last activations. The
-        same function of the same parameters as :meth:`forward`, summed in another order.
+        The replicas, in chunks of :attr:`replicas_per_chunk`, are the groups of grouped
+        convolutions: replica r's grid is input channels ``r*F .. r*F+F-1`` of one (n, k*F, 9, 9)
+        batch and its filters output channels ``r*filters ..``; then batched matrix products for
+        the dense layers. Every activation is kept channels-last (memory (n, 9, 9, k*F), ...), the
+        layout oneDNN's convolutions work in. Why (forward and backward of one training step,
+        R=30, batch 256, nearly idle 2-core EPYC, medians of 7, one process): all 30 replicas as
+        one NCHW grouped convolution (version 2) took 184 ms, 0.62x the 114 ms of 30 separate
+        modules, because every convolution reordered its input, output and gradients and the 40 MB
+        activations streamed through memory; channels-last alone 144 ms; channels-last in chunks of
+        3 replicas 75 ms (1.5x the separate modules, 2.5x version 2). Im2col with batched matrix
+        products (``unfold`` or gathered columns) measured 2-4x slower than version 2: it moves the
+        9x larger columns through memory. The dense weight's columns are permuted from
+        ``flatten(1)``'s (filter, cell) order to the (cell, filter) order of the channels-last
+        activations. The same function of the same parameters as :meth:`forward`, summed in
+        another order.
         """
+        k = self.replicas_per_chunk
+        if x.shape[0] <= k:
+            return self._forward_chunk(params, x)
+        outs = [self._forward_chunk({name: p[a:a + k] for name, p in params.items()}, x[a:a + k])
+                for a in range(0, x.shape[0], k)]
+        return torch.cat([o[0] for o in outs]), torch.cat([o[1] for o in outs])
+
+    def _forward_chunk(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`forward_stacked` of one chunk of k replicas, x (k, n, C, F) -> logits, z."""
         R, n, C, F = x.shape
         filters = params["conv1.bias"].shape[1]
         last = torch.channels_last
