@@ -19,8 +19,8 @@ def _stacked(models: list[zoo.ZooModel]) -> dict[str, torch.Tensor]:
 def test_gridcnn_stacked_forward_is_each_replicas_own_module(n_chans, sizes):
     """Replica r of ``forward_stacked`` on its own rows == module r's ``forward``: values and gradients.
 
-    The stacked pass builds each convolution's input columns by indexing (im2col) and multiplies them
-    with every replica's kernels in one batched product; a wrong cell, kernel tap, stride, padding,
+    The stacked pass runs chunks of replicas as the groups of channels-last grouped convolutions and
+    permutes the dense weight to the activations' (cell, filter) order; a wrong cell, layout, chunk,
     flattening order or another replica's weights gives differences of order 0.1, round-off 1e-6.
     """
     R, n = 5, 11  # more replicas than one chunk (ScalpGridCNN.replicas_per_chunk = 3)
