@@ -27,9 +27,10 @@
 # **What this chapter does.**
 # 1. Runs the nine anchor sentences and a few hundred rated words through a small offline LLM and
 #    keeps the hidden state of every layer, {term}`pooled <pooling>` two ways.
-# 2. Builds the V-axis two ways (difference of means, first principal component) at every layer.
+# 2. Builds the V-axis two ways (difference of means {cite}`zou2023repe`, first principal component) at every layer.
 # 3. Chooses the layer on a *dev* split of human ratings and reports, on a held-out *test* split and
-#    on a second lexicon, the {term}`rank correlation <Spearman rho>` with its 95% {term}`bootstrap interval` and sentiment AUC.
+#    on a second lexicon, the {term}`rank correlation <Spearman rho>` {cite}`spearman1904` with its 95%
+#    {term}`bootstrap interval` and sentiment AUC.
 # 4. Asks what the nine sentences add: the V-axis against 1,000 random directions and against the top
 #    principal components of the words themselves (no anchors), and on common vs rare words.
 # 5. Compares the nine categories' positions with how FACED's own 123 participants rated the film
@@ -129,8 +130,9 @@ pd.DataFrame({"category": anchor_categories, "sentence": anchor_texts})
 # %% [markdown]
 # ## 2. Held-out items with human valence ratings
 #
-# Words from the VADER lexicon (mean of ten human ratings, -4..4), split into a *dev* half, used
-# only to choose the layer, and a *test* half; AFINN words (-5..5, a different rater) are a second
+# Words from the VADER lexicon {cite}`hutto2014vader` (mean of ten human ratings, -4..4), split into a
+# *dev* half, used only to choose the layer, and a *test* half; AFINN words {cite}`nielsen2011afinn`
+# (-5..5, a different rater) are a second
 # test set. The sample is stratified over the rating range.
 
 # %%
