@@ -58,7 +58,7 @@
 # | | time |
 # | --- | --- |
 # | to run, `quick` profile (warm caches: after one run of the book) | about half a minute (26 s) |
-# | to run, `full` profile (from nothing) | about 1.5 min (87 s) |
+# | to run, `full` profile (from nothing) | about 1 min (59 s) |
 # | to teach, exercises included | 65 min; exercises: 3 (25 min) |
 #
 # Times to run are the runner's records on 2 CPU cores (`results/<profile>/runs.json`). A laptop

@@ -57,7 +57,7 @@
 # | | time |
 # | --- | --- |
 # | to run, `quick` profile (warm caches: after one run of the book) | about 2 min |
-# | to run, `full` profile (from nothing) | about 5 min (280 s) |
+# | to run, `full` profile (from nothing) | about 4.5 min (268 s) |
 # | to teach, exercises included | 55 min; exercises: 2 (20 min) |
 #
 # Times to run are the runner's records on 2 CPU cores (`results/<profile>/runs.json`). A laptop

@@ -66,7 +66,7 @@
 # | | time |
 # | --- | --- |
 # | to run, `quick` profile (warm caches: after one run of the book) | about a minute |
-# | to run, `full` profile (from nothing) | about 1.5 min (81 s) |
+# | to run, `full` profile (from nothing) | about 1 min (71 s) |
 # | to teach, exercises included | 70 min; exercises: 3 (30 min) |
 #
 # Times to run are the runner's records on 2 CPU cores (`results/<profile>/runs.json`). A laptop

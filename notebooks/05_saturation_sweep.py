@@ -63,7 +63,7 @@
 # | | time |
 # | --- | --- |
 # | to run, `quick` profile (warm caches: after one run of the book) | a few minutes |
-# | to run, `full` profile (from nothing) | about 9.5 min (562 s) |
+# | to run, `full` profile (from nothing) | about 5.5 min (329 s) |
 # | to teach, exercises included | 80 min; exercises: 3 (30 min) |
 #
 # Times to run are the runner's records on 2 CPU cores (`results/<profile>/runs.json`). A laptop

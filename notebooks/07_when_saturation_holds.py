@@ -70,7 +70,7 @@
 # | | time |
 # | --- | --- |
 # | to run, `quick` profile (warm caches: after one run of the book) | about 3 min |
-# | to run, `full` profile (from nothing) | about a quarter of an hour |
+# | to run, `full` profile (from nothing) | about 1 min (50 s) |
 # | to teach, exercises included | 75 min; exercises: 2 (20 min) |
 #
 # Times to run are the runner's records on 2 CPU cores (`results/<profile>/runs.json`). A laptop
