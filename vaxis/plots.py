@@ -34,6 +34,7 @@ import pandas as pd
 
 from ._checks import VaxisInputError
 from .decoding.ensembles import METHODS, REFERENCE
+from .eeg.dataset import is_simulated
 from .eeg.montage import FACED_CATEGORIES, make_info, scalp_channels
 from .llm.stimuli import NEGATIVE, NEUTRAL, POSITIVE
 
@@ -64,7 +65,7 @@ def _eeg_source(source: str | None) -> str:
     ``"simulated EEG (simulated-faced)"`` for a simulated cohort, ``"EEG: faced (recorded)"`` for a real one."""
     if not source or not str(source).strip():
         raise VaxisInputError("A figure of EEG must name its data: pass source=<the dataset's .source>.")
-    return f"simulated EEG ({source})" if str(source).startswith("simulated") else f"EEG: {source} (recorded)"
+    return f"simulated EEG ({source})" if is_simulated(source) else f"EEG: {source} (recorded)"
 
 
 def _stamp(fig: plt.Figure, text: str) -> plt.Figure:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .. import io, results, stats
+from ..eeg.dataset import is_simulated
 from .contents import load_profile, root_dir
 
 COLUMNS = ["claim", "study", "this book", "verdict", "data"]
@@ -66,7 +67,7 @@ class FullText(pd.DataFrame):
 def _eeg_label(source: str | None) -> str:
     if not source:
         return "?"
-    return "simulated EEG (tests the method)" if str(source).startswith("simulated") else f"real EEG ({source})"
+    return "simulated EEG (tests the method)" if is_simulated(source) else f"real EEG ({source})"
 
 
 def _load(folder: Path, name: str) -> dict[str, Any] | None:

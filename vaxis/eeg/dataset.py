@@ -374,6 +374,15 @@ class EEGDataset:
         )
 
 
+def is_simulated(source: str | None) -> bool:
+    """Whether a dataset label (:attr:`EEGDataset.source`) names a simulated cohort (``"simulated-..."``).
+
+    The one test of it: figures (:mod:`vaxis.plots`) and the scorecard (:mod:`vaxis.book.scorecard`)
+    word their data from it.
+    """
+    return str(source or "").startswith("simulated")
+
+
 def _zscore(X: np.ndarray, axis: int) -> np.ndarray:
     """Z-score along ``axis``; constant features become 0 (not NaN)."""
     mu = X.mean(axis=axis, keepdims=True)
