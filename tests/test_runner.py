@@ -121,8 +121,12 @@ def test_cli_reports_errors_without_traceback(capsys):
 
 ALLOCATING = FAILING.split("# %%\nraise")[0] + '''
 # %%
+import time
+
 import numpy as np
-block = np.ones(300 * 2**20 // 8)  # 300 MiB held while the cell ends
+
+block = np.ones(300 * 2**20 // 8)  # 300 MiB, held for 4 of the sampler's 0.25-s intervals (a
+time.sleep(1.0)                    # sampler can miss a block that lives shorter than one interval)
 '''
 
 
