@@ -47,6 +47,26 @@ def test_separable_classes_in_another_order_are_not_the_v_axis():
     assert p > 0.05
 
 
+def test_null_sums_are_the_read_out_of_each_reassigned_ordering():
+    """Known answer: null_sum[i] = sum over subjects of r with the positions permuted by perms[i], read
+    out directly; with the pair products kept for reuse (as readout_results does across networks),
+    a second representation gets its own sums, not the first one's."""
+    cats, subs, rng = _trials(n_subjects=6)
+    perms = rd.assignments(9, 5000, seed=3)  # > 1 chunk of 4096
+    cache = {}
+    for seed in (0, 1):
+        z = np.random.default_rng(seed).standard_normal((len(cats), 4)) + np.array([POS[c] for c in cats])[:, None]
+        with_cache = rd._fold_readout(z, cats, subs, POS, 4, rd.DEFAULT_ALPHA, perms, cache)
+        assert len(cache) == 1
+        fresh = rd.fold_readout(z, cats, subs, POS, perms=perms)
+        np.testing.assert_array_equal(with_cache.null_sum, fresh.null_sum)
+        for i in (0, 1, 4097, 4999):
+            # the read-out orders categories as they first appear in the trials (CATS here)
+            moved = dict(zip(CATS, np.array([POS[c] for c in CATS])[perms[i]]))
+            direct = rd.fold_readout(z, cats, subs, moved)
+            assert with_cache.null_sum[i] == pytest.approx(np.nansum(direct.r), abs=1e-9)
+
+
 def test_noise_carries_nothing():
     cats, subs, rng = _trials()
     fr = rd.fold_readout(rng.standard_normal((len(cats), 6)), cats, subs, POS)
