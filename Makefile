@@ -22,19 +22,19 @@ export PIP_NO_CACHE_DIR := 1
 
 book: models chapters html  ## the whole book with the full profile -> _build/html/index.html
 
-test: models tools  ## unit tests, quick chapters + nbval, strict book build (all in portable numerics)
+test: models tools  ## unit tests, every quick chapter once under nbval, strict book build (all in portable numerics)
 	$(PORTABLE) $(PY) -m pytest tests -m "not book" -q
-	@# Two independent runs of every chapter, each with its own empty cache (removed after it, to keep
-	@# the disk small): the runner, then nbval from scratch with its own results folder, which also
-	@# compares every printed output with the committed notebooks; tests/test_determinism.py then
-	@# compares the two runs' result files
+	@# Every chapter runs once, with the quick profile and an empty cache: under nbval, which compares
+	@# every printed output with the committed notebooks; vaxis.book.record keeps what that run
+	@# executed as the book's chapters (book/chapters), its run log and results (results/quick).
+	@# The book-level tests then build on it: tests/test_determinism.py re-runs chapters 5 and 7 from
+	@# scratch and compares their result files, tests/test_student.py re-runs every student notebook
+	@# on this run's cache (removed after them, to keep the disk small)
 	rm -rf $(NBVAL_DIR)
-	VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache $(PY) -m vaxis.book run --profile quick --numerics portable
-	rm -rf $(NBVAL_DIR)/cache
-	VAXIS_RESULTS=$(CURDIR)/$(NBVAL_DIR)/results VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache $(PORTABLE) env -u MPLBACKEND \
-	  $(PY) -m pytest --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg -q -p no:cacheprovider
+	VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache $(PORTABLE) env -u MPLBACKEND \
+	  $(PY) -m pytest --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg -q -p no:cacheprovider \
+	  -p vaxis.book.record --vaxis-record quick
 	$(PY) -m vaxis.book build
-	@# the book-level tests keep the nbval run's cache: tests/test_student.py re-runs every student notebook on it
 	VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache $(PORTABLE) $(PY) -m pytest tests -m book -q
 	rm -rf $(NBVAL_DIR)/cache
 

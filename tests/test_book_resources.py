@@ -1,8 +1,9 @@
-"""Resources of the README's test command's own chapter run (the quick profile), from the runner's log.
+"""Resources of the README's test command's own chapter run (the quick profile), from its run log.
 
-``python -m vaxis.book run --profile quick`` (a step of ``make test``, before the ``book`` tests)
-records each chapter's wall time, measured peak memory and the runner's up-front estimate in
-``results/quick/runs.json``. The estimate must not be below what the chapter used (the runner
+``make test`` runs every chapter once under nbval with the recorder (``-p vaxis.book.record
+--vaxis-record quick``, before the ``book`` tests), which logs each chapter's wall time, measured
+peak memory and the runner's up-front estimate in ``results/quick/runs.json``, as
+``python -m vaxis.book run --profile quick`` does. The estimate must not be below what the chapter used (the runner
 refuses a profile on it), and no chapter may need more than 6 GiB.
 """
 

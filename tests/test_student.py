@@ -1,8 +1,8 @@
 """The student copy (``python -m vaxis.book student OUTDIR``): what it keeps, what it strips, and
 (marked ``book``) that every student notebook runs end to end with its stubs unfilled.
 
-The end-to-end run uses the quick profile's defaults, so it meets the caches of the chapter runs
-`make test` has just done (``$VAXIS_CACHE`` as the test session started; the runner's results in
+The end-to-end run uses the quick profile's defaults, so it meets the caches of the chapter run
+`make test` has just done (``$VAXIS_CACHE`` as the test session started; that run's results in
 ``results/quick``, copied first, give chapter 5 its finished sweep tasks). Each stub's checker must
 print "Not implemented yet" and no cell may fail.
 """

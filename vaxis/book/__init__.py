@@ -3,6 +3,8 @@
 - :mod:`vaxis.book.contents` -- the chapters, their parameters (read by papermill) and profiles.
 - :mod:`vaxis.book.runner` -- ``python -m vaxis.book run | all | build | refresh | list``.
 - :mod:`vaxis.book.resources` -- peak-memory estimates and measurements of chapter runs.
+- :mod:`vaxis.book.record` -- a pytest plugin: `make test`'s nbval pass of the chapters is also the
+  book's (executed chapters, run log and scorecard, as the runner writes them).
 """
 
 from .contents import (
