@@ -1,4 +1,5 @@
 import json
+import zipfile
 
 import numpy as np
 import pytest
@@ -32,6 +33,17 @@ def test_json_and_npz_roundtrip_with_numpy(tmp_path):
     assert io.load_json(tmp_path / "x.json")["a"] == [0, 1, 2]
     io.save_npz(tmp_path / "x.npz", a=np.eye(2))
     np.testing.assert_array_equal(io.load_npz(tmp_path / "x.npz")["a"], np.eye(2))
+
+
+def test_npz_compresses_unless_told_not_to(tmp_path):
+    a = np.zeros((64, 64), dtype=np.float32)  # compresses to almost nothing
+    for compress, method in ((True, zipfile.ZIP_DEFLATED), (False, zipfile.ZIP_STORED)):
+        path = io.save_npz(tmp_path / f"{compress}.npz", compress=compress, a=a, s=np.array(["x"], dtype=object))
+        with zipfile.ZipFile(path) as zf:
+            assert {i.compress_type for i in zf.infolist()} == {method}
+        back = io.load_npz(path)
+        np.testing.assert_array_equal(back["a"], a)
+        assert back["s"].tolist() == ["x"]
 
 
 def test_missing_result_names_the_producing_chapter(tmp_path):

@@ -230,7 +230,7 @@ def extract(
                 arrays, nt = _forward(loaded, chunks[i], pooling, batch_size, max_length, bar, wanted)
                 arrays["n_truncated"] = np.array(nt)
                 if cache:
-                    io.save_npz(paths[i], **arrays)
+                    io.save_npz(paths[i], compress=False, **arrays)  # float states: zlib saves <10%
                 results[i] = arrays
                 n_trunc += nt
         bar.close()
