@@ -85,7 +85,8 @@
 # - `max_epochs`, `batch_size`, `lr`, `patience`, `window_stride` -- training, as in chapter 4 (the
 #   same values reuse chapter 4's cached networks).
 # - `diversity_weight` -- bonus per unit of diversity in the greedy selection (accuracy units).
-# - `baselines` -- DE baselines to run (`svm`, `mlp`, `logreg`).
+# - `baselines` -- DE baselines to run (`svm`, `mlp`, `logreg`); `n_jobs` -- processes that fit
+#   them, one (baseline, fold) each (the same numbers for any value).
 # - `structured_knobs`, `structured_architectures` -- section 5: a simulated cohort with
 #   label-informative within-class structure (`vaxis.eeg.mechanisms`; `{}` skips it) and the members
 #   trained on it and, for a like-for-like contrast, on the default cohort.
@@ -113,6 +114,7 @@ patience = 2
 window_stride = 5
 diversity_weight = 0.05
 baselines = ["svm", "mlp", "logreg"]
+n_jobs = 2
 structured_knobs = {"within_class": 0.4}
 structured_architectures = ["logreg", "mlp"]
 n_boot = 2000
@@ -179,7 +181,7 @@ shares.groupby("arch", sort=False)[["width", "basin_dim", "basin_share"]].mean()
 
 # %%
 faced_cmp = ensembles.compare(faced_trained, diversity_weight=diversity_weight, baselines=baselines,
-                              n_boot=n_boot, seed=seed)
+                              n_boot=n_boot, seed=seed, n_jobs=n_jobs)
 div = faced_cmp.diversity
 agree = ensembles.diversity_agreement(div, n_boot=n_boot, seed=seed)
 print(f"Spearman rho (residual diversity vs prediction disagreement, {len(div)} pairs of members in "
@@ -233,7 +235,7 @@ seedv_trained = engine.train(architectures, seedv_data, seedv_folds, seeds, conf
 
 # %%
 seedv_cmp = ensembles.compare(seedv_trained, diversity_weight=diversity_weight, baselines=baselines,
-                              n_boot=n_boot, seed=seed)
+                              n_boot=n_boot, seed=seed, n_jobs=n_jobs)
 seedv_cmp.table.set_index("name")[cols[1:]].round(3)
 
 # %%

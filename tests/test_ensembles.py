@@ -1,6 +1,7 @@
 """Chapter 6's ensembles: the residual projection, selection blind to test data, probability averaging."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -141,6 +142,18 @@ def test_compare_end_to_end_small():
     assert ((summary.basin_share >= 0) & (summary.basin_share <= 1)).all() and len(summary) == 4
 
 
+def test_compare_baselines_in_processes_give_the_same_answer():
+    """The DE baselines fitted in two processes: every prediction and chosen setting as in one, in order."""
+    data = engine.TrainData.from_dataset(cohort("faced", None, n_subjects=6, seed=1))
+    folds = subject_folds(data.subject, n_splits=2, seed=0, val_fraction=0.25)
+    cfg = engine.TrainConfig(max_epochs=1, batch_size=128, patience=1, window_stride=15)
+    trained = engine.train(["logreg"], data, folds, [0], cfg, cache=False, progress=False)
+    one, two = (ensembles.compare(trained, baselines=("svm", "logreg"), n_boot=50, n_jobs=n) for n in (1, 2))
+    pd.testing.assert_frame_equal(one.table, two.table)
+    pd.testing.assert_frame_equal(one.selections, two.selections)
+    assert one.selections.method.tolist()[-2:] == ["de_svm", "de_logreg"]
+
+
 def test_residual_summary_known_answer():
     z, y, _, within = constructed()
     m = ensembles.FoldMembers(["a/0"], ["a"], np.full((1, y.size, 4), 0.25), [z], y, np.arange(100),
@@ -165,7 +178,6 @@ def test_verdict_words_follow_the_subject_level_verdict():
 def test_diversity_agreement_rebuilds_each_folds_pairs():
     """The long table of pairs is turned back into one matrix per fold: the value is the rho over all
     pairs, and the interval is stats.bootstrap_pairwise_corr's on those matrices (members resampled)."""
-    import pandas as pd
 
     from vaxis import stats
 

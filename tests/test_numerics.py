@@ -85,6 +85,18 @@ def test_sqrt_is_within_one_ulp_and_safe_at_zero():
     assert torch.isfinite(xg.grad).all() and xg.grad[1] == pytest.approx(0.25)
 
 
+def test_sqrt_of_positive_values_skips_the_guard_with_the_same_numbers():
+    g = torch.Generator().manual_seed(1)
+    x = torch.rand(4, 64, 64, generator=g) * 10.0 ** torch.randint(-8, 8, (4, 64, 64), generator=g) + 1e-6
+    a, b = x.clone().requires_grad_(), x.clone().requires_grad_()
+    ya, yb = numerics.sqrt(a), numerics.sqrt(b, positive=True)
+    assert torch.equal(ya, yb)
+    w = torch.randn(x.shape, generator=g)
+    (ya * w).sum().backward()
+    (yb * w).sum().backward()
+    assert torch.equal(a.grad, b.grad)
+
+
 def test_mode_parsing_user_values_and_restoring(monkeypatch):
     monkeypatch.setenv(numerics.MODE_ENV, "fast")
     with pytest.raises(ValueError, match="portable.*native"):

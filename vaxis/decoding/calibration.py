@@ -17,6 +17,7 @@ from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from .. import stats
 from ..eeg.dataset import EEGDataset
@@ -24,12 +25,15 @@ from ..eeg.simulate import SimulationParams, simulate_faced, with_knobs
 from .mapping import cross_validate_map
 
 
+@threadpool_limits.wrap(limits=1)
 def label_only_accuracy(dataset: EEGDataset, n_splits: int = 5, C: float = 1.0) -> float:
     """Balanced accuracy of a label-only classifier, subjects held out.
 
     Logistic regression (L2, ``C``) on window-averaged, subject-normalised DE
     (:meth:`EEGDataset.trial_features`), GroupKFold by subject with ``n_splits`` folds; the
     prediction of every held-out trial is pooled and scored once (:func:`vaxis.stats.balanced_accuracy`).
+    Runs on one BLAS thread: for these (trials x 160) problems two threads made each fit 3.5x
+    slower on 2 cores, with the same predictions (2026-12-03).
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
@@ -43,6 +47,7 @@ def label_only_accuracy(dataset: EEGDataset, n_splits: int = 5, C: float = 1.0) 
     return float(stats.balanced_accuracy(y, pred))
 
 
+@threadpool_limits.wrap(limits=1)
 def valence_map_correlation(dataset: EEGDataset, n_splits: int = 5) -> float:
     """Mean held-out-subject Pearson r of a ridge map from EEG to the categories' human valence."""
     positions = dataset.category_ratings()["valence"].to_dict()

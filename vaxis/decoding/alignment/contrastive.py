@@ -117,7 +117,7 @@ def _triplet_v(
     """
     b = z.shape[0]
     zn = F.normalize(z, dim=1, eps=EPS)
-    d = numerics.sqrt(sqdist(zn) + 1e-6)  # torch.sqrt rounds differently on Intel and AMD
+    d = numerics.sqrt(sqdist(zn) + 1e-6, positive=True)  # torch.sqrt rounds differently on Intel and AMD
     eye = torch.eye(b, dtype=z.dtype, device=z.device)
     same = same_label(y, z.dtype)
     pos = same * (1.0 - eye)

@@ -6,6 +6,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ... import stats
 from ..._checks import VaxisInputError
@@ -43,11 +44,14 @@ def _baseline_grid(name: str, seed: int) -> list[Any]:
     return [make_pipeline(StandardScaler(), mdl) for mdl in models]
 
 
+@threadpool_limits.wrap(limits=1)
 def de_baseline(name: str, features: np.ndarray, y: np.ndarray, train: np.ndarray, val: np.ndarray,
                 test: np.ndarray, seed: int = 0) -> tuple[np.ndarray, dict[str, Any]]:
     """Fit ``name`` (svm / mlp / logreg) on training trials, choose its setting on validation trials.
 
-    Returns the predicted classes of ``test`` trials and the chosen setting.
+    Returns the predicted classes of ``test`` trials and the chosen setting. Runs on one BLAS
+    thread (the same predictions, whatever the caller's threads or processes; for logistic
+    regression on (trials x 160) features 4x faster than two threads on 2 cores, 2026-12-03).
     """
     from sklearn.exceptions import ConvergenceWarning
 

@@ -94,7 +94,7 @@ class EnsembleComparison:
 
 def compare(trained: TrainResults, *, diversity_weight: float = 0.05, max_size: int | None = None,
             baselines: Sequence[str] = BASELINES, n_boot: int = 2000, level: float = 0.95,
-            seed: int = 0) -> EnsembleComparison:
+            seed: int = 0, n_jobs: int = 1) -> EnsembleComparison:
     """Build every ensemble and baseline on the folds of ``trained`` and evaluate them on test subjects.
 
     Parameters
@@ -109,6 +109,9 @@ def compare(trained: TrainResults, *, diversity_weight: float = 0.05, max_size: 
         DE baselines to run.
     n_boot, level, seed : int, float, int
         Subject bootstrap.
+    n_jobs : int
+        Processes for the DE baselines, one (baseline, fold) each (joblib's loky; 1: in this
+        process). Each fit runs on one BLAS thread, so the results do not depend on ``n_jobs``.
     """
     data, folds = trained.data, trained.folds
     for b in baselines:
@@ -119,8 +122,9 @@ def compare(trained: TrainResults, *, diversity_weight: float = 0.05, max_size: 
     pred = {k: np.full(T, -1) for k in METHODS if not k.startswith("de_") or k[3:] in baselines}
     curve_pred: dict[tuple[str, int], np.ndarray] = {}
     rows, div_rows, val_curve = [], [], {}
-    for fold in folds:
-        m = fold_members(trained, fold)
+    members = [fold_members(trained, fold) for fold in folds]
+    fitted = iter(_fit_baselines(baselines, feats, members, seed, n_jobs))
+    for fold, m in zip(folds, members):
         sel = select_ensembles(m, diversity_weight, max_size)
         for meth, path in sel.paths.items():
             pred[meth][m.test] = average_proba(m.proba[:, m.test], path[: sel.sizes[meth]]).argmax(-1)
@@ -137,10 +141,22 @@ def compare(trained: TrainResults, *, diversity_weight: float = 0.05, max_size: 
                                       "prediction_div": sel.prediction_div[iu],
                                       "same_arch": np.asarray(m.archs)[iu[0]] == np.asarray(m.archs)[iu[1]]}))
         for b in baselines:
-            pred[f"de_{b}"][m.test], chosen = de_baseline(b, feats, m.y, m.train, m.val, m.test, seed)
+            pred[f"de_{b}"][m.test], chosen = next(fitted)
             rows.append({"fold": fold.index, "method": f"de_{b}", "size": 1, "members": [str(chosen)]})
     return _evaluate(data, pred, curve_pred, val_curve, pd.DataFrame(rows), pd.concat(div_rows, ignore_index=True),
                      n_boot, level, seed)
+
+
+def _fit_baselines(baselines: Sequence[str], feats: np.ndarray | None, members: list, seed: int,
+                   n_jobs: int) -> list[tuple[np.ndarray, dict[str, Any]]]:
+    """:func:`de_baseline` of every (fold, baseline), in that order, in ``n_jobs`` processes."""
+    jobs = [(b, m) for m in members for b in baselines]
+    if n_jobs == 1 or len(jobs) < 2:
+        return [de_baseline(b, feats, m.y, m.train, m.val, m.test, seed) for b, m in jobs]
+    import joblib
+
+    return joblib.Parallel(n_jobs=n_jobs)(joblib.delayed(de_baseline)(b, feats, m.y, m.train, m.val, m.test, seed)
+                                          for b, m in jobs)
 
 
 def _evaluate(data, pred, curve_pred, val_curve, selections, diversity, n_boot, level, seed) -> EnsembleComparison:
