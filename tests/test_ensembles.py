@@ -178,7 +178,6 @@ def test_verdict_words_follow_the_subject_level_verdict():
 def test_diversity_agreement_rebuilds_each_folds_pairs():
     """The long table of pairs is turned back into one matrix per fold: the value is the rho over all
     pairs, and the interval is stats.bootstrap_pairwise_corr's on those matrices (members resampled)."""
-
     from vaxis import stats
 
     rng = np.random.default_rng(0)

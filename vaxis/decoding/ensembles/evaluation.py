@@ -22,7 +22,8 @@ import pandas as pd
 
 from ... import stats
 from ..._checks import VaxisInputError
-from ..engine import TrainResults
+from ..engine import TrainData, TrainResults
+from ..folds import Fold
 from .baselines import BASELINES, de_baseline, trial_features
 from .members import average_proba, fold_members
 from .selection import select_ensembles
@@ -122,9 +123,9 @@ def compare(trained: TrainResults, *, diversity_weight: float = 0.05, max_size: 
     pred = {k: np.full(T, -1) for k in METHODS if not k.startswith("de_") or k[3:] in baselines}
     curve_pred: dict[tuple[str, int], np.ndarray] = {}
     rows, div_rows, val_curve = [], [], {}
-    members = [fold_members(trained, fold) for fold in folds]
-    fitted = iter(_fit_baselines(baselines, feats, members, seed, n_jobs))
-    for fold, m in zip(folds, members):
+    fitted = iter(_fit_baselines(data, folds, baselines, feats, seed, n_jobs))
+    for fold in folds:
+        m = fold_members(trained, fold)
         sel = select_ensembles(m, diversity_weight, max_size)
         for meth, path in sel.paths.items():
             pred[meth][m.test] = average_proba(m.proba[:, m.test], path[: sel.sizes[meth]]).argmax(-1)
@@ -147,16 +148,14 @@ def compare(trained: TrainResults, *, diversity_weight: float = 0.05, max_size: 
                      n_boot, level, seed)
 
 
-def _fit_baselines(baselines: Sequence[str], feats: np.ndarray | None, members: list, seed: int,
-                   n_jobs: int) -> list[tuple[np.ndarray, dict[str, Any]]]:
-    """:func:`de_baseline` of every (fold, baseline), in that order, in ``n_jobs`` processes."""
-    jobs = [(b, m) for m in members for b in baselines]
-    if n_jobs == 1 or len(jobs) < 2:
-        return [de_baseline(b, feats, m.y, m.train, m.val, m.test, seed) for b, m in jobs]
+def _fit_baselines(data: TrainData, folds: Sequence[Fold], baselines: Sequence[str], feats: np.ndarray | None,
+                   seed: int, n_jobs: int) -> list[tuple[np.ndarray, dict[str, Any]]]:
+    """:func:`de_baseline` of every (fold, baseline), in that order, in ``n_jobs`` processes (1: here)."""
     import joblib
 
-    return joblib.Parallel(n_jobs=n_jobs)(joblib.delayed(de_baseline)(b, feats, m.y, m.train, m.val, m.test, seed)
-                                          for b, m in jobs)
+    y = np.asarray(data.trial_label)
+    return joblib.Parallel(n_jobs=n_jobs)(joblib.delayed(de_baseline)(b, feats, y, *data.fold_trials(fold), seed)
+                                          for fold in folds for b in baselines)
 
 
 def _evaluate(data, pred, curve_pred, val_curve, selections, diversity, n_boot, level, seed) -> EnsembleComparison:
