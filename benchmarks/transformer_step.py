@@ -19,10 +19,13 @@ bands, 9 classes) and
    engine's forward pass with forward and backward taken K replicas at a time (cache locality),
    ``sdpa`` / ``math`` / ``matmul`` / ``split`` the attention as the fused SDPA kernel (the
    engine's), SDPA's unfused backend, explicit batched products (as ``embed``), or explicit
-   products per head on slices of the qkv tensor (no layout copies), each with ``_chunkK``.
+   products per head on slices of the qkv tensor (no layout copies), each with ``_chunkK``;
+   ``scaled`` is ``split`` with the scores' scale folded into the query weights; with ``--compile``,
+   ``compiled_matmul_chunkK`` and ``compiled_scaled_chunkK`` run those forward passes through
+   ``torch.compile`` (inductor's generated C++; compile time recorded apart).
 
     python benchmarks/transformer_step.py [--reps 5] [--steps 2] [--no-profile] [--no-counts]
-                                          [--only loop sdpa matmul ...]
+                                          [--chunks 1 4 10] [--compile] [--only loop sdpa matmul ...]
 
 Writes ``benchmarks/results/transformer_step.json``. Run it on an idle machine; the load average
 before and after is recorded.
@@ -87,8 +90,11 @@ def bandwidth_gbs(numel: int, repeats: int) -> float:
 
 def variant_forward(model: zoo.ChannelTransformer, p: dict[str, torch.Tensor], x: torch.Tensor, attention: str):
     """``forward_stacked`` of version 2 with another attention: ``"sdpa"`` (version 2 itself),
-    ``"math"`` (SDPA's unfused backend), ``"matmul"`` (explicit batched products, as ``embed``) or
-    ``"split"`` (explicit products per head on strided slices of the qkv tensor: no layout copies)."""
+    ``"math"`` (SDPA's unfused backend), ``"matmul"`` (explicit batched products, as ``embed``),
+    ``"split"`` (explicit products per head on strided slices of the qkv tensor: no layout copies)
+    or ``"scaled"`` (``"split"`` with the 1/sqrt(d_head) of the scores folded into the query rows of
+    the qkv weight and bias: weight-sized work instead of a pass over every score, forward and
+    backward; other rounding)."""
     from vaxis.decoding.zoo._base import stacked_linear
 
     R, n, C, F = x.shape
@@ -98,21 +104,29 @@ def variant_forward(model: zoo.ChannelTransformer, p: dict[str, torch.Tensor], x
     H = model.heads
     dh = d // H
 
-    def norm_linear(h, ln, w, b):
+    def norm_linear(h, ln, w, b, scale=None):
         g, beta = p[ln + ".weight"], p[ln + ".bias"]
         reps = w.shape[-1] // g.shape[-1]
         w_g = w * g.repeat(1, reps).unsqueeze(1)
         b_g = torch.baddbmm(b.unsqueeze(-1), w, beta.repeat(1, reps).unsqueeze(-1)).squeeze(-1)
+        if scale is not None:  # per output row
+            w_g, b_g = w_g * scale.unsqueeze(-1), b_g * scale
         normed = torch.nn.functional.layer_norm(h, (d,))
         return stacked_linear(normed.view(R, -1, w.shape[-1]), w_g, b_g)
 
     for i in range(len(model.blocks)):
         b = f"blocks.{i}."
-        qkv = norm_linear(h, b + "ln1", p[b + "qkv.weight"], p[b + "qkv.bias"])
-        if attention == "split":
+        scale = None
+        if attention == "scaled":
+            scale = torch.ones(3 * d)
+            scale[:d] = dh ** -0.5  # the query rows
+        qkv = norm_linear(h, b + "ln1", p[b + "qkv.weight"], p[b + "qkv.bias"], scale)
+        if attention in ("split", "scaled"):
             parts = qkv.view(R * n, C, 3 * d).split(dh, dim=-1)  # q heads, k heads, v heads
-            outs = [torch.softmax(torch.bmm(parts[j], parts[H + j].transpose(1, 2)) / dh ** 0.5, dim=-1)
-                    @ parts[2 * H + j] for j in range(H)]
+            scores = [torch.bmm(parts[j], parts[H + j].transpose(1, 2)) for j in range(H)]
+            if attention == "split":
+                scores = [s / dh ** 0.5 for s in scores]
+            outs = [torch.softmax(s, dim=-1) @ parts[2 * H + j] for j, s in enumerate(scores)]
             cat = torch.cat(outs, dim=-1).view(R, n * C, d)
         else:
             q, k, v = qkv.view(R * n, C, 3, H, dh).permute(2, 0, 3, 1, 4).unbind(0)
@@ -178,6 +192,8 @@ def main() -> None:
     ap.add_argument("--no-profile", action="store_true")
     ap.add_argument("--no-counts", action="store_true", help="skip the counts and the profile: timings only")
     ap.add_argument("--only", nargs="*", help="time only these candidates (names as printed)")
+    ap.add_argument("--compile", action="store_true",
+                    help="also time torch.compile'd forward passes (needs a C++ compiler; minutes)")
     ap.add_argument("--out", default="transformer_step.json")
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -246,7 +262,7 @@ def main() -> None:
         agree[k] = max(float((st.params[n] - ref.params[n]).detach().abs().max()) for n in ref.names)
     out["max_param_diff_after_one_step"] = agree
     candidates = {"stacked": stacked_step, "loop": loop_step}
-    variants = ["sdpa", "math", "matmul", "split"] if args.arch == "transformer" else []
+    variants = ["sdpa", "math", "matmul", "split", "scaled"] if args.arch == "transformer" else []
     for att in variants:
         st = BatchedStack(copy.deepcopy(models))
         fwd = (lambda p, x, m=st.model, att=att: variant_forward(m, p, x, att))
@@ -258,6 +274,23 @@ def main() -> None:
             fwd = (lambda p, x, m=st.model, att=att: variant_forward(m, p, x, att))
             candidates[f"{att}_chunk{k}"] = (lambda st=st, k=k, fwd=fwd: chunked_step(st, X, y, ib, next(counter),
                                                                                      config, k, fwd))
+    if args.compile and variants:
+        # PyTorch's compiler (inductor: fused C++ loops around the library's matrix products), on
+        # the forward pass of each chunk; autograd's backward of it is compiled too. The first
+        # call compiles (once for each new shape): timed apart from the steps.
+        out["compile_s"] = {}
+        for att in ("matmul", "scaled"):
+            for k in args.chunks:
+                st = BatchedStack(copy.deepcopy(models))
+                fwd = torch.compile(lambda p, x, m=st.model, att=att: variant_forward(m, p, x, att))
+                t0 = time.perf_counter()
+                chunked_step(st, X, y, ib, 1, config, k, fwd)
+                out["compile_s"][f"compiled_{att}_chunk{k}"] = round(time.perf_counter() - t0, 1)
+                agree[f"compiled_{att}_chunk{k}"] = max(float((st.params[n] - ref.params[n]).detach().abs().max())
+                                                        for n in ref.names)
+                candidates[f"compiled_{att}_chunk{k}"] = (
+                    lambda st=st, k=k, fwd=fwd: chunked_step(st, X, y, ib, next(counter), config, k, fwd))
+        print("compile seconds", out["compile_s"], flush=True)
     print("agreement", agree, flush=True)
     for k, st in chunked.items():
         candidates[f"chunk{k}"] = (lambda st=st, k=k: chunked_step(st, X, y, ib, next(counter), config, k))
