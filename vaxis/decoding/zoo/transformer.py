@@ -33,7 +33,9 @@ class ChannelTransformer(ZooModel):
     name = "transformer"
     #: Trained one replica after another (LoopStack), although :meth:`forward_stacked` exists and is
     #: tested: on an idle AMD EPYC (2 cores) chapter 4's full transformer job took 116 s stacked and
-    #: 84 s looped (benchmarks/README.md, "Why the transformer does not stack").
+    #: 84 s looped (benchmarks/README.md, "Why the transformer does not stack"); on an idle Intel
+    #: Xeon one stacked step of 30 replicas is 0.89x the loop's, the fastest rewrite found 1.4x (1.8x
+    #: through torch.compile), each with other rounding (same file, 2026-12-03).
     stacking = "loop"
     #: 2: trained through forward_stacked (BatchedStack); 3: looped again (rounds as the plain loop)
     version = 3
