@@ -114,12 +114,13 @@ def variant_forward(model: zoo.ChannelTransformer, p: dict[str, torch.Tensor], x
         normed = torch.nn.functional.layer_norm(h, (d,))
         return stacked_linear(normed.view(R, -1, w.shape[-1]), w_g, b_g)
 
+    scale = None
+    if attention == "scaled":
+        scale = torch.ones(3 * d)
+        scale[:d] = dh ** -0.5  # the query rows of the qkv layer
+
     for i in range(len(model.blocks)):
         b = f"blocks.{i}."
-        scale = None
-        if attention == "scaled":
-            scale = torch.ones(3 * d)
-            scale[:d] = dh ** -0.5  # the query rows
         qkv = norm_linear(h, b + "ln1", p[b + "qkv.weight"], p[b + "qkv.bias"], scale)
         if attention in ("split", "scaled"):
             parts = qkv.view(R * n, C, 3 * d).split(dh, dim=-1)  # q heads, k heads, v heads
@@ -161,6 +162,11 @@ def chunked_step(stack: BatchedStack, X: torch.Tensor, y: torch.Tensor, ib: torc
         for g, gs in zip(grads, torch.autograd.grad(loss, list(sub.values()))):
             g[a:a + k] = gs
     engine.optim.adamw_tensors_(params, grads, stack._m, stack._v, step, config.lr, config.weight_decay)
+
+
+def max_param_diff(a: BatchedStack, b: BatchedStack) -> float:
+    """Largest absolute difference between the stacked parameters of two stacks (0.0: bit for bit)."""
+    return max(float((a.params[n] - b.params[n]).detach().abs().max()) for n in b.names)
 
 
 def time_rounds(candidates: dict[str, Callable[[], None]], reps: int, steps: int) -> dict[str, dict]:
@@ -259,7 +265,7 @@ def main() -> None:
     agree = {}
     for k, st in chunked.items():
         chunked_step(st, X, y, ib, 1, config, k)
-        agree[k] = max(float((st.params[n] - ref.params[n]).detach().abs().max()) for n in ref.names)
+        agree[k] = max_param_diff(st, ref)
     out["max_param_diff_after_one_step"] = agree
     candidates = {"stacked": stacked_step, "loop": loop_step}
     variants = ["sdpa", "math", "matmul", "split", "scaled"] if args.arch == "transformer" else []
@@ -267,7 +273,7 @@ def main() -> None:
         st = BatchedStack(copy.deepcopy(models))
         fwd = (lambda p, x, m=st.model, att=att: variant_forward(m, p, x, att))
         chunked_step(st, X, y, ib, 1, config, R, fwd)
-        agree[att] = max(float((st.params[n] - ref.params[n]).detach().abs().max()) for n in ref.names)
+        agree[att] = max_param_diff(st, ref)
         candidates[att] = (lambda st=st, fwd=fwd: chunked_step(st, X, y, ib, next(counter), config, R, fwd))
         for k in args.chunks:
             st = BatchedStack(copy.deepcopy(models))
@@ -286,8 +292,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 chunked_step(st, X, y, ib, 1, config, k, fwd)
                 out["compile_s"][f"compiled_{att}_chunk{k}"] = round(time.perf_counter() - t0, 1)
-                agree[f"compiled_{att}_chunk{k}"] = max(float((st.params[n] - ref.params[n]).detach().abs().max())
-                                                        for n in ref.names)
+                agree[f"compiled_{att}_chunk{k}"] = max_param_diff(st, ref)
                 candidates[f"compiled_{att}_chunk{k}"] = (
                     lambda st=st, k=k, fwd=fwd: chunked_step(st, X, y, ib, next(counter), config, k, fwd))
         print("compile seconds", out["compile_s"], flush=True)
