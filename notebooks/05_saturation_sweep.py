@@ -321,7 +321,7 @@ pd.DataFrame({name: {**saturation.verdict_counts(c), **ep[name]} for name, c in 
 # power of the t-test stands in for Wilcoxon's (about 95% as efficient for normal differences).
 
 # %%
-power = scorecard.saturation_power(out_dir, alpha=alpha, project_to={"full": scorecard.profile_subjects("05", "full")})
+power = saturation.sweep_power(out_dir, alpha=alpha, project_to={"full": scorecard.profile_subjects("05", "full")})
 here = power.iloc[:, 0]
 print(f"{power.columns[0]} profile: {int(here['held-out subjects'])} held-out subjects, SD of per-subject differences "
       f"{here['SD of per-subject differences']:.3f}: a strategy with no effect is shown equivalent within "

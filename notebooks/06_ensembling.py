@@ -312,10 +312,10 @@ scorecard.chapter_rows(out_dir, "06")
 # the categories.
 
 # %%
-scorecard.ensemble_gap(faced_cmp, structured_cmp, n_boot=n_boot, seed=seed)
+ensembles.study_gap(faced_cmp, structured_cmp, n_boot=n_boot, seed=seed)
 
 # %%
-scorecard.ensemble_power({"FACED-shaped": faced_cmp, "SEED-V-shaped": seedv_cmp})
+ensembles.study_power({"FACED-shaped": faced_cmp, "SEED-V-shaped": seedv_cmp})
 
 # %% [markdown]
 # **What it means.** The tables above are this run's answer to the study's constructive claim, on

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from vaxis import plots, stats
+from vaxis.decoding.ensembles import METHODS
 from vaxis.eeg.montage import BANDS, FACED_CATEGORIES, FACED_EEG_CHANNELS
 
 RNG_SEED = 0
@@ -79,7 +80,7 @@ def _ensemble_comparison() -> SimpleNamespace:
     curves = pd.DataFrame([{"method": m, "size": k, "test_bacc": 0.3 + 0.01 * k - 0.01 * i,
                             "ci_low": 0.25 + 0.01 * k - 0.01 * i, "ci_high": 0.35 + 0.01 * k - 0.01 * i}
                            for i, m in enumerate(methods[:3]) for k in range(1, 7)])
-    table = pd.DataFrame([{"method": m, "name": plots.METHODS[m][0], "kind": plots.METHODS[m][1], "size": 3.0,
+    table = pd.DataFrame([{"method": m, "name": METHODS[m][0], "kind": METHODS[m][1], "size": 3.0,
                            "bacc": 0.3, "ci_low": 0.26, "ci_high": 0.34} for m in methods]).set_index("method")
     rng = _rng()
     diversity = pd.DataFrame({"prediction_div": rng.uniform(0, 0.5, 30), "residual_div": rng.uniform(0, 1, 30),

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from vaxis._checks import VaxisInputError
-from vaxis.llm.axis import CONSTRUCTIONS, DegenerateAxisError, VAxis, positions_by_layer
+from vaxis.llm.axis import CONSTRUCTIONS, AxisEstimator, DegenerateAxisError, positions_by_layer
 from vaxis.llm.stimuli import CATEGORIES, anchor_table
 
 VAL = {"anger": -2, "disgust": -1.5, "fear": -2.5, "sadness": -3, "neutral": 0,
@@ -22,7 +22,7 @@ def planted(dim=8, noise=0.0, seed=0):
 @pytest.mark.parametrize("construction", sorted(CONSTRUCTIONS))
 def test_planted_direction_is_recovered_with_positive_sign(construction):
     X, cats, _ = planted()
-    ax = VAxis(construction).fit(X, cats)
+    ax = AxisEstimator(construction).fit(X, cats)
     np.testing.assert_allclose(ax.direction_, np.eye(8)[0], atol=1e-12)
     pos = ax.category_positions()
     assert pos["neutral"] == pytest.approx(0)
@@ -32,7 +32,7 @@ def test_planted_direction_is_recovered_with_positive_sign(construction):
 
 def test_diff_means_known_value_and_unit_norm():
     X = np.array([[1.0, 0], [3.0, 0], [0, 2.0]])  # joy, tenderness, sadness
-    ax = VAxis("diff_means", origin="mean").fit(X, ["joy", "tenderness", "sadness"])
+    ax = AxisEstimator("diff_means", origin="mean").fit(X, ["joy", "tenderness", "sadness"])
     expected = np.array([2.0, -2.0]) / np.sqrt(8)
     np.testing.assert_allclose(ax.direction_, expected)
     np.testing.assert_allclose(ax.origin_, X.mean(0))
@@ -42,32 +42,32 @@ def test_diff_means_known_value_and_unit_norm():
 def test_category_means_weigh_categories_equally():
     # two joy sentences at +1 and +3 vs one sadness at -2: the category mean (+2) counts once
     X = np.array([[1.0], [3.0], [-2.0], [0.0]])
-    ax = VAxis().fit(X, ["joy", "joy", "sadness", "neutral"])
+    ax = AxisEstimator().fit(X, ["joy", "joy", "sadness", "neutral"])
     assert ax.category_positions() == pytest.approx({"joy": 2.0, "sadness": -2.0, "neutral": 0.0})
 
 
 def test_pca_sign_follows_valence_even_if_svd_flips():
     X, cats, _ = planted()
-    ax = VAxis("pca").fit(-X, cats)  # mirrored data: valence now points along -e0
+    ax = AxisEstimator("pca").fit(-X, cats)  # mirrored data: valence now points along -e0
     assert ax.category_positions()["joy"] > 0 > ax.category_positions()["sadness"]
 
 
 def test_errors_are_clear():
     X, cats, _ = planted()
     with pytest.raises(VaxisInputError, match="at least one positive and one negative"):
-        VAxis().fit(X[:4], cats[:4])
+        AxisEstimator().fit(X[:4], cats[:4])
     with pytest.raises(VaxisInputError, match="construction='nope' is unknown"):
-        VAxis("nope").fit(X, cats)
+        AxisEstimator("nope").fit(X, cats)
     with pytest.raises(VaxisInputError, match="needs a 'neutral' anchor"):
-        VAxis().fit(np.delete(X, 4, 0), [c for c in cats if c != "neutral"])
+        AxisEstimator().fit(np.delete(X, 4, 0), [c for c in cats if c != "neutral"])
     with pytest.raises(VaxisInputError, match="features"):
-        VAxis().fit(X, cats).transform(np.zeros((2, 3)))
+        AxisEstimator().fit(X, cats).transform(np.zeros((2, 3)))
     with pytest.raises(VaxisInputError, match="NaN"):
-        VAxis().fit(np.where(np.eye(9, 8) > 0, np.nan, X), cats)
+        AxisEstimator().fit(np.where(np.eye(9, 8) > 0, np.nan, X), cats)
     with pytest.raises(VaxisInputError, match="not fitted"):
-        VAxis().transform(X)
+        AxisEstimator().transform(X)
     with pytest.raises(DegenerateAxisError):
-        VAxis().fit(np.ones((9, 4)), cats)
+        AxisEstimator().fit(np.ones((9, 4)), cats)
 
 
 def test_positions_by_layer_marks_degenerate_layers_nan():

@@ -24,7 +24,7 @@ from vaxis import book, exercises, stats
 from vaxis.decoding import ensembles, mapping, rediscovery, saturation
 from vaxis.exercises import NOT_YET
 from vaxis.llm import stimuli
-from vaxis.llm.axis import VAxis
+from vaxis.llm.axis import AxisEstimator
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = {c.number: c for c in book.chapters(ROOT)}
@@ -90,7 +90,7 @@ def _anchors():
 
 def _axis_case():
     X, cats = _anchors()
-    d = VAxis().fit(X, cats).direction_
+    d = AxisEstimator().fit(X, cats).direction_
     return (X, cats, X[CATS.index("neutral")], d)
 
 
@@ -145,7 +145,7 @@ _B = _band_case()
 _R = _readout_case()
 _Z, _Y = _labels_case()
 CASES: dict[str, Case] = {
-    "check_axis_function": Case(_anchors, lambda X, c: -VAxis().fit(X, c).direction_, "wrong sign"),
+    "check_axis_function": Case(_anchors, lambda X, c: -AxisEstimator().fit(X, c).direction_, "wrong sign"),
     "check_category_positions": Case(
         _axis_case, lambda X, c, o, d: {k: float((X[np.array(c) == k] @ d).mean()) for k in c}, "subtract the origin"),
     "check_spearman": Case(lambda: (_rng().standard_normal(60), np.round(_rng().standard_normal(60) + 2, 0)),

@@ -34,7 +34,7 @@ UNLABELLED = {
 
 def figure_functions() -> list[str]:
     return sorted(name for name, f in inspect.getmembers(plots, inspect.isfunction)
-                  if f.__module__ == plots.__name__ and not name.startswith("_") and name not in HELPERS)
+                  if f.__module__.startswith(plots.__name__ + ".") and not name.startswith("_") and name not in HELPERS)
 
 
 def cases() -> list[tuple[str, str]]:
@@ -116,7 +116,7 @@ def test_figure_has_title_labels_and_its_data_source(name, source):
         stamp = _flat(stamps[0].get_text())
         assert stamp.startswith("data:") and source in stamp, f"{name}: footnote {stamp!r} does not name {source!r}"
         assert ("simulated" in stamp) == source.startswith("simulated"), f"{name}: {stamp!r} for source {source!r}"
-        if name in EEG:  # the one wording of plots._eeg_source: "simulated EEG (label)" or "EEG: label (recorded)"
+        if name in EEG:  # the one wording of vaxis.plots._common._eeg_source: "simulated EEG (label)" or "EEG: label (recorded)"
             assert ("simulated EEG" in stamp) == source.startswith("simulated") and "EEG" in stamp, (
                 f"{name}: {stamp!r} does not say what EEG it shows (source {source!r})")
         texts = _texts(fig)

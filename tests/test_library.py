@@ -196,7 +196,7 @@ def test_fit_project_match_the_array_estimator(tiny_model_dir):
     assert ax.layer == 2 and ax.n_layers == 2 and ax.hidden_size == 16
     texts, cats = llm.stimuli.anchor_table()
     states = hidden.extract(tiny_model_dir, texts, pooling=["mean"], progress=False).layer(2, "mean")
-    est = llm.axis.VAxis().fit(states.astype(np.float64), cats)
+    est = llm.axis.AxisEstimator().fit(states.astype(np.float64), cats)
     np.testing.assert_allclose(ax.direction, est.direction_, atol=1e-6)
     np.testing.assert_allclose(ax.project(texts), est.transform(states.astype(np.float64)), atol=1e-5)
     assert ax.category_positions["neutral"] == pytest.approx(0.0, abs=1e-9)

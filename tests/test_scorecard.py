@@ -8,6 +8,7 @@ import pytest
 
 from vaxis import results, stats
 from vaxis.book import scorecard
+from vaxis.decoding import ensembles, saturation
 
 
 def _write(folder, name, obj):
@@ -90,8 +91,8 @@ def test_saturation_power_reads_every_profile_from_the_result_files(tmp_path):
     counts = {"helped": 0, "equivalent": 1, "undecided": 2, "hurt": 0}
     _saturation(tmp_path / "quick", "quick", counts, n_units=30)
     _saturation(tmp_path / "full", "full", counts, n_units=123, p_tost=0.01)
-    assert list(scorecard.saturation_power(tmp_path / "quick").columns) == ["quick"]  # the page: this run only
-    p = scorecard.saturation_power(tmp_path / "quick", other_runs=True)
+    assert list(saturation.sweep_power(tmp_path / "quick").columns) == ["quick"]  # the page: this run only
+    p = saturation.sweep_power(tmp_path / "quick", other_runs=True)
     assert list(p.columns) == ["quick", "full"]  # this run's profile first
     sd = 0.01 / 0.25  # mean difference over d_z
     assert p.loc["SD of per-subject differences"].tolist() == pytest.approx([sd, sd])
@@ -139,12 +140,12 @@ def test_ensemble_power_and_gap_known_answers():
                        "de_svm": base - 0.05, "de_mlp": base - 0.06})
     rel = {"baseline": "all_members", "baseline_name": "all-members ensemble", "value": 0.005, "low": -0.01,
            "high": 0.02, "n_subjects": 40}
-    power = scorecard.ensemble_power({"c": _Cmp(ps, rel)})["c"]
+    power = ensembles.study_power({"c": _Cmp(ps, rel)})["c"]
     want = stats.paired_power(40, float(d.std(ddof=1)), 0.105 * base.mean())
     assert power["power to detect it (alpha 0.05)"] == f"{want:.2f}" and want > 0.99
     assert power["+10.5% as a per-subject difference"] == f"{0.105 * base.mean():.3f}"  # of the competitor's mean
     assert power["reading"].endswith("here the gain is smaller")
-    gap = scorecard.ensemble_gap(_Cmp(ps, rel))["gain [95% interval]"]
+    gap = ensembles.study_gap(_Cmp(ps, rel))["gain [95% interval]"]
     est = stats.relative_change(ps.residual_diverse.to_numpy(), ps.de_svm.to_numpy())
     assert gap["over the best DE baseline (de_svm)"] == f"{est.value:+.1%} [{est.low:+.1%}, {est.high:+.1%}]"
     assert gap["the study: over the prior best (FACED)"] == "+10.5%"
@@ -154,7 +155,7 @@ def test_saturation_power_projects_this_spread_to_another_profiles_subjects(tmp_
     _saturation(tmp_path / "quick", "quick", {"helped": 0, "equivalent": 1, "undecided": 2, "hurt": 0})
     n_full = scorecard.profile_subjects("05", "full")
     assert n_full == 123  # the full profile's cohort (vaxis/book/profiles/full.yaml)
-    p = scorecard.saturation_power(tmp_path / "quick", project_to={"full": n_full, "same": 30})
+    p = saturation.sweep_power(tmp_path / "quick", project_to={"full": n_full, "same": 30})
     assert list(p.columns) == ["quick", "this spread, 123 subjects (full)"]  # the same n is not repeated
     col = p.iloc[:, 1]
     assert col["P(equivalent if no effect)"] == pytest.approx(stats.tost_power(123, 0.04, 0.02))

@@ -11,12 +11,11 @@ none), this book's number with its interval or p-value, the verdict -- ``agrees`
 ratings, simulated EEG or the real dataset's name, from the result file's own source label).
 A verdict is computed from the numbers by the rule in each row's function, never typed by hand.
 
-Where the book disagrees with the study, the reason is computed too: :func:`saturation_power`
-(what chapter 5's held-out subjects can detect, and what the ``full`` profile's could at the same
-spread),
-:func:`ensemble_gap` and :func:`ensemble_power` (chapter 6: the study's +10.5 % against each
-competitor, and whether the test subjects could have seen it); :func:`ensemble_summary` is
-chapter 6's summary table.
+Where the book disagrees with the study, the reason is computed where the analysis lives:
+:func:`vaxis.decoding.saturation.sweep_power` (what chapter 5's held-out subjects can detect) and
+:func:`vaxis.decoding.ensembles.study_gap` / :func:`~vaxis.decoding.ensembles.study_power` (chapter 6:
+the study's +10.5 % against each competitor, and whether the test subjects could have seen it). This
+module only formats: :func:`ensemble_summary` is chapter 6's summary table.
 """
 
 from __future__ import annotations
@@ -25,11 +24,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .. import io, results, stats
+from ..decoding.ensembles.study import STUDY_GAIN
+from ..decoding.saturation.power import sweep_power
 from ..eeg.dataset import is_simulated
+from ..tables import FullText, interval, percent_interval
 from .contents import load_profile, root_dir
 
 COLUMNS = ["claim", "study", "this book", "verdict", "data"]
@@ -48,20 +49,6 @@ CLAIMS = {
 
 #: The study's numbers the verdicts are computed against.
 STUDY_HURT = (16, 25)  # 16 of its 25 strategies hurt decoding
-STUDY_GAIN = 0.105  # +10.5 % balanced accuracy over the prior best, on FACED
-
-
-class FullText(pd.DataFrame):
-    """A table whose cells are shown in full on the page (pandas cuts text after 50 characters by
-    default, which hid the key numbers of the scorecard's rows); otherwise a plain DataFrame."""
-
-    @property
-    def _constructor(self) -> type[FullText]:
-        return FullText
-
-    def _repr_html_(self) -> str | None:
-        with pd.option_context("display.max_colwidth", None):
-            return super()._repr_html_()
 
 
 def _eeg_label(source: str | None) -> str:
@@ -75,24 +62,20 @@ def _load(folder: Path, name: str) -> dict[str, Any] | None:
     return io.load_json(path) if path.is_file() else None
 
 
-def _interval(v: float, lo: float, hi: float) -> str:
-    return f"{v:.3f} [{lo:.3f}, {hi:.3f}]"
-
-
 def _rows_01(folder: Path) -> list[dict[str, str]]:
     s = _load(folder, results.AXIS_JSON)
     if s is None:
         return []
     lead = s["lead"]
     t = lead["vader_test_rho"]
-    rows = [{"this book": f"{lead['model']}: rho {_interval(t['value'], t['low'], t['high'])} on held-out words",
+    rows = [{"this book": f"{lead['model']}: rho {interval(t['value'], t['low'], t['high'])} on held-out words",
              "verdict": "agrees" if t["low"] > 0 else "disagrees", "data": "real LLM, real word ratings"}]
     spec = results.load_control(folder, results.SPECIFICITY_JSON)
     if spec:
         adv = spec["advantage"]
         rnd = spec["random"]
         rows.append({"this book": f"control added here: V-axis minus best no-anchor PCA direction "
-                                  f"{_interval(adv['diff'], adv['low'], adv['high'])}; rank {rnd['rank']} among "
+                                  f"{interval(adv['diff'], adv['low'], adv['high'])}; rank {rnd['rank']} among "
                                   f"{rnd['n']} random directions (their largest |rho| {rnd['max_abs']:.3f})",
                      "verdict": ("nine sentences add" if adv["low"] > 0 else
                                  "no gain over PCA" if adv["high"] < 0 else "undecided"),
@@ -110,8 +93,8 @@ def _rows_02(folder: Path) -> list[dict[str, str]]:
     zero_shot = ""
     if rhos:
         lo, hi = min(rhos.values(), key=lambda r: r["value"]), max(rhos.values(), key=lambda r: r["value"])
-        zero_shot = (f"; zero-shot rho with held-out word ratings from {_interval(lo['value'], lo['low'], lo['high'])} "
-                     f"to {_interval(hi['value'], hi['low'], hi['high'])}")
+        zero_shot = (f"; zero-shot rho with held-out word ratings from {interval(lo['value'], lo['low'], lo['high'])} "
+                     f"to {interval(hi['value'], hi['low'], hi['high'])}")
     return [{"this book": f"{len(s['models'])} models: mean pairwise rho of category orders {c['mean_rho']:.3f} "
                           f"(p = {c['p']:.3g}, {c.get('n_perm', '?')} permutations), of held-out words "
                           f"{i['mean_rho']:.3f} (exact p = {i['p']:.3g} over {i.get('n_null', '?')} relabellings)"
@@ -125,7 +108,7 @@ def _rows_03(folder: Path) -> list[dict[str, str]]:
     if s is None:
         return []
     m = s["v_axis_map"]
-    rows = [{"this book": f"mean held-out r {_interval(m['mean_r'], m['ci_low'], m['ci_high'])}, "
+    rows = [{"this book": f"mean held-out r {interval(m['mean_r'], m['ci_low'], m['ci_high'])}, "
                           f"p = {m['p_value']:.2g} ({m['n_permutations']} orderings)",
              "verdict": "agrees" if (m["p_value"] or 1) < 0.05 and m["ci_low"] > 0 else "undecided",
              "data": _eeg_label(s.get("source"))}]
@@ -134,7 +117,7 @@ def _rows_03(folder: Path) -> list[dict[str, str]]:
         best = alt["best"]
         split = alt["targets"].get("ternary split", {})
         text = (f"control added here: best-tracked target '{best}'; LLM minus ternary split "
-                f"{_interval(split.get('diff', float('nan')), split.get('diff_low', float('nan')), split.get('diff_high', float('nan')))}; "
+                f"{interval(split.get('diff', float('nan')), split.get('diff_low', float('nan')), split.get('diff_high', float('nan')))}; "
                 f"within-side p = {alt['within_side']['p']:.3f}")
         lo, hi = split.get("diff_low", float("nan")), split.get("diff_high", float("nan"))
         verdict = "LLM adds" if lo > 0 else "the split is tracked better" if hi < 0 else "undecided"
@@ -163,7 +146,7 @@ def _rows_05(folder: Path) -> list[dict[str, str]]:
     k = s["counts"]
     n = sum(k.values())
     text = ", ".join(f"{k.get(v, 0)} {v}" for v in stats.VERDICTS) + f" of {n} ({s.get('profile')} profile"
-    power = saturation_power(folder)
+    power = sweep_power(folder)
     if len(power.columns):
         col = power.iloc[:, 0]
         text += (f", {int(col['held-out subjects'])} held-out subjects: smallest difference detectable "
@@ -269,84 +252,13 @@ def write(profile: str, root: Path | None = None) -> Path:
     return out
 
 
-# ----------------------------------------------------------------------------- chapter 5: what the sweep can see
-def _sd_of_differences(records: list[dict[str, Any]]) -> float:
-    """Median over strategies of the SD of the per-subject differences, ``mean_diff / d_z`` (Cohen's
-    ``d_z`` is the mean over the SD); strategies with a mean difference under 0.001 are left out,
-    where the rounding of the result file would dominate the ratio."""
-    sds = [abs(r["mean_diff"] / r["d_z"]) for r in records
-           if r.get("d_z") and abs(r.get("mean_diff") or 0.0) >= 1e-3]
-    return float(np.median(sds)) if sds else float("nan")
-
-
 def profile_subjects(chapter: str, profile: str = "full") -> int | None:
     """How many subjects ``chapter`` (e.g. ``"05"``) runs with under ``profile``, from the profile's
     file (``None`` when the profile leaves the chapter's default)."""
     return ((load_profile(profile).get("chapters") or {}).get(chapter) or {}).get("n_subjects")
 
 
-def _power_column(n: int, sd: float, m: int, alpha: float, power: float, margin: float) -> dict[str, float]:
-    ok = n >= 2 and np.isfinite(sd) and sd > 0
-    return {
-        "held-out subjects": n, "strategies": m, "SD of per-subject differences": sd, "equivalence margin": margin,
-        "largest difference TOST can call equivalent": stats.tost_reach(n, sd, margin, alpha) if ok else np.nan,
-        "P(equivalent if no effect)": stats.tost_power(n, sd, margin, 0.0, alpha) if ok else np.nan,
-        "subjects for P(equivalent if no effect) = 0.8": (stats.tost_sample_size(sd, margin, 0.0, alpha, power)
-                                                         if ok else np.nan),
-        "detectable difference (80%)": stats.min_detectable_effect(n, sd, alpha, power) if ok else np.nan,
-        "detectable difference, 1 true effect of m (BH)": (stats.min_detectable_effect(n, sd, alpha / m, power)
-                                                           if ok else np.nan)}
-
-
-def saturation_power(folder: Path, alpha: float = 0.05, power: float = 0.8,
-                     margin: float = stats.EQUIVALENCE_MARGIN, project_to: Mapping[str, int | None] | None = None,
-                     other_runs: bool = False) -> pd.DataFrame:
-    """What chapter 5's sweep could detect, from its result file in ``folder``: one column for this
-    run; one per ``project_to`` entry (label -> number of subjects, e.g. the ``full`` profile's):
-    this run's spread at that many subjects; with ``other_runs``, one per other profile whose result
-    file lies beside ``folder`` (off by default: a page must not change with what else has run).
-
-    Rows: held-out subjects ``n`` and strategies ``m``; the SD of the per-subject accuracy
-    differences (median over strategies, :func:`_sd_of_differences`); the largest absolute
-    difference the equivalence test can still call equivalent at that SD (:func:`vaxis.stats.tost_reach`);
-    the probability of *equivalent* if a strategy had no effect at all (:func:`~vaxis.stats.tost_power`,
-    before Benjamini-Hochberg, so an upper bound); the number of subjects that would make it
-    ``power``; the smallest difference the paired test detects with probability ``power``
-    (:func:`~vaxis.stats.min_detectable_effect`) at ``alpha`` and at ``alpha / m`` (what
-    Benjamini-Hochberg asks of a single true effect among ``m``); for runs, how many strategies pass
-    each test before the correction, and the verdicts after it.
-    """
-    folder = Path(folder)
-    others = (sorted(p for p in folder.parent.iterdir() if p.is_dir() and p != folder)
-              if other_runs and folder.parent.is_dir() else [])
-    cols: dict[str, dict[str, float]] = {}
-    for f in [folder, *others]:
-        s = _load(f, results.SATURATION_JSON)
-        if s is None or not s.get("strategies"):
-            continue
-        recs, n = s["strategies"], int(s["n_units"])
-        sd = _sd_of_differences(recs)
-        p_w = np.array([r.get("p_wilcoxon", np.nan) for r in recs], dtype=float)
-        p_e = np.array([r.get("p_tost", np.nan) for r in recs], dtype=float)
-        cols[s.get("profile") or f.name] = {
-            **_power_column(n, sd, len(recs), alpha, power, margin),
-            "different, p < alpha (before BH)": int(np.sum(p_w < alpha)),
-            "equivalent, p_tost < alpha (before BH)": int(np.sum(p_e < alpha)),
-            **{f"verdict: {v}": s["counts"].get(v, 0) for v in stats.VERDICTS}}
-        if f == folder:
-            for label, n_other in (project_to or {}).items():
-                if n_other and n_other != n:
-                    cols[f"this spread, {n_other} subjects ({label})"] = _power_column(
-                        int(n_other), sd, len(recs), alpha, power, margin)
-    return FullText(cols)
-
-
-# ----------------------------------------------------------------------------- chapter 6: the study's +10.5 %
-def _pct(e: stats.Estimate | Mapping[str, Any]) -> str:
-    v, lo, hi = (e.value, e.low, e.high) if isinstance(e, stats.Estimate) else (e["value"], e["low"], e["high"])
-    return f"{v:+.1%} [{lo:+.1%}, {hi:+.1%}]"
-
-
+# ----------------------------------------------------------------------------- chapter 6: the summary table
 def ensemble_summary(cohorts: Mapping[str, Any]) -> pd.DataFrame:
     """Chapter 6's summary, one column per cohort (label -> :class:`~vaxis.decoding.ensembles.EnsembleComparison`):
     accuracies with their subject-bootstrap intervals, the gain over the strongest other method, the
@@ -358,12 +270,12 @@ def ensemble_summary(cohorts: Mapping[str, Any]) -> pd.DataFrame:
         ref = "residual_diverse"
         out[label] = {
             "test subjects": str(r["n_subjects"]),
-            "residual-diversity ensemble": _interval(t.bacc[ref], t.ci_low[ref], t.ci_high[ref]),
-            "best single network": _interval(t.bacc["best_single"], t.ci_low["best_single"], t.ci_high["best_single"]),
-            "all-members ensemble": _interval(t.bacc["all_members"], t.ci_low["all_members"], t.ci_high["all_members"]),
+            "residual-diversity ensemble": interval(t.bacc[ref], t.ci_low[ref], t.ci_high[ref]),
+            "best single network": interval(t.bacc["best_single"], t.ci_low["best_single"], t.ci_high["best_single"]),
+            "all-members ensemble": interval(t.bacc["all_members"], t.ci_low["all_members"], t.ci_high["all_members"]),
             "best DE baseline": (f"{lit.bacc.max():.3f} ({lit['name'][lit.bacc.idxmax()]})" if len(lit) else "not run"),
             "strongest other method": r["baseline_name"],
-            "gain over it (relative)": _pct(r),
+            "gain over it (relative)": percent_interval(r),
             "per-subject difference": f"{r['diff']:+.3f} [{r['diff_low']:+.3f}, {r['diff_high']:+.3f}]",
             "subject-level verdict": r.get("verdict", "?"),
             "methods worse / better (q < 0.05)": f"{int(((t.q < 0.05) & (t.diff_vs_residual < 0)).sum())} / "
@@ -372,66 +284,5 @@ def ensemble_summary(cohorts: Mapping[str, Any]) -> pd.DataFrame:
     return FullText(out)
 
 
-def ensemble_gap(cmp: Any, structured: Mapping[str, Any] | None = None, n_boot: int = 2000,
-                 seed: int = 0) -> pd.DataFrame:
-    """The study's +10.5 % against this book's gains, competitor by competitor.
-
-    Rows: the study's number; the residual-diversity ensemble's relative gain over the strongest
-    other method (pooled trials, the headline); over the best DE baseline and the best single
-    network (per-subject means, paired subject bootstrap, :func:`vaxis.stats.relative_change`); the
-    all-members ensemble over the best DE baseline (what ensembling alone gives, with no residual
-    selection); and, per ``structured`` cohort (label -> comparison), the gain over its strongest
-    other method. Column ``gain [95% interval]``.
-    """
-    ps, ref = cmp.per_subject, "residual_diverse"
-    lit = [k for k in ps.columns if k.startswith("de_")]
-    rows = {"the study: over the prior best (FACED)": f"{STUDY_GAIN:+.1%}",
-            f"this book: over the strongest other method ({cmp.relative['baseline_name']})": _pct(cmp.relative)}
-    if lit:
-        best_lit = max(lit, key=lambda k: ps[k].mean())
-        name = getattr(cmp, "table", pd.DataFrame()).get("name", {}).get(best_lit, best_lit)
-        rows[f"over the best DE baseline ({name})"] = _pct(stats.relative_change(
-            ps[ref].to_numpy(), ps[best_lit].to_numpy(), n_boot=n_boot, seed=seed))
-        rows[f"all-members ensemble over {name} (ensembling alone)"] = _pct(stats.relative_change(
-            ps["all_members"].to_numpy(), ps[best_lit].to_numpy(), n_boot=n_boot, seed=seed))
-    rows["over the best single network"] = _pct(stats.relative_change(
-        ps[ref].to_numpy(), ps["best_single"].to_numpy(), n_boot=n_boot, seed=seed))
-    for label, c in (structured or {}).items():
-        rows[f"simulated, {label}: over {c.relative['baseline_name']}"] = _pct(c.relative)
-    return FullText({"gain [95% interval]": rows})
-
-
-def ensemble_power(cohorts: Mapping[str, Any], study: float = STUDY_GAIN, alpha: float = 0.05,
-                   power: float = 0.8) -> pd.DataFrame:
-    """Could each cohort's held-out subjects have seen the study's gain? One column per cohort.
-
-    The study's relative gain is turned into a per-subject difference over the strongest other
-    method (``study`` x its mean per-subject balanced accuracy); its power is that of the paired test
-    over the test subjects with the observed SD of the per-subject differences
-    (:func:`vaxis.stats.paired_power`), beside the smallest relative gain detectable with
-    probability ``power``. ``reading`` says what the interval and the power together allow.
-    """
-    out = {}
-    for label, c in cohorts.items():
-        r, ps = c.relative, c.per_subject
-        d = (ps["residual_diverse"] - ps[r["baseline"]]).to_numpy()
-        n, sd, base = d.size, float(d.std(ddof=1)), float(ps[r["baseline"]].mean())
-        pw = stats.paired_power(n, sd, study * base, alpha) if sd > 0 else float("nan")
-        mde = stats.min_detectable_effect(n, sd, alpha, power) / base if sd > 0 else float("nan")
-        if r["high"] < study:
-            reading = (f"the interval lies below {study:+.1%}, and a gain that large would be seen with probability "
-                       f"{pw:.2f}: " + ("here the gain is smaller" if pw >= power else "too few subjects to be sure"))
-        elif r["low"] > 0:
-            reading = f"a gain, and {study:+.1%} lies inside its interval: consistent with the study"
-        else:
-            reading = f"the interval holds both 0 and {study:+.1%}: too few subjects (power {pw:.2f})"
-        out[label] = {"test subjects": str(n), "SD of per-subject differences": f"{sd:.3f}",
-                      f"{study:+.1%} as a per-subject difference": f"{study * base:.3f}",
-                      f"power to detect it (alpha {alpha:g})": f"{pw:.2f}",
-                      f"smallest relative gain detectable ({power:.0%})": f"{mde:+.1%}",
-                      "gain found [95% interval]": _pct(r), "reading": reading}
-    return FullText(out)
-
-
-__all__ = ["CLAIMS", "COLUMNS", "FullText", "STUDY_GAIN", "STUDY_HURT", "chapter_rows", "ensemble_gap", "ensemble_power",
-           "ensemble_summary", "markdown", "profile_subjects", "saturation_power", "table", "write"]
+__all__ = ["CLAIMS", "COLUMNS", "STUDY_HURT", "chapter_rows", "ensemble_summary", "markdown", "profile_subjects",
+           "table", "write"]

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.stats import rankdata
 
 from .. import stats
-from ..llm.axis import VAxis
+from ..llm.axis import AxisEstimator
 from ._core import NOT_DONE, Verdict, as_array, as_float, call, correct, missing, wrong
 
 __all__ = ["check_axis_function", "check_category_positions", "check_spearman"]
@@ -16,7 +16,7 @@ __all__ = ["check_axis_function", "check_category_positions", "check_spearman"]
 
 def check_axis_function(fn: Callable[[np.ndarray, Sequence[str]], np.ndarray], X: np.ndarray,
                         categories: Sequence[str]) -> Verdict:
-    """Check a hand-written diff-of-means axis ``fn(X, categories) -> unit vector`` against VAxis.
+    """Check a hand-written diff-of-means axis ``fn(X, categories) -> unit vector`` against AxisEstimator.
 
     ``X`` (n_anchors, hidden_size): the anchors' hidden states; ``categories``: one name per row.
     """
@@ -25,7 +25,7 @@ def check_axis_function(fn: Callable[[np.ndarray, Sequence[str]], np.ndarray], X
                 "divided by its norm.")
     if missing(mine):
         return NOT_DONE
-    ref = VAxis("diff_means").fit(X, categories).direction_
+    ref = AxisEstimator("diff_means").fit(X, categories).direction_
     mine = as_array(mine, ref.shape, "Your axis")
     if mine is None:
         return NOT_DONE
@@ -37,7 +37,7 @@ def check_axis_function(fn: Callable[[np.ndarray, Sequence[str]], np.ndarray], X
     if cos < -0.999:
         return wrong("right direction, wrong sign: positive emotions must project higher. Flip it.")
     cats = np.array(categories)
-    plain = X[np.isin(cats, VAxis().positive)].mean(0) - X[np.isin(cats, VAxis().negative)].mean(0)
+    plain = X[np.isin(cats, AxisEstimator().positive)].mean(0) - X[np.isin(cats, AxisEstimator().negative)].mean(0)
     if abs(float(mine @ plain) / np.linalg.norm(plain)) > 0.999:
         return wrong("that is the mean of the positive *anchors* minus the mean of the negative ones; average "
                      "within each category first, then over categories (each category counts once).")

@@ -61,7 +61,7 @@ class DegenerateAxisError(VaxisInputError):
     """Positive and negative anchors coincide (e.g. last-token pooling at the embedding layer)."""
 
 
-class VAxis:
+class AxisEstimator:
     """The V-axis as a scikit-learn style estimator.
 
     Parameters
@@ -95,7 +95,7 @@ class VAxis:
         self.positive = positive
         self.negative = negative
 
-    def fit(self, X: np.ndarray, categories: Sequence[str]) -> VAxis:
+    def fit(self, X: np.ndarray, categories: Sequence[str]) -> AxisEstimator:
         """Build the axis from anchor vectors ``X`` (n_anchors, n_features) and their categories."""
         if self.construction not in CONSTRUCTIONS:
             raise VaxisInputError(
@@ -156,7 +156,7 @@ class VAxis:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "direction_"):
-            raise VaxisInputError("This VAxis is not fitted yet; call fit(X, categories) first.")
+            raise VaxisInputError("This AxisEstimator is not fitted yet; call fit(X, categories) first.")
 
 
 def positions_by_layer(
@@ -193,7 +193,7 @@ def positions_by_layer(
     cat_pos = np.full((anchors.shape[0], n_cat), np.nan)
     for layer in range(anchors.shape[0]):
         try:
-            ax = VAxis(construction, origin).fit(anchors[layer], categories)
+            ax = AxisEstimator(construction, origin).fit(anchors[layer], categories)
         except DegenerateAxisError:
             continue
         item_pos[layer] = ax.transform(items[layer])

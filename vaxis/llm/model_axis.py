@@ -11,7 +11,7 @@ sentences, and the direction and origin vectors; :meth:`VAxis.save` writes all o
 version) to one JSON file that :meth:`VAxis.load` reads back in any process. :func:`load_axis` gives
 the axis the chapters chose for a model (layer, pooling and template on chapter 1's dev split).
 
-The estimator underneath, on arrays of hidden states, is :class:`vaxis.llm.axis.VAxis`; hidden
+The estimator underneath, on arrays of hidden states, is :class:`vaxis.llm.axis.AxisEstimator`; hidden
 states come from :func:`vaxis.llm.hidden.extract`, which keeps only the one layer an axis needs.
 
 No surprises: a call never installs or converts a model (a registry model that is not provisioned
@@ -44,7 +44,7 @@ from .. import io, results
 from .._checks import VaxisDataError, VaxisInputError
 from . import hidden
 from .axis import CONSTRUCTIONS
-from .axis import VAxis as AxisEstimator
+from .axis import AxisEstimator
 from .loading import check_available, load
 from .registry import REGISTRY, LoadedModel
 from .stimuli import anchor_table

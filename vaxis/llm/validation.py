@@ -23,7 +23,7 @@ import pandas as pd
 from .. import stats
 from .._checks import VaxisInputError
 from . import hidden
-from .axis import VAxis, positions_by_layer
+from .axis import AxisEstimator, positions_by_layer
 from .norms import NormSplits, apply_template
 from .stimuli import CATEGORIES
 
@@ -160,7 +160,7 @@ def validate_model(
         "accuracy_ci": stats.bootstrap_mean(((scores > 0) == labels).astype(float), n_boot=n_boot, seed=seed),
     }
     layer_states = hs[choice["pooling"]][choice["layer"]].astype(np.float64)
-    ax = VAxis(choice["construction"], origin).fit(layer_states[:n_anchor], anchor_categories)
+    ax = AxisEstimator(choice["construction"], origin).fit(layer_states[:n_anchor], anchor_categories)
     return ModelValidation(
         model=hs.model,
         n_layers=hs.n_layers,

@@ -65,8 +65,9 @@ over subjects, paired Wilcoxon tests against ``residual_diverse`` over per-subje
 
 Modules: :mod:`~.members` (a fold's candidates, averaging), :mod:`~.geometry` (residuals and
 diversity), :mod:`~.selection` (choosing on validation subjects), :mod:`~.baselines` (DE + SVM /
-MLP / logistic regression), :mod:`~.evaluation` (:func:`compare`) and :mod:`~.verdict` (words for
-the result). The figures are :func:`vaxis.plots.ensemble_curves` and :func:`vaxis.plots.ensemble_diversity`.
+MLP / logistic regression), :mod:`~.evaluation` (:func:`compare`), :mod:`~.verdict` (words for
+the result) and :mod:`~.study` (the study's +10.5 % against each competitor, and the power to see
+it). The figures are :func:`vaxis.plots.ensemble_curves` and :func:`vaxis.plots.ensemble_diversity`.
 """
 
 from .baselines import BASELINES, de_baseline, trial_features
@@ -74,9 +75,10 @@ from .evaluation import METHODS, REFERENCE, EnsembleComparison, compare, subject
 from .geometry import diversity_agreement, member_residual, prediction_disagreement, residual_diversity, residual_summary
 from .members import FoldMembers, average_proba, fold_members
 from .selection import FoldSelection, GreedyPath, greedy_path, select_ensembles
+from .study import STUDY_GAIN, study_gap, study_power
 from .verdict import verdict
 
-__all__ = ["BASELINES", "METHODS", "REFERENCE", "EnsembleComparison", "FoldMembers", "FoldSelection", "GreedyPath",
+__all__ = ["BASELINES", "METHODS", "REFERENCE", "STUDY_GAIN", "EnsembleComparison", "FoldMembers", "FoldSelection", "GreedyPath",
            "average_proba", "compare", "de_baseline", "diversity_agreement", "fold_members", "greedy_path",
            "member_residual", "prediction_disagreement", "residual_diversity", "residual_summary", "select_ensembles",
-           "subject_bootstrap", "trial_features", "verdict"]
+           "study_gap", "study_power", "subject_bootstrap", "trial_features", "verdict"]
