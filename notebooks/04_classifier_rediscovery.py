@@ -149,6 +149,21 @@ print(f"{train_data.X.shape[0]} windows; folds (train/val/test subjects):",
 # electrodes {cite}`song2020dgcnn`, an EEGNet-style convolutional network {cite}`lawhern2018eegnet`,
 # a small transformer over channels {cite}`vaswani2017attention` and a CNN on the 2-D scalp grid,
 # trained with AdamW {cite}`loshchilov2019adamw` and early stopping.
+# All six read the same input, each window's DE in five bands at every electrode, and all are small
+# (1-19 thousand parameters, so that 36 networks and their controls train on two CPU cores). Where
+# the field has a reference implementation, a test copies our weights into it and gets the same
+# outputs within 4e-6 (`tests/test_zoo_reference.py`; the DGCNN and TorchEEG checks need libraries
+# that do not install beside the book's pinned versions and were run apart). Each model's docstring
+# in `vaxis.decoding.zoo` gives the details:
+#
+# | ours | the field's | the same function once | ours differs, and why |
+# | --- | --- | --- | --- |
+# | EEGNet | braindecode's `EEGNet` {cite}`schirrmeister2017braindecode` | the bands take the place of time; its batch norms are the identity, its pools and dropout removed | no batch norm or dropout: the training engine runs replicas as pure functions of their weights; no pooling: five bands would pool away; one dense layer where EEGNet has a separable convolution, which on five bands is a special case of it |
+# | DGCNN | braindecode's and TorchEEG's {cite}`torcheeg` `DGCNN` | the learned graph is symmetric and the weights are re-expressed in their polynomial basis | the Chebyshev terms are taken at the rescaled Laplacian, as in the DGCNN paper (eigenvalues in [-1, 1]); the graph is undirected; 8 features per electrode instead of 32-64 |
+# | transformer | PyTorch's pre-norm encoder layer; TorchEEG's `VanillaTransformer` with one token per electrode | always; its attention without biases | the electrode tokens are concatenated, not averaged: which electrode said what is the signal |
+# | grid CNN | none: TorchEEG's CCNN {cite}`yang2018ccnn` has four larger convolutions and 6.2 million parameters | -- | two 3x3 convolutions (16 thousand parameters); SEED-V's 9 x 9 grid for both datasets |
+# | MLP, logistic regression | scikit-learn's {cite}`pedregosa2011sklearn` | always | trained by the same engine as the others |
+#
 # All seeds and folds of an architecture form one training job (`vaxis.decoding.engine`): the perceptrons
 # (logistic regression, MLP) train at once as stacked replicas, and so do the convolutional, graph
 # and attention networks (their replicas run as one batched network: grouped convolutions, batched

@@ -14,6 +14,10 @@ eegnet        spectral conv -> depthwise spatial conv -> pointwise        ``embe
 transformer   self-attention over electrode tokens, concatenated        ``embed`` (32)
 gridcnn       CNN on the 9 x 9 scalp grid, bands as input channels       ``embed`` (32)
 ============  =========================================================  ==================
+
+Each model file says how the architecture compares with the field's reference implementation
+(braindecode, TorchEEG, PyTorch, scikit-learn) and why it differs; ``tests/test_zoo_reference.py``
+copies weights across and checks that both compute the same function.
 """
 
 from __future__ import annotations

@@ -12,6 +12,33 @@ takes its place:
    the penultimate representation.
 
 No batch normalisation (the engine needs models without running statistics) and no dropout.
+
+**Against braindecode's EEGNet** (``EEGNetv4`` in braindecode 0.8, ``EEGNet`` in 1.x; checked in
+``tests/test_zoo_reference.py``). On the same ``(batch, electrodes, bands)`` input, with the bands in
+place of time samples, ``EEGNetDE(n_filters=8, depth=2, kernel=3, embed=16 * 6)`` whose dense layer
+holds the matrix of the reference's separable convolution computes braindecode's
+``EEGNet(F1=8, D=2, F2=16, kernel_length=3)`` (logits and penultimate maps within 3e-7, float32)
+once the reference's batch norms are at the identity, its two average pools and dropouts are left
+out and its spatial filters lie within its max-norm. Steps 1 and 2 (and the ELU) are EEGNet's
+blocks with the same weights. Where ours differs, by design:
+
+- *Input*: five DE bands per electrode (the zoo's common input, the features of FACED's and the
+  study's baselines) instead of raw samples; hence a spectral kernel of 3 bands where EEGNet's
+  temporal kernel spans 64 samples (half a second at 128 Hz).
+- *No batch norm* (EEGNet has three): the training engine stacks replicas as pure functions of their
+  parameters, which running statistics would break; the inputs are z-scored per subject instead.
+- *No average pooling* (EEGNet pools 4, then 8 samples): five bands would pool away to one value.
+- *No dropout* (EEGNet: 0.25 twice): no layer is random at training time (the engine's contract);
+  early stopping and AdamW's weight decay regularise instead.
+- *A dense layer instead of the separable convolution* (depthwise along time, length 16, then 1x1 to
+  F2 maps, no bias): on five bands the separable convolution is a constrained linear map of the
+  flattened (filter, band) map; ours is any such map (with a bias) to ``embed`` = 32 units, so it
+  contains EEGNet's (the test sets it to it). The head reads those units as EEGNet's classifier
+  (a convolution over the whole map) reads its F2 x time map.
+- *No max-norm* on the spatial filters (1) or the classifier (0.25 in braindecode's optional linear
+  head): weight decay instead.
+- *Initialisation*: Gaussian scaled by the fan-in (kernel, spatial) and PyTorch's default for the
+  dense layers, where braindecode uses Glorot-uniform weights and zero biases.
 """
 
 from __future__ import annotations

@@ -5,6 +5,17 @@ for SEED/SEED-V-style 2-D EEG maps (:data:`GRID_POSITIONS`). FACED's reference r
 out of the model inputs by default) have no scalp site on it; when kept, they are put in the bottom
 corners (8, 0) and (8, 8), the free cells nearest to the ears. Cells without an electrode are 0
 (the per-subject mean after z-scoring).
+
+**Against the field.** The grid is TorchEEG's (1.1.3) ``SEED_V_LOCATION_LIST`` cell for cell for all
+62 SEED-V channels. For FACED TorchEEG packs the 30 scalp channels into an 8 x 9 grid without the
+empty AF row (``FACED_LOCATION_LIST``: every channel but Fp1/Fp2 one row higher than here, so the Fp
+row touches the F row); ours keeps each site in its SEED-V cell, so one grid serves both datasets.
+The CNN on such grids that TorchEEG implements, CCNN (Yang et al. 2018), is four 4x4 convolutions
+(64, 128, 256, 64 filters, no stride), a 1024-unit SELU layer with dropout and the head: 6.2 million
+parameters at 5 bands. Ours, two 3x3 convolutions of 16 filters (the second with stride 2) and a
+32-unit layer, has 16 thousand (9 outputs): chapter 4 trains every architecture for 6 seeds x 3
+folds plus controls on two cores. Ours is not a configuration of CCNN, so no test copies weights
+across (and TorchEEG does not install beside our pins); no dropout, as in every model of the zoo.
 """
 
 from __future__ import annotations

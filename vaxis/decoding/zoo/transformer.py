@@ -1,4 +1,25 @@
-"""A small transformer over channel tokens: one token per electrode, its DE bands as features."""
+"""A small transformer over channel tokens: one token per electrode, its DE bands as features.
+
+**Against PyTorch's encoder** (``tests/test_zoo_reference.py``): the blocks and the final LayerNorm
+are ``nn.TransformerEncoder`` of ``nn.TransformerEncoderLayer(d_model, heads, dim_feedforward=2 *
+d_model, dropout=0, activation="gelu", norm_first=True)`` with ``norm=nn.LayerNorm(d_model)``, our
+packed query, key and value rows as its ``in_proj``: the same penultimate representation within 6e-7
+(float32). Ours writes attention with plain matrix products because the fused kernel has no
+``vmap`` batching rule.
+
+**Against TorchEEG's** ``VanillaTransformer`` (1.1.3; the test skips in ``make test``, TorchEEG does
+not install beside our pins): with one time patch per electrode (``chunk_size = t_patch_size =
+n_bands``) its tokens are ours (a linear embedding of each electrode's bands plus a learned
+position) and its pre-norm blocks are ours with the attention's projections unbiased: the same
+representation within 5e-7. Where ours differs: biases in those projections (PyTorch's default);
+no class token, and the tokens after the final LayerNorm concatenated into a dense layer instead
+of averaged (with the class token) into TorchEEG's LayerNorm and head: averaging would discard
+which electrode said what, and the spatial pattern is the signal; one block of width 16 with 2
+heads and a feed-forward layer of 32 (TorchEEG's defaults: 3 blocks of width 32, 4 heads, 64).
+braindecode's transformers (``EEGConformer`` and others) tokenise the raw signal over time; ours
+reads DE features, the zoo's common input. No dropout anywhere: the engine's models are pure
+functions of their parameters.
+"""
 
 from __future__ import annotations
 
