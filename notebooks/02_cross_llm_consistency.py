@@ -280,7 +280,8 @@ else:
 
 # %%
 results.write_consistency(out_dir, profile=profile, models=models, runs=runs,
-                          category=(cat_obs, cat_p, n_perm, cat_matrix), item=(item_obs, item_p, item_null.size, item_matrix))
+                          category=(cat_obs, cat_p, n_perm, cat_matrix), item=(item_obs, item_p, item_null.size, item_matrix),
+                          controls=controls_table)
 print("wrote", results.CONSISTENCY_JSON)
 
 # %% [markdown]

@@ -278,7 +278,7 @@ if long_schedule:
 # ## 6. Results for later chapters
 
 # %%
-results.write_saturation(out_dir, profile=profile, arch=arch, comparison=comparison, shares=shares,
+results.write_saturation(out_dir, profile=profile, dataset=data_eeg, arch=arch, comparison=comparison, shares=shares,
                          trajectory=trajectory, schedules=schedules, best_epochs=epochs_by_schedule,
                          schedule_changes=long_schedule, counts=saturation.verdict_counts)
 print("wrote", results.SATURATION_JSON)

@@ -39,7 +39,7 @@
 # By default both cohorts are **simulated** (see [Data](../data)): the FACED-shaped one of chapters
 # 3-5 and a SEED-V-shaped one (62 channels, 5 emotions, 3 sessions). Nothing in the simulation says
 # whether residual diversity should help; the numbers below are whatever training gave. Set
-# `faced_dir` / `seedv_dir` to use the real datasets.
+# `faced_dir` in chapter 4 (this chapter takes its data from there) and `seedv_dir` here to use the real datasets.
 # ```
 #
 # ## Prerequisites
@@ -76,14 +76,13 @@
 # %% [markdown]
 # ## Parameters
 #
-# - `faced_dir`, `n_subjects`, `sim_seed`, `sim_knobs` -- the FACED-shaped data, as in chapter 4.
+# - The FACED-shaped data, the candidate members (architectures x seeds), the leave-subjects-out
+#   folds and the training are **chapter 4's**, read from its result file
+#   (`vaxis.decoding.rediscovery.ZooSetup`): the same networks, from the engine's cache. To change
+#   them, re-run chapter 4 with other parameters. The validation subjects (training side) decide
+#   early stopping and every ensemble choice.
 # - `seedv_dir`, `n_seedv_subjects` -- the SEED-V-shaped data: `None` simulates `n_seedv_subjects`
 #   subjects (SEED-V has 16), a folder loads the first `n_seedv_subjects` of the real DE features.
-# - `architectures`, `seeds` -- the candidate members (one network per pair).
-# - `n_splits`, `fold_seed`, `val_fraction` -- the shared leave-subjects-out folds; the validation
-#   subjects (training side) decide early stopping and every ensemble choice.
-# - `max_epochs`, `batch_size`, `lr`, `patience`, `window_stride` -- training, as in chapter 4 (the
-#   same values reuse chapter 4's cached networks).
 # - `diversity_weight` -- bonus per unit of diversity in the greedy selection (accuracy units).
 # - `baselines` -- DE baselines to run (`svm`, `mlp`, `logreg`); `n_jobs` -- processes that fit
 #   them, one (baseline, fold) each (the same numbers for any value).
@@ -96,22 +95,8 @@
 from typing import Optional  # parameter types, checked by the runner
 
 profile = "quick"
-faced_dir: Optional[str] = None
 seedv_dir: Optional[str] = None
-n_subjects = 36
 n_seedv_subjects = 16
-sim_seed = 0
-sim_knobs = {}
-architectures = ["logreg", "mlp", "dgcnn", "eegnet", "transformer", "gridcnn"]
-seeds = [0, 1, 2, 3, 4, 5]
-n_splits = 3
-fold_seed = 0
-val_fraction = 0.2
-max_epochs = 6
-batch_size = 256
-lr = 0.003
-patience = 2
-window_stride = 5
 diversity_weight = 0.05
 baselines = ["svm", "mlp", "logreg"]
 n_jobs = 2
@@ -128,13 +113,12 @@ import torch
 
 from vaxis import io, plots, results
 from vaxis.book import scorecard
-from vaxis.decoding import engine, ensembles, folds, rediscovery
+from vaxis.decoding import engine, ensembles, rediscovery
 from vaxis.eeg import cohort
 
 torch.set_num_threads(2)
 out_dir = io.results_dir(profile, results_root)
-config = engine.TrainConfig(max_epochs=max_epochs, batch_size=batch_size, lr=lr, patience=patience,
-                            window_stride=window_stride)
+setup = rediscovery.ZooSetup.from_results(out_dir)  # chapter 4's data, members, folds and training
 pd.set_option("display.width", 140)
 
 # %% [markdown]
@@ -144,15 +128,16 @@ pd.set_option("display.width", 140)
 # candidate member of that fold's ensembles.
 
 # %%
-faced = cohort("faced", faced_dir, n_subjects=n_subjects, seed=sim_seed, knobs=sim_knobs)
+faced = setup.cohort()
 faced_data = engine.TrainData.from_dataset(faced)
-faced_folds = folds.subject_folds(faced.subjects, n_splits=n_splits, seed=fold_seed, val_fraction=val_fraction)
+faced_folds = setup.folds(faced.subjects)
 print(faced)
-print(f"{len(architectures) * len(seeds)} candidate members per fold; folds (train/val/test subjects):",
+print(f"{len(setup.architectures) * len(setup.seeds)} candidate members per fold; folds (train/val/test subjects):",
       [(len(f.train), len(f.val), len(f.test)) for f in faced_folds])
 
 # %% tags=["nbval-ignore-output", "remove-stderr"]
-faced_trained = engine.train(architectures, faced_data, faced_folds, seeds, config, desc="FACED-shaped members")
+faced_trained = engine.train(setup.architectures, faced_data, faced_folds, setup.seeds, setup.config,
+                             desc="FACED-shaped members")
 
 # %%
 rediscovery.accuracy_table(faced_trained.table()).round(3)
@@ -224,14 +209,15 @@ print(f"residual-diversity ensemble vs the strongest other method ({rel['baselin
 # per subject over 3 sessions (simulated unless `seedv_dir` is given).
 
 # %%
-seedv = cohort("seedv", seedv_dir, n_subjects=n_seedv_subjects, seed=sim_seed)
+seedv = cohort("seedv", seedv_dir, n_subjects=n_seedv_subjects, seed=setup.sim_seed)
 seedv_data = engine.TrainData.from_dataset(seedv)
-seedv_folds = folds.subject_folds(seedv.subjects, n_splits=n_splits, seed=fold_seed, val_fraction=val_fraction)
+seedv_folds = setup.folds(seedv.subjects)
 print(seedv)
 print("folds (train/val/test subjects):", [(len(f.train), len(f.val), len(f.test)) for f in seedv_folds])
 
 # %% tags=["nbval-ignore-output", "remove-stderr"]
-seedv_trained = engine.train(architectures, seedv_data, seedv_folds, seeds, config, desc="SEED-V-shaped members")
+seedv_trained = engine.train(setup.architectures, seedv_data, seedv_folds, setup.seeds, setup.config,
+                             desc="SEED-V-shaped members")
 
 # %%
 seedv_cmp = ensembles.compare(seedv_trained, diversity_weight=diversity_weight, baselines=baselines,
@@ -251,15 +237,15 @@ print(f"residual-diversity ensemble vs the strongest other method ({rel_v['basel
 # no within-class residual for an ensemble to exploit. Here the same members (`structured_architectures`,
 # every seed, the same folds) on the default cohort and on one whose categories have two sub-types
 # each (`within_class`: label information in the class covariance; a property of the simulated data,
-# see chapter 7). Simulated data only: skipped when `faced_dir` is given.
+# see chapter 7). Simulated data only: skipped when chapter 4 ran on a real FACED release.
 
 # %% tags=["nbval-ignore-output", "remove-stderr"]
 structured_cmp = {}
-if faced_dir is None and structured_knobs:
-    structured = cohort("faced", None, n_subjects=n_subjects, seed=sim_seed, knobs={**sim_knobs, **structured_knobs})
+if setup.faced_dir is None and structured_knobs:
+    structured = setup.cohort(**structured_knobs)
     for label, ds in (("default cohort", faced), (f"within-class structure {structured_knobs}", structured)):
-        trained = engine.train(structured_architectures, engine.TrainData.from_dataset(ds), faced_folds, seeds, config,
-                               desc=label)
+        trained = engine.train(structured_architectures, engine.TrainData.from_dataset(ds), faced_folds, setup.seeds,
+                               setup.config, desc=label)
         structured_cmp[label] = ensembles.compare(trained, diversity_weight=diversity_weight, baselines=(),
                                                   n_boot=n_boot, seed=seed)
 
@@ -276,9 +262,9 @@ for label, cmp in structured_cmp.items():
 # ## 6. Results
 
 # %%
-results.write_ensembling(out_dir, profile=profile, architectures=architectures, seeds=seeds,
-                         diversity_weight=diversity_weight, config=config,
-                         folds={"n_splits": n_splits, "seed": fold_seed, "val_fraction": val_fraction},
+results.write_ensembling(out_dir, profile=profile, architectures=setup.architectures, seeds=setup.seeds,
+                         diversity_weight=diversity_weight, config=setup.config,
+                         folds={"n_splits": setup.n_splits, "seed": setup.fold_seed, "val_fraction": setup.val_fraction},
                          cohorts={"faced": (faced_cmp, faced), "seedv": (seedv_cmp, seedv)})
 print("wrote", results.ENSEMBLING_JSON)
 
@@ -319,7 +305,7 @@ ensembles.study_power({"FACED-shaped": faced_cmp, "SEED-V-shaped": seedv_cmp})
 
 # %% [markdown]
 # **What it means.** The tables above are this run's answer to the study's constructive claim, on
-# simulated data unless `faced_dir` was given. The verdict against the strongest other method is
+# simulated data unless chapter 4 ran on real FACED. The verdict against the strongest other method is
 # subject-level: "equivalent" only when the per-subject difference lies inside ±0.02 balanced
 # accuracy by an equivalence test (margin fixed in advance), "undecided" when the held-out subjects
 # can say neither. Read the disagreement with the study from the last two tables: if the power to

@@ -263,7 +263,8 @@ scored.set_index("id")[["result"]].T
 
 # %%
 results.write_phase(out_dir, profile=profile, planes=planes, effects=phased.effects,
-                    ensembles=phased.ensembles, predictions=scored, margin=saturation.MARGIN)
+                    ensembles=phased.ensembles, predictions=scored, margin=saturation.MARGIN,
+                    regime=predictions.regime_points(phased.effects, phased.ensembles))
 print("wrote", results.PHASE_JSON)
 scorecard.chapter_rows(out_dir, "07")
 

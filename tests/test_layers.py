@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "vaxis"
 #: other modules only where :data:`SUBLAYERS` orders them, and from lower layers freely.
 LAYERS: dict[str, int] = {
     "vaxis._checks": 0, "vaxis.numerics": 0,
-    "vaxis.io": 1, "vaxis.stats": 1, "vaxis.tables": 1,
+    "vaxis.io": 1, "vaxis.stats": 1, "vaxis.tables": 1, "vaxis.verdicts": 1,
     "vaxis.results": 2,
     "vaxis.llm": 3, "vaxis.eeg": 3,
     "vaxis.decoding": 4,
@@ -26,7 +26,7 @@ LAYERS: dict[str, int] = {
     "vaxis": 7,
 }
 #: Parts of one layer that must not know each other.
-SIBLINGS = [("vaxis.llm", "vaxis.eeg"), ("vaxis.io", "vaxis.stats"), ("vaxis.io", "vaxis.tables"), ("vaxis.stats", "vaxis.tables"), ("vaxis._checks", "vaxis.numerics"),
+SIBLINGS = [("vaxis.llm", "vaxis.eeg"), ("vaxis.io", "vaxis.stats"), ("vaxis.io", "vaxis.tables"), ("vaxis.stats", "vaxis.tables"), ("vaxis.io", "vaxis.verdicts"), ("vaxis.stats", "vaxis.verdicts"), ("vaxis.tables", "vaxis.verdicts"), ("vaxis._checks", "vaxis.numerics"),
             ("vaxis.plots", "vaxis.exercises")]
 #: Order inside the decoding layer: a part imports only parts of a lower sublayer.
 SUBLAYERS: dict[str, int] = {

@@ -6,6 +6,7 @@ import pytest
 
 from vaxis._checks import VaxisInputError
 from vaxis.decoding import rediscovery as rd
+from vaxis.eeg.montage import FACED_CATEGORIES
 
 CATS = ["anger", "disgust", "fear", "sadness", "neutral", "amusement", "inspiration", "joy", "tenderness"]
 POS = dict(zip(CATS, [-1.0, -1.2, -0.8, -0.9, 0.0, 0.9, 0.7, 1.2, 0.8]))
@@ -125,3 +126,35 @@ def test_raw_feature_units_average_windows_per_trial():
     np.testing.assert_allclose(z[5], X[trial == 5].reshape(W, 4).mean(axis=0), rtol=1e-6)
     held = set(subs[res.units[1].test_trials])
     assert held == set(folds[1].test)
+
+
+def _per_fold(kind, r_of, n_folds=3, n_sub=5, archs=("mlp", "logreg")):
+    return pd.DataFrame([{"arch": a, "seed": 0, "fold": f, "kind": kind,
+                          "subject_r": {f"s{f}{i}": r_of(a, f, i) for i in range(n_sub)}}
+                         for a in archs for f in range(n_folds)])
+
+
+def test_gap_over_controls_known_answer_and_words():
+    trained = _per_fold("trained", lambda a, f, i: 0.5 + (0.1 if a == "mlp" else -0.1))  # mean over archs: 0.5
+    untrained = _per_fold("untrained", lambda a, f, i: 0.2)
+    raw = _per_fold("raw features", lambda a, f, i: 0.5 + 0.1 * (f - 1) + 0.01 * i, archs=("raw features",))
+    gap = rd.gap_over_controls(pd.concat([trained, untrained, raw]), n_boot=500)
+    assert gap.loc["untrained", ["gap", "low", "high"]].tolist() == pytest.approx([0.3, 0.3, 0.3])
+    assert gap.loc["untrained", "p"] == 0.0 and gap.loc["untrained", "n_subjects"] == 15
+    assert gap.loc["raw features", "gap"] == pytest.approx(-0.02)
+    assert gap.loc["raw features", "low"] < 0 < gap.loc["raw features", "high"]  # folds differ: a wide interval
+    assert gap.loc["raw features", "n_folds"] == 3
+    words = rd.gap_in_words(gap)
+    assert words.startswith("Trained networks carry more of the V-axis than untrained") and "raw features" in words
+    assert "cannot tell" in words
+
+
+def test_subject_readouts_come_from_the_readout():
+    """readout_results keeps every held-out subject's r: their mean is the fold's mean r."""
+    rng = np.random.default_rng(0)
+    cats = np.repeat(FACED_CATEGORIES, 8)
+    subs = np.tile(np.repeat(["a", "b", "c", "d"], 2), 9)
+    positions = dict(zip(FACED_CATEGORIES, np.linspace(-1, 1, 9)))
+    z = np.array([positions[c] for c in cats])[:, None] * np.ones((1, 4)) + rng.normal(0, 0.5, (cats.size, 4))
+    fr = rd.fold_readout(z, cats, subs, positions, n_splits=2)
+    assert sorted(fr.subjects) == ["a", "b", "c", "d"] and fr.r.shape == (4,)

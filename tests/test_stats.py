@@ -335,3 +335,44 @@ def test_relative_change_known_answer_and_pairing():
     base = rng.uniform(0.2, 0.4, 200)
     est = stats.relative_change(base + rng.normal(0.02, 0.01, 200), base, n_boot=2000)
     assert est.low < 0.02 / base.mean() < est.high and est.high - est.low < 0.03
+
+
+# ----------------------------------------------------------------------------- hierarchical bootstrap
+def test_hierarchical_bootstrap_without_levels_is_the_plain_bootstrap():
+    v = np.random.default_rng(3).normal(size=40)
+    est, _ = stats.hierarchical_mean(v, [], n_boot=500, seed=7)
+    plain = stats.bootstrap_mean(v, n_boot=500, seed=7)
+    assert (est.value, est.low, est.high) == (plain.value, plain.low, plain.high)
+
+
+def test_hierarchical_bootstrap_resamples_the_clusters_not_the_rows():
+    """Rows that only repeat their cluster's value carry the information of the clusters alone: the
+    spread of the nested bootstrap is that of the cluster means' bootstrap, not the rows' (much smaller)."""
+    rng = np.random.default_rng(0)
+    cluster_means = rng.normal(size=6)
+    fold = np.repeat(np.arange(6), 25)
+    v = cluster_means[fold]
+    nested = stats.hierarchical_bootstrap(v, [fold], n_boot=4000, seed=1)
+    of_clusters = cluster_means[stats.resample_indices(6, 4000, seed=2)].mean(1)
+    rows = v[stats.resample_indices(v.size, 4000, seed=3)].mean(1)
+    assert nested.std() == pytest.approx(of_clusters.std(), rel=0.1)
+    assert rows.std() < 0.3 * nested.std()
+    assert nested.mean() == pytest.approx(v.mean(), abs=0.05)
+
+
+def test_hierarchical_bootstrap_three_levels_and_bad_inputs():
+    draw, run = np.repeat([0, 1, 2], 8), np.tile(np.repeat([0, 1], 4), 3)
+    v = draw * 1.0 + run * 0.1
+    boots = stats.hierarchical_bootstrap(v, [draw, run], n_boot=200, seed=0)
+    assert boots.shape == (200,) and set(np.round(boots, 6)) <= set(np.round(np.arange(0, 2.11, 1 / 60), 6))
+    with pytest.raises(VaxisInputError, match="one label per value"):
+        stats.hierarchical_bootstrap(v, [draw[:-1]])
+
+
+def test_bootstrap_p_inverts_the_percentile_interval():
+    assert stats.bootstrap_p(np.linspace(0.1, 1, 100)) == 0.0
+    assert stats.bootstrap_p(np.linspace(-1, 1, 101)) == pytest.approx(1.0)
+    boots = np.random.default_rng(0).normal(0.5, 0.25, 10000)
+    lo, hi = stats.percentile_interval(boots)
+    assert (stats.bootstrap_p(boots) < 0.05) == (lo > 0)
+    assert stats.bootstrap_p(boots) == pytest.approx(2 * np.mean(boots <= 0))

@@ -113,11 +113,13 @@ def anchor_sentences(folder: str | Path, categories: Sequence[str]) -> list[str]
 
 # ----------------------------------------------------------------------------- chapter 2
 def write_consistency(folder: str | Path, *, profile: str, models: Sequence[str], runs: Mapping[str, Any],
-                      category: tuple[float, float, int, Any], item: tuple[float, float, int, Any]) -> Path:
+                      category: tuple[float, float, int, Any], item: tuple[float, float, int, Any],
+                      controls: Any = None) -> Path:
     """Chapter 2's results: per-model summaries, and the two agreements.
 
     ``category`` is ``(mean_rho, p, n_perm, matrix)`` of the nine category positions, ``item`` is
-    ``(mean_rho, p, n_null, matrix)`` of the held-out word positions (matrices as DataFrames).
+    ``(mean_rho, p, n_null, matrix)`` of the held-out word positions (matrices as DataFrames);
+    ``controls`` the per-model specificity controls (:func:`vaxis.llm.specificity.controls_table`).
     """
     (cat_rho, cat_p, n_perm, cat_matrix), (item_rho, item_p, n_null, item_matrix) = category, item
     folder = Path(folder)
@@ -132,6 +134,9 @@ def write_consistency(folder: str | Path, *, profile: str, models: Sequence[str]
                                "matrix": cat_matrix.round(4).to_dict()},
         "item_agreement": {"mean_rho": item_rho, "p": item_p, "n_null": int(n_null),
                            "matrix": item_matrix.round(4).to_dict()},
+        "controls": {} if controls is None else {
+            m: {k: (float(v) if isinstance(v, (int, float, np.floating, np.integer)) else v) for k, v in row.items()}
+            for m, row in controls.to_dict("index").items()},
     })
 
 
@@ -221,21 +226,27 @@ def write_mapping(folder: str | Path, *, profile: str, dataset: Any, v_map: Any,
 
 
 # ----------------------------------------------------------------------------- chapter 4
-def write_rediscovery(folder: str | Path, *, profile: str, dataset: Any, architectures: Sequence[str],
-                      seeds: Sequence[int], folds: Mapping[str, Any], config: Any, accuracy: Any, count: Mapping,
-                      controls: Any, per_fold: Any, readout: Mapping[str, Any], control_counts: Any = None) -> Path:
-    """Chapter 4's results. ``folds``: ``{"n_splits", "seed", "val_fraction", "folds": [Fold, ...]}``;
+def write_rediscovery(folder: str | Path, *, profile: str, dataset: Any, data: Mapping[str, Any],
+                      architectures: Sequence[str], seeds: Sequence[int], folds: Mapping[str, Any], config: Any,
+                      accuracy: Any, count: Mapping, controls: Any, per_fold: Any, readout: Mapping[str, Any],
+                      control_counts: Any = None, gap: Any = None) -> Path:
+    """Chapter 4's results. ``data``: ``{"faced_dir", "n_subjects", "seed", "knobs"}`` (how the cohort was
+    made: chapter 6 makes it again, :class:`vaxis.decoding.rediscovery.ZooSetup`);
+    ``folds``: ``{"n_splits", "seed", "val_fraction", "folds": [Fold, ...]}``;
     ``count``: :func:`vaxis.decoding.rediscovery.count_rediscoveries`; ``control_counts``:
-    :func:`vaxis.decoding.rediscovery.control_counts` (one row per kind); tables as DataFrames."""
+    :func:`vaxis.decoding.rediscovery.control_counts` (one row per kind); ``gap``:
+    :func:`vaxis.decoding.rediscovery.gap_over_controls` (one row per control); tables as DataFrames."""
     keys = ("n", "n_rediscover", "n_holm", "n_uncorrected", "n_beyond_controls", "level", "test")
     return io.save_json(Path(folder) / REDISCOVERY_JSON, {
-        "profile": profile, "source": dataset.source, "n_subjects": dataset.n_subjects,
+        "profile": profile, "source": dataset.source, "n_subjects": dataset.n_subjects, "data": dict(data),
         "architectures": list(architectures), "seeds": list(seeds),
         "folds": {**{k: v for k, v in folds.items() if k != "folds"}, "folds": [f.as_dict() for f in folds["folds"]]},
         "train_config": config.key(), "accuracy": accuracy.reset_index().to_dict("records"),
         "networks": count["table"].to_dict("records"), "controls": controls.to_dict("records"),
-        "per_fold": per_fold.to_dict("records"), "count": {k: count[k] for k in keys}, "readout": dict(readout),
+        "per_fold": per_fold.drop(columns="subject_r", errors="ignore").to_dict("records"), "count": {k: count[k] for k in keys}, "readout": dict(readout),
         "control_counts": [] if control_counts is None else control_counts.reset_index().to_dict("records"),
+        "gap": [] if gap is None else gap.reset_index().to_dict("records"),
+        "mechanisms": dict(getattr(dataset, "mechanisms", {})),
     })
 
 
@@ -250,15 +261,19 @@ def sweep_store(folder: str | Path) -> Path:
     return Path(folder) / SWEEP_STORE
 
 
-def write_saturation(folder: str | Path, *, profile: str, arch: str, comparison: Any, shares: Any, trajectory: Any,
-                     schedules: Mapping[str, Any], best_epochs: Mapping[str, Any],
+def write_saturation(folder: str | Path, *, profile: str, dataset: Any, arch: str, comparison: Any, shares: Any,
+                     trajectory: Any, schedules: Mapping[str, Any], best_epochs: Mapping[str, Any],
                      schedule_changes: Mapping[str, Any] | None, counts: Any) -> Path:
-    """Chapter 5's results. ``schedules`` maps a schedule name to its comparison table (the first is
-    ``"default"``), ``best_epochs`` to its best-epoch table; ``counts(table)`` tallies verdicts."""
+    """Chapter 5's results. ``dataset``: the :class:`vaxis.eeg.EEGDataset` (its source and mechanisms
+    are recorded); ``schedules`` maps a schedule name to its comparison table (the first is
+    ``"default"``), ``best_epochs`` to its best-epoch table; ``counts(table, kind=None)`` tallies
+    verdicts, of every loss and of the alignment and control losses apart."""
     cols = ["strategy", "mean_diff", "ci_low", "ci_high", "q", "verdict"]
     return io.save_json(Path(folder) / SATURATION_JSON, {
-        "profile": profile, "arch": arch, "n_units": int(comparison.n_units.iloc[0]),
+        "profile": profile, "source": dataset.source, "mechanisms": dict(getattr(dataset, "mechanisms", {})),
+        "arch": arch, "n_units": int(comparison.n_units.iloc[0]),
         "baseline_bacc": comparison.attrs["baseline_bacc"], "counts": counts(comparison),
+        "counts_by_kind": {kind: counts(comparison, kind=kind) for kind in ("alignment", "control")},
         "strategies": comparison.merge(shares, on="strategy").round(5).to_dict(orient="records"),
         "trajectory": trajectory.groupby("epochs").mean(numeric_only=True).round(5).to_dict(orient="index"),
         "schedules": {name: {"changes": {} if name == "default" else (schedule_changes or {}),
@@ -284,7 +299,8 @@ def write_ensembling(folder: str | Path, *, profile: str, architectures: Sequenc
 
 
 def _cohort_result(cmp: Any, dataset: Any) -> dict[str, Any]:
-    return {"source": dataset.source, "n_subjects": dataset.n_subjects, "relative": cmp.relative,
+    return {"source": dataset.source, "mechanisms": dict(getattr(dataset, "mechanisms", {})),
+            "n_subjects": dataset.n_subjects, "relative": cmp.relative,
             "table": cmp.table.reset_index().round(5).to_dict("records"),
             "curves": cmp.curves.round(5).to_dict("records"),
             "sizes": cmp.selections.groupby("method")["size"].apply(list).to_dict()}
@@ -296,16 +312,17 @@ PHASE_JSON = "07_phase.json"
 
 
 def write_phase(folder: str | Path, *, profile: str, planes: Mapping[str, Any], effects: Any, ensembles: Any,
-                predictions: Any, margin: float) -> Path:
+                predictions: Any, margin: float, regime: Sequence[str] = ()) -> Path:
     """Chapter 7's results: ``effects`` and ``ensembles`` are the grid's tables
     (:func:`vaxis.decoding.saturation.phase.run_grid`), ``predictions`` the scored predictions
     (:func:`vaxis.decoding.saturation.predictions.score_predictions`); ``margin`` is the equivalence
-    margin fixed in advance (balanced accuracy)."""
+    margin fixed in advance (balanced accuracy); ``regime`` the grid points where the generator
+    produces the study's regime (:func:`vaxis.decoding.saturation.predictions.regime_points`)."""
     def records(frame: Any) -> list[dict[str, Any]]:
         return frame.round(5).astype(object).where(frame.notna(), None).to_dict("records")
     return io.save_json(Path(folder) / PHASE_JSON, {
         "profile": profile, "planes": {k: dict(v) for k, v in planes.items()}, "margin": margin,
-        "effects": records(effects), "ensembles": records(ensembles), "predictions": records(predictions)})
+        "regime": list(regime), "effects": records(effects), "ensembles": records(ensembles), "predictions": records(predictions)})
 
 
 # ----------------------------------------------------------------------------- controls (chapters 1, 3)

@@ -41,16 +41,21 @@ training built; chapter 4 therefore does not read it as evidence.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats as _st
 from threadpoolctl import threadpool_limits
 
-from .. import stats
-from .._checks import VaxisInputError, check_array
+from .. import results, stats
+from .._checks import VaxisDataError, VaxisInputError, check_array
+from ..eeg import EEGDataset, cohort
+from .engine.config import TrainConfig
 from .engine.results import TrainResults, UnitResult
+from .folds import Fold, subject_folds
 from .mapping import LinearMapCV
 
 #: Fixed ridge penalty of the read-out (units are z-scored over the held-out trials).
@@ -73,6 +78,8 @@ class FoldReadout:
         Cosine between the read-out direction and the span of the centred class means.
     predictions : ndarray, shape (n_trials,)
         Cross-validated V predictions of the trials (for figures).
+    subjects : list of str
+        The held-out subjects, in the order of ``r``.
     """
 
     r: np.ndarray
@@ -80,6 +87,7 @@ class FoldReadout:
     cos_classmean: float
     basin_cos: float
     predictions: np.ndarray
+    subjects: list[str] = field(default_factory=list)
 
     @property
     def mean_r(self) -> float:
@@ -151,7 +159,7 @@ def _fold_readout(z, categories, subjects, positions, n_splits, alpha, perms, pa
     nw = np.linalg.norm(w)
     cos = float(w @ d / (nw * np.linalg.norm(d))) if nw > 0 and np.linalg.norm(d) > 0 else float("nan")
     basin = float(np.linalg.norm(basis.T @ w) / nw) if nw > 0 else float("nan")
-    return FoldReadout(r, null_sum, cos, basin, pred)
+    return FoldReadout(r, null_sum, cos, basin, pred, [str(x) for x in lm.subjects_])
 
 
 def _null_sums(lm: LinearMapCV, v: np.ndarray, perms: np.ndarray, pair_products: dict | None = None,
@@ -216,7 +224,8 @@ def readout_results(results, true_categories: np.ndarray, positions: Mapping[str
     Returns
     -------
     per_fold : DataFrame
-        arch, seed, fold, kind, mean_r, n_subjects, cos_classmean, basin_cos, balanced_accuracy.
+        arch, seed, fold, kind, mean_r, n_subjects, cos_classmean, basin_cos, balanced_accuracy, and
+        subject_r (``{held-out subject: r}``, for :func:`gap_over_controls`).
     per_network : DataFrame
         arch, seed, kind, mean_r (over all held-out subjects), p (if ``perms``), cos_classmean and
         basin_cos (means over folds), balanced_accuracy (mean over folds).
@@ -231,7 +240,8 @@ def readout_results(results, true_categories: np.ndarray, positions: Mapping[str
         fr = _fold_readout(u.z[t], cats[t], data.trial_subject[t], positions, n_splits, alpha, perms, pair_products)
         rows.append({"arch": u.arch, "seed": u.seed, "fold": u.fold, "kind": kind, "mean_r": fr.mean_r,
                      "n_subjects": int(np.isfinite(fr.r).sum()), "cos_classmean": fr.cos_classmean,
-                     "basin_cos": fr.basin_cos, "balanced_accuracy": u.metrics["balanced_accuracy"]})
+                     "basin_cos": fr.basin_cos, "balanced_accuracy": u.metrics["balanced_accuracy"],
+                     "subject_r": dict(zip(fr.subjects, fr.r.tolist()))})
         acc = nets.setdefault((u.arch, u.seed), {"r": [], "null": 0.0, "n": 0})
         acc["r"].append(fr.r)
         if fr.null_sum is not None:
@@ -275,6 +285,69 @@ def count_rediscoveries(per_network: pd.DataFrame, controls: pd.DataFrame, level
             "n_beyond_controls": int((df["rediscovers"] & df["beyond_controls"]).sum()), "level": level,
             "test": "exact permutation test over all assignments of the V positions to the categories "
                     "(one-sided, statistic: mean held-out r), Benjamini-Hochberg across networks"}
+
+
+def subject_readouts(per_fold: pd.DataFrame) -> pd.DataFrame:
+    """One row per (kind, fold, held-out subject): the read-out r averaged over the networks of that
+    kind (architectures x seeds) that were tested on the subject. ``per_fold``: rows of
+    :func:`readout_results` (several kinds stacked)."""
+    rows = [{"kind": k, "fold": int(f), "subject": s, "r": r}
+            for k, f, sr in per_fold[["kind", "fold", "subject_r"]].itertuples(index=False) for s, r in sr.items()]
+    return pd.DataFrame(rows).groupby(["kind", "fold", "subject"], sort=False, as_index=False)["r"].mean()
+
+
+def gap_over_controls(per_fold: pd.DataFrame, reference: str = "trained", n_boot: int = 2000, level: float = 0.95,
+                      seed: int = 0) -> pd.DataFrame:
+    """How much more of the V-axis the ``reference`` networks carry than each control, with its interval.
+
+    For every held-out subject, the read-out r averaged over the reference networks minus the same
+    average over a control kind's networks (shuffled labels, untrained, raw features, ...) tested on
+    that subject (:func:`subject_readouts`). Subjects are the units, nested in the outer fold whose
+    trained networks they share: the interval and the two-sided p-value come from a bootstrap over
+    folds, then subjects within them (:func:`vaxis.stats.hierarchical_mean`), not from treating the
+    subjects as independent.
+
+    Returns
+    -------
+    DataFrame indexed by control kind
+        ``gap`` (mean difference in r), ``low``, ``high``, ``p`` (bootstrap, two-sided), ``n_subjects``,
+        ``n_folds``, and the mean r of the reference and of the control.
+    """
+    sub = subject_readouts(per_fold)
+    ref = sub[sub.kind == reference].set_index(["fold", "subject"]).r
+    if ref.empty:
+        raise VaxisInputError(f"per_fold has no networks of kind {reference!r}.")
+    rows = {}
+    for kind, g in sub[sub.kind != reference].groupby("kind", sort=False):
+        ctl = g.set_index(["fold", "subject"]).r
+        both = ref.index.intersection(ctl.index)
+        d = (ref.loc[both] - ctl.loc[both]).to_numpy(dtype=float)
+        folds = np.asarray(both.get_level_values("fold"))
+        est, p = stats.hierarchical_mean(d, [folds], n_boot=n_boot, level=level, seed=seed)
+        rows[kind] = {"gap": est.value, "low": est.low, "high": est.high, "p": p, "n_subjects": int(d.size),
+                      "n_folds": int(np.unique(folds).size), "reference_r": float(ref.loc[both].mean()),
+                      "control_r": float(ctl.loc[both].mean())}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("control")
+
+
+def gap_in_words(gap: pd.DataFrame) -> str:
+    """One sentence of what :func:`gap_over_controls` found, from its intervals: which controls the
+    trained networks beat (interval above 0), which carry as much or more (interval at or below 0),
+    and which the data cannot separate from them."""
+    above = [k for k, g in gap.iterrows() if g.low > 0]
+    below = [k for k, g in gap.iterrows() if g.high <= 0]
+    open_ = [k for k in gap.index if k not in above and k not in below]
+    if len(above) == len(gap):
+        return "Trained networks carry more of the V-axis than every control (" + ", ".join(above) + ")."
+    parts = []
+    if above:
+        parts.append("trained networks carry more of the V-axis than " + " and ".join(above))
+    if below:
+        parts.append(" and ".join(below) + " carr" + ("y" if len(below) > 1 else "ies") + " as much or more")
+    if open_:
+        parts.append("against " + " and ".join(open_) + " the held-out subjects cannot tell (the interval holds 0)")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
 
 
 def control_counts(per_network: pd.DataFrame, level: float = 0.05) -> pd.DataFrame:
@@ -359,3 +432,65 @@ def projection_table(unit, true_categories: np.ndarray, trial_subjects: np.ndarr
     out = df.groupby("category", sort=False)["pred"].agg(["mean", "sem"])
     out["v_position"] = [positions[c] for c in out.index]
     return out.sort_values("v_position")
+
+
+@dataclass(frozen=True)
+class ZooSetup:
+    """Chapter 4's data, zoo, folds and training, as its result file records them: what chapter 6
+    trains again (from the engine's cache, so the same networks) instead of repeating the parameters.
+
+    Attributes
+    ----------
+    faced_dir : str or None
+        The FACED release chapter 4 read (``None``: the simulated cohort).
+    n_subjects, sim_seed : int
+        Subjects and simulation seed of the cohort.
+    sim_knobs : dict
+        Simulation knobs chapter 4 set (empty: the defaults).
+    architectures : tuple of str
+    seeds : tuple of int
+    n_splits, fold_seed : int
+    val_fraction : float
+        The leave-subjects-out folds (:func:`vaxis.decoding.folds.subject_folds`).
+    config : TrainConfig
+    """
+
+    faced_dir: str | None
+    n_subjects: int
+    sim_seed: int
+    sim_knobs: Mapping[str, float]
+    architectures: tuple[str, ...]
+    seeds: tuple[int, ...]
+    n_splits: int
+    fold_seed: int
+    val_fraction: float
+    config: TrainConfig
+
+    @classmethod
+    def from_results(cls, folder: str | Path) -> ZooSetup:
+        """Read chapter 4's set-up from its result file in ``folder`` (run chapter 4 first)."""
+        r = results.load_rediscovery(folder)
+        if "data" not in r:
+            raise VaxisDataError(f"{Path(folder) / results.REDISCOVERY_JSON} predates the recorded data set-up; "
+                                 "re-run chapter 4 (python -m vaxis.book run --only 04).")
+        d, f = r["data"], r["folds"]
+        return cls(faced_dir=d["faced_dir"], n_subjects=int(d["n_subjects"]), sim_seed=int(d["seed"]),
+                   sim_knobs=dict(d["knobs"]), architectures=tuple(r["architectures"]),
+                   seeds=tuple(int(s) for s in r["seeds"]), n_splits=int(f["n_splits"]), fold_seed=int(f["seed"]),
+                   val_fraction=float(f["val_fraction"]), config=TrainConfig(**r["train_config"]))
+
+    def data_record(self) -> dict[str, Any]:
+        """The data part of the record (what :meth:`from_results` reads back)."""
+        return {"faced_dir": self.faced_dir, "n_subjects": self.n_subjects, "seed": self.sim_seed,
+                "knobs": dict(self.sim_knobs)}
+
+    def cohort(self, **knobs: float) -> EEGDataset:
+        """Chapter 4's FACED cohort; ``knobs`` added to its simulation knobs (simulated data only)."""
+        if knobs and self.faced_dir is not None:
+            raise VaxisInputError("Simulation knobs cannot be applied to a real FACED release.")
+        return cohort("faced", self.faced_dir, n_subjects=self.n_subjects, seed=self.sim_seed,
+                      knobs={**self.sim_knobs, **knobs})
+
+    def folds(self, subjects: Sequence[str] | np.ndarray) -> list[Fold]:
+        """The leave-subjects-out folds of ``subjects`` with chapter 4's fold parameters."""
+        return subject_folds(subjects, n_splits=self.n_splits, seed=self.fold_seed, val_fraction=self.val_fraction)

@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 
 from .._checks import VaxisInputError, check_option
+from ..verdicts import RECORDED, SIMULATED
+from .mechanisms import MECHANISM_KNOBS
 from .montage import BANDS, canonical_channel_names, scalp_channels
 
 
@@ -185,6 +187,20 @@ class EEGDataset:
                 raise VaxisInputError(f"planted_valence must be finite with shape ({n_ch}, {n_band}) "
                                       f"(channels, bands), got {planted.shape}.")
             self.planted_valence = planted
+
+    # ------------------------------------------------------------------ what the data are
+    @property
+    def evidence(self) -> str:
+        """``"simulated"`` or ``"recorded"`` (:func:`evidence_of` of :attr:`source`)."""
+        return evidence_of(self.source)
+
+    @property
+    def mechanisms(self) -> dict[str, float]:
+        """The generator's mechanism knobs (:data:`vaxis.eeg.mechanisms.MECHANISM_KNOBS`) switched on
+        in a simulated cohort (empty for the default cohort and for recorded data)."""
+        if not is_simulated(self.source):
+            return {}
+        return {k: float(self.meta[k]) for k in MECHANISM_KNOBS if float(self.meta.get(k, 0) or 0) != 0}
 
     # ------------------------------------------------------------------ shape helpers
     @property
@@ -381,6 +397,13 @@ def is_simulated(source: str | None) -> bool:
     word their data from it.
     """
     return str(source or "").startswith("simulated")
+
+
+def evidence_of(source: str | None) -> str:
+    """The kind of evidence a dataset label gives (:mod:`vaxis.verdicts`): ``"simulated"`` for a
+    simulated cohort, ``"recorded"`` for a real release. Verdicts take it from here, never typed."""
+    return SIMULATED if is_simulated(source) else RECORDED
+
 
 
 def _zscore(X: np.ndarray, axis: int) -> np.ndarray:

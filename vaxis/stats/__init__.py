@@ -7,7 +7,8 @@ and every name is importable from ``vaxis.stats`` itself (``stats.spearman``, ``
   the ``Seed`` type every resampling function takes;
 - :mod:`~vaxis.stats.resampling` -- the bootstrap's draws (:func:`resample_indices`) and intervals
   (:func:`percentile_interval`, :func:`bootstrap_mean`, :func:`relative_change`: a ratio of paired
-  means); permutations (:func:`draw_permutations`, :func:`all_permutations`, :func:`assignments`
+  means; :func:`hierarchical_bootstrap` / :func:`hierarchical_mean` for units nested in clusters they
+  share, e.g. held-out subjects in training runs in generator draws; :func:`bootstrap_p`); permutations (:func:`draw_permutations`, :func:`all_permutations`, :func:`assignments`
   with the identity first, :func:`group_permutations`: every permutation that keeps group
   membership, e.g. within negative / neutral / positive); p-values from a null
   (:func:`permutation_pvalue`, observed counted once; :func:`share_at_least`, a null that already
@@ -65,8 +66,11 @@ from .resampling import (
     all_permutations,
     assignments,
     bootstrap_mean,
+    bootstrap_p,
     draw_permutations,
     group_permutations,
+    hierarchical_bootstrap,
+    hierarchical_mean,
     percentile_interval,
     permutation_pvalue,
     relative_change,
@@ -77,8 +81,8 @@ from .resampling import (
 __all__ = [
     "EQUIVALENCE_MARGIN", "VERDICTS", "Estimate", "Seed", "all_permutations", "assignments", "auc",
     "balanced_accuracy", "balanced_accuracy_from_counts", "basin_basis", "benjamini_hochberg",
-    "bootstrap_auc", "bootstrap_corr", "bootstrap_mean", "bootstrap_pairwise_corr", "draw_permutations",
-    "equivalence_verdicts", "group_permutations", "holm", "linear_cka", "min_detectable_effect",
+    "bootstrap_auc", "bootstrap_corr", "bootstrap_mean", "bootstrap_p", "bootstrap_pairwise_corr", "draw_permutations",
+    "equivalence_verdicts", "group_permutations", "hierarchical_bootstrap", "hierarchical_mean", "holm", "linear_cka", "min_detectable_effect",
     "paired_comparison", "paired_power", "pattern_correlation", "pearson_rows", "percentile_interval",
     "permutation_pvalue", "project_out", "relative_change", "resample_indices", "share_at_least",
     "spearman", "spearman_interval", "split_half_reliability", "tost_power", "tost_reach",

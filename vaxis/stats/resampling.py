@@ -41,6 +41,75 @@ def bootstrap_mean(values: np.ndarray, n_boot: int = 2000, level: float = 0.95, 
     return Estimate(float(v.mean()), lo, hi, level, int(v.shape[0]))
 
 
+def hierarchical_bootstrap(values: np.ndarray, levels: Sequence[np.ndarray], n_boot: int = 2000,
+                           seed: Seed = 0) -> np.ndarray:
+    """Bootstrap means of ``values`` resampled level by level: the clusters of ``levels[0]`` with
+    replacement, then within each drawn cluster those of ``levels[1]``, ..., then the rows.
+
+    For units that are not independent of each other: held-out subjects who share the networks of
+    their training run (fold x seed), runs that share a draw of the generator. Resampling only the
+    rows would treat them as independent and give intervals too narrow.
+
+    Parameters
+    ----------
+    values : ndarray (n,)
+        One value per unit (e.g. a held-out subject's paired difference).
+    levels : sequence of ndarray (n,)
+        Cluster labels from the outermost level in (e.g. ``[draw, run]``); a cluster drawn twice
+        contributes twice. ``[]`` is the plain bootstrap of the rows.
+    n_boot, seed
+        Resamples and their seed.
+
+    Returns
+    -------
+    ndarray (n_boot,)
+        The mean of each resample (rows weigh equally; a resample has as many rows as its clusters hold).
+    """
+    v = check_array("values", values, ndim=1)
+    labs = [np.asarray(lv) for lv in levels]
+    for i, lv in enumerate(labs):
+        if lv.shape != v.shape:
+            raise VaxisInputError(f"levels[{i}] has shape {lv.shape}; it needs one label per value, {v.shape}.")
+    if v.size < 2 or n_boot < 1:
+        raise VaxisInputError(f"hierarchical_bootstrap needs at least 2 values and n_boot >= 1, got {v.size}, {n_boot}.")
+    rng = np.random.default_rng(seed)
+
+    def tree(rows: np.ndarray, depth: int) -> Any:  # nested groups of row indices
+        if depth == len(labs):
+            return rows
+        keys = labs[depth][rows]
+        return [tree(rows[keys == k], depth + 1) for k in np.unique(keys)]
+
+    def draw(node: Any) -> list[np.ndarray]:
+        if isinstance(node, np.ndarray):
+            return [node[rng.integers(0, node.size, node.size)]]
+        return [part for i in rng.integers(0, len(node), len(node)) for part in draw(node[i])]
+
+    root = tree(np.arange(v.size), 0)
+    return np.array([v[np.concatenate(draw(root))].mean() for _ in range(n_boot)])
+
+
+def hierarchical_mean(values: np.ndarray, levels: Sequence[np.ndarray], n_boot: int = 2000, level: float = 0.95,
+                      seed: Seed = 0) -> tuple[Estimate, float]:
+    """Mean of ``values`` with its :func:`hierarchical_bootstrap` interval, and a two-sided bootstrap
+    p-value of "the mean is 0" (:func:`bootstrap_p`). ``Estimate.n`` is the number of outermost clusters
+    (what the interval's width rests on)."""
+    boots = hierarchical_bootstrap(values, levels, n_boot, seed)
+    lo, hi = percentile_interval(boots, level)
+    v = np.asarray(values, dtype=float)
+    n = int(np.unique(np.asarray(levels[0])).size) if len(levels) else int(v.size)
+    return Estimate(float(v.mean()), lo, hi, level, n), bootstrap_p(boots)
+
+
+def bootstrap_p(boots: np.ndarray, null: float = 0.0) -> float:
+    """Two-sided p-value of ``null`` from bootstrap statistics: twice the smaller share of resamples
+    on either side of it (capped at 1; with B resamples the smallest is 2 / B). It inverts the
+    percentile interval: ``p < 1 - level`` exactly when ``null`` lies outside it."""
+    b = np.asarray(boots, dtype=float)
+    below, above = np.mean(b <= null), np.mean(b >= null)
+    return float(min(1.0, 2 * min(below, above)))
+
+
 def relative_change(treatment: np.ndarray, baseline: np.ndarray, n_boot: int = 2000, level: float = 0.95,
                     seed: Seed = 0) -> Estimate:
     """Relative change ``mean(treatment) / mean(baseline) - 1`` of paired units, with a paired
@@ -139,4 +208,6 @@ def share_at_least(null: np.ndarray, observed: float) -> float:
     return float(np.mean(np.asarray(null) >= observed - 1e-12))
 
 
-__all__ = ['all_permutations', 'assignments', 'bootstrap_mean', 'draw_permutations', 'group_permutations', 'percentile_interval', 'permutation_pvalue', 'relative_change', 'resample_indices', 'share_at_least']
+__all__ = ["all_permutations", "assignments", "bootstrap_mean", "bootstrap_p", "draw_permutations", "group_permutations",
+           "hierarchical_bootstrap", "hierarchical_mean", "percentile_interval", "permutation_pvalue", "relative_change",
+           "resample_indices", "share_at_least"]

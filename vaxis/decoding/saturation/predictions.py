@@ -176,12 +176,19 @@ def p10(e: pd.DataFrame, ens: pd.DataFrame) -> Result:
     return _verdict(drop >= 0.03 and k1 > k0), f"baseline drop {drop:+.3f}; kd_t2 effect {k0:+.3f} -> {k1:+.3f}"
 
 
-def p11(e: pd.DataFrame, ens: pd.DataFrame) -> Result:
+def regime_points(e: pd.DataFrame, ens: pd.DataFrame) -> list[str]:
+    """Grid points where the generator produces the study's regime: no loss helped (either arm), at
+    least three hurt at the fixed weight, and the residual-diversity ensemble gains at least 5 %
+    over the best single network."""
     f = _fixed(e)
     hurt = f[f.verdict == "hurt"].groupby("point").size().reindex(ens.point, fill_value=0).to_numpy()
     helped = e[e.verdict == "helped"].groupby("point").size().reindex(ens.point, fill_value=0).to_numpy()
     regime = (hurt >= 3) & (helped == 0) & (ens.relative_best.to_numpy() >= 0.05)
-    where = list(ens.point[regime])
+    return [str(p) for p in ens.point[regime]]
+
+
+def p11(e: pd.DataFrame, ens: pd.DataFrame) -> Result:
+    where = regime_points(e, ens)
     return _verdict(not where), f"study's regime at {where or 'no point'}"
 
 
