@@ -194,9 +194,9 @@ print(f"Binary sentiment (|rating| >= 1, n = {t['n_binary']} test and AFINN word
 # another, which the rank correlation and the AUC measure, and neither depends on where zero is.
 
 # %%
-plots.rating_scatters({"VADER test words": (lead.test_positions, splits.test.rating.to_numpy()),
-                       "AFINN words": (lead.afinn_positions, splits.afinn.rating.to_numpy())},
-                      source=plots.llm_source(lead.model))
+fig = plots.rating_scatters({"VADER test words": (lead.test_positions, splits.test.rating.to_numpy()),
+                             "AFINN words": (lead.afinn_positions, splits.afinn.rating.to_numpy())},
+                            source=plots.llm_source(lead.model))
 
 # %% [markdown]
 # ## 5. What do nine sentences add?
@@ -392,7 +392,7 @@ check_axis_function(my_axis, lead.anchor_vectors, anchor_categories)
 #
 # A text's *position* is `(h - origin) @ direction`. Compute each category's position as the mean of
 # its anchors' positions, with the chosen axis (`lead.origin`, `lead.direction`), and compare with
-# the figure of section 5. Why is `neutral` at exactly 0?
+# the figure of section 6. Why is `neutral` at exactly 0?
 
 # %% tags=["exercise", "raises-exception"]
 def my_positions(X, categories, origin, direction):

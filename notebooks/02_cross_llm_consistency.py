@@ -107,7 +107,7 @@ import torch
 
 from vaxis import io, plots, results
 from vaxis.eeg import ratings
-from vaxis.llm import consistency, norms, specificity, stimuli, validation
+from vaxis.llm import consistency, norms, registry, specificity, stimuli, validation
 
 torch.set_num_threads(2)
 out_dir = io.results_dir(profile, results_root)
@@ -296,7 +296,8 @@ print("wrote", results.CONSISTENCY_JSON)
 from vaxis.book import scorecard
 
 pv = {name: versus.loc[(name, "participants valence")] for name in models}
-pd.DataFrame({name: {"rho, held-out words": str(r.test["vader_test"]),
+pd.DataFrame({name: {"weights (millions)": round((registry.parameter_count(name) or float("nan")) / 1e6),
+                     "rho, held-out words": str(r.test["vader_test"]),
                      "rho, participants' valence": f"{pv[name]['rho']:.3f} [{pv[name]['categories low']:.3f}, "
                                                    f"{pv[name]['categories high']:.3f}]",
                      "p (9!)": round(pv[name]["p all orderings"], 4), "p (within sides)": round(pv[name]["p within sides"], 3),
@@ -320,9 +321,12 @@ scorecard.chapter_rows(out_dir, "02")
 # noisy; the permutation p-value takes that into account. The same holds against FACED's participants:
 # every model's nine positions follow the participants' valence and not their arousal, which says the
 # models separate negative, neutral and positive as people do; the within-sides null asks for more,
-# and nine points rarely give it. These are models of 22M to 0.5B parameters (1.5B in `full-large`);
-# the study's claim is about models of billions of parameters, which the `paper` profile names but
-# which were never run for this book, so nothing here says how they behave.
+# and nine points rarely give it. These are small models (their sizes are in the summary table: tens to
+# hundreds of millions of weights, 1.5 billion in `full-large`); the study's claim is about models
+# of billions of parameters, which the `paper` profile names but which were never run for this
+# book, so nothing here says how they behave. Section 5's control asks of every model what chapter
+# 1 asked of its lead model: whether the nine sentences beat the best direction found without them;
+# the scorecard's row 2b says whether that holds in every model, not only in the lead one.
 #
 # **What's next.** [Chapter 3](03_eeg_mapping) asks whether EEG recorded while people watch emotional
 # film clips can be mapped onto this axis.

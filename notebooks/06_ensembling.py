@@ -16,10 +16,12 @@
 #
 # ## Overview
 #
-# **Question.** Chapter 5 asked whether pushing EEG networks towards the LLM's geometry helps, and
-# found the label-driven {term}`basin` (the span of the class means) already saturated. What differs
-# between two trained networks is the rest: the *within-class {term}`residual`*. Can decoding be improved by
-# ensembling networks that differ **there**?
+# **Question.** Chapter 5 asked whether pushing EEG networks towards the LLM's geometry helps; the
+# study's answer is that the label-driven {term}`basin` (the span of the class means) is already
+# saturated (chapter 5's own verdicts are mostly *undecided* on the quick profile, and its claim is
+# not testable on the default simulated cohort). What differs between two trained networks is the
+# rest: the *within-class {term}`residual`*. Can decoding be improved by ensembling networks that
+# differ **there**?
 #
 # **What the study claims.** An ensemble whose members are chosen to be diverse in the residual
 # subspace decodes better than the best single network, a plain seed ensemble and the literature's
@@ -37,9 +39,12 @@
 #
 # ```{important}
 # By default both cohorts are **simulated** (see [Data](../data)): the FACED-shaped one of chapters
-# 3-5 and a SEED-V-shaped one (62 channels, 5 emotions, 3 sessions). Nothing in the simulation says
-# whether residual diversity should help; the numbers below are whatever training gave. Set
-# `faced_dir` in chapter 4 (this chapter takes its data from there) and `seedv_dir` here to use the real datasets.
+# 3-5 and a SEED-V-shaped one (62 channels, 5 emotions, 3 sessions). Neither carries label
+# information inside a category, so by construction members can differ in their residuals only by
+# noise, and the study's gain is **not testable on these cohorts**: the chapter checks the method
+# (selection on validation subjects, paired tests, power). Section 5 adds a cohort with
+# within-class structure, where a gain is possible. Set `faced_dir` in chapter 4 (this chapter
+# takes its data from there) and `seedv_dir` here to use the real datasets.
 # ```
 #
 # ## Prerequisites

@@ -197,6 +197,13 @@ CASES: dict[str, Builder] = {
     "clip_ratings": lambda s: plots.clip_ratings(_clips(), source=s),
     "layer_profiles": lambda s: plots.layer_profiles(_runs(), source=s),
     "specificity_controls": lambda s: plots.specificity_controls(*_specificity(), source=s),
+    "verdict_overview": lambda s: plots.verdict_overview(pd.DataFrame({
+        "claim": ["1. An axis", "3. A map", "5. Saturation", "7. Beyond"],
+        "verdict": ["agrees", "pipeline check: recovers what was planted",
+                    "not testable on this cohort (by construction: no label information inside a category)",
+                    "where the generator produces it: nowhere in this grid"],
+        "data": ["recorded: real LLMs", "simulated EEG (simulated-faced)", "simulated EEG (simulated-faced)",
+                 "simulated EEG only"]}), source=s),
 }
 
 #: Figures drawn from EEG: their source is a dataset's label ("simulated-..." or a real release).

@@ -121,7 +121,7 @@ def test_the_thin_chapter_check_catches_a_fat_chapter(tmp_path):
 def test_toc_lists_exactly_the_chapters():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
-    listed = sorted(f.split("/")[-1] for f in files if f.startswith("book/chapters/"))
+    listed = sorted(f.split("/")[-1] for f in files if f.startswith("book/chapters/") and f != "book/chapters/scorecard")
     assert listed == [c.name for c in CHAPTERS]
     for f in files:
         if not f.startswith("book/chapters/"):

@@ -24,7 +24,7 @@ from figure_cases import CASES, EEG, EEG_SOURCES, OTHER_SOURCES
 ROOT = Path(__file__).resolve().parents[1]
 
 #: Public functions of vaxis.plots that are not figures.
-HELPERS = {"llm_source"}
+HELPERS = {"llm_source", "verdict_kind"}
 #: Axes whose x / y label may be empty, with the reason.
 UNLABELLED = {
     "weight_topomaps": ("xy", "scalp maps: position on the head is the axis"),

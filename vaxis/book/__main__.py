@@ -1,5 +1,6 @@
 """``python -m vaxis.book run | all | build | refresh | list`` (see :mod:`vaxis.book.runner`);
-``python -m vaxis.book student OUTDIR`` writes the student copy (see :mod:`vaxis.book.student`)."""
+``python -m vaxis.book student OUTDIR`` writes the student copy (see :mod:`vaxis.book.student`);
+``python -m vaxis.book publish --profile full`` publishes a profile's results (see :mod:`vaxis.book.findings`)."""
 
 import sys
 
@@ -10,4 +11,8 @@ if __name__ == "__main__":
         from .student import main as student_main
 
         raise SystemExit(student_main(sys.argv[2:]))
+    if sys.argv[1:2] == ["publish"]:
+        from .findings import main as publish_main
+
+        raise SystemExit(publish_main(sys.argv[2:]))
     raise SystemExit(main())

@@ -319,12 +319,14 @@ def markdown(frame: pd.DataFrame) -> str:
 
 
 def write(profile: str, root: Path | None = None) -> Path:
-    """Write the scorecard of ``results/<profile>/`` to ``book/chapters/scorecard.md`` (for the intro)."""
+    """Write the scorecard of ``results/<profile>/`` to ``book/chapters/scorecard.md`` (a page of the book)."""
     folder = io.results_dir(profile)
     root = root or root_dir()
     out = root / "book" / "chapters" / "scorecard.md"
     out.parent.mkdir(parents=True, exist_ok=True)
-    text = (f"Built from the result files of the `{profile}` profile when the chapters ran.\n\n"
+    text = ("# This run's scorecard\n\n"
+            f"Built from the result files of the `{profile}` profile when the chapters of this site ran; the "
+            "rules and the vocabulary of the verdicts are those of [What the book has shown](../findings).\n\n"
             + markdown(table(folder)))
     tmp = out.with_suffix(".tmp")
     tmp.write_text(text)

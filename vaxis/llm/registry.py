@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import math
 import os
 import shutil
 import sys
@@ -278,6 +279,25 @@ def models_dir() -> Path:
 def is_provisioned(name: str) -> bool:
     """True when registry model ``name`` has a complete converted folder."""
     return (models_dir() / name / MARKER).is_file()
+
+
+def parameter_count(name_or_path: str) -> int | None:
+    """Number of weights of a provisioned registry model or a local folder, read from the headers of
+    its ``.safetensors`` files (no weights loaded); ``None`` when unknown (a hub id, another format)."""
+    import json
+    import struct
+
+    folder = models_dir() / name_or_path if name_or_path in REGISTRY else Path(os.fspath(name_or_path)).expanduser()
+    files = sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
+    if not files:
+        return None
+    total = 0
+    for f in files:
+        with open(f, "rb") as fh:
+            (size,) = struct.unpack("<Q", fh.read(8))
+            header = json.loads(fh.read(size))
+        total += sum(math.prod(t["shape"]) for k, t in header.items() if k != "__metadata__")
+    return total
 
 
 def spec_of(name: str) -> ModelSpec:

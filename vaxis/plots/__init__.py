@@ -20,6 +20,8 @@ per question a figure answers; every figure is importable from ``vaxis.plots`` i
   :func:`phase_diagram`, :func:`verdict_map`;
 - :mod:`~vaxis.plots.ensembles` -- does residual diversity gain (chapter 6): :func:`ensemble_curves`,
   :func:`ensemble_diversity`;
+- :mod:`~vaxis.plots.findings` -- what the book has shown: :func:`verdict_overview` (the findings
+  page's figure, every claim's verdict at a glance);
 - :mod:`~vaxis.plots.panels` -- panels several figures share: :func:`layer_profile`,
   :func:`category_positions`, :func:`scatter_with_ratings`, :func:`agreement_matrix`,
   :func:`weight_topomaps`, :func:`null_histogram`.
@@ -71,6 +73,8 @@ from .saturation import (
     strategy_effects,
     verdict_map,
 )
+from .findings import VERDICT_KIND_COLORS, verdict_kind, verdict_overview
 from .ensembles import ensemble_curves, ensemble_diversity
 
-__all__ = ['accuracy_by_architecture', 'agreement_matrices', 'agreement_matrix', 'basin_share_vs_effect', 'CATEGORY_COLORS', 'category_positions', 'class_means_on_readout', 'clip_ratings', 'ensemble_curves', 'ensemble_diversity', 'frequency_split', 'layer_profile', 'layer_profiles', 'llm_source', 'map_summary', 'model_agreement_with_ratings', 'null_histogram', 'PARTICIPANTS_SOURCE', 'phase_diagram', 'positions_vs_participants', 'random_directions', 'rating_scatters', 'rediscovery', 'scatter_with_ratings', 'schedule_effects', 'SOURCE_GID', 'specificity_controls', 'STAMP_FONTSIZE', 'strategy_effects', 'target_comparison', 'VALENCE_COLORS', 'VERDICT_COLORS', 'verdict_map', 'weight_topomaps', 'WORD_RATINGS']
+__all__ = ['VERDICT_KIND_COLORS', 'verdict_kind', 'verdict_overview',
+           'accuracy_by_architecture', 'agreement_matrices', 'agreement_matrix', 'basin_share_vs_effect', 'CATEGORY_COLORS', 'category_positions', 'class_means_on_readout', 'clip_ratings', 'ensemble_curves', 'ensemble_diversity', 'frequency_split', 'layer_profile', 'layer_profiles', 'llm_source', 'map_summary', 'model_agreement_with_ratings', 'null_histogram', 'PARTICIPANTS_SOURCE', 'phase_diagram', 'positions_vs_participants', 'random_directions', 'rating_scatters', 'rediscovery', 'scatter_with_ratings', 'schedule_effects', 'SOURCE_GID', 'specificity_controls', 'STAMP_FONTSIZE', 'strategy_effects', 'target_comparison', 'VALENCE_COLORS', 'VERDICT_COLORS', 'verdict_map', 'weight_topomaps', 'WORD_RATINGS']

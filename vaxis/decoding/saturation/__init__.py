@@ -44,7 +44,8 @@ verdicts), :mod:`~.power` (what the sweep's held-out subjects can detect: :func:
 targets from chapter 1's results and arrays the LLM side computed; no model runs here).
 """
 
-from .diagnostics import alignment_during_training, baseline_representation, basin_share, basin_shares
+from .diagnostics import (alignment_during_training, baseline_representation, basin_in_words, basin_share,
+                          basin_shares)
 from .statistics import (MARGIN, add_verdicts, arm_rows, best_epochs, choose_weights, compare, compare_schedules,
                          control_kind, paired_rows, subject_accuracy, verdict_counts)
 from .power import sd_of_differences, sweep_power
@@ -52,7 +53,7 @@ from .targets import targets_from_results
 from .tasks import BASELINE, SweepSetup, make_tasks, run_sweep, run_task, save_setup
 
 __all__ = ["BASELINE", "MARGIN", "SweepSetup", "add_verdicts", "arm_rows", "control_kind", "paired_rows",
-           "subject_accuracy", "alignment_during_training", "baseline_representation", "basin_share",
+           "subject_accuracy", "alignment_during_training", "baseline_representation", "basin_in_words", "basin_share",
            "basin_shares", "best_epochs", "choose_weights", "compare", "compare_schedules", "make_tasks",
            "run_sweep", "run_task", "save_setup", "sd_of_differences", "sweep_power", "targets_from_results",
            "verdict_counts"]

@@ -117,3 +117,18 @@ def baseline_representation(setup: SweepSetup, fold: int = 0,
     unit = res.units[0]
     rows = setup.data.fold_trials(f)[0]
     return unit.z[rows], unit.proba[rows], setup.data.trial_label[rows]
+
+
+def basin_in_words(rho: stats.Estimate) -> str:
+    """One sentence on the rank correlation across losses of basin share and accuracy change (an
+    :class:`vaxis.stats.Estimate` with its interval) against the saturated-basin explanation, which
+    predicts it negative."""
+    if rho.high < 0:
+        return ("losses that push more inside the basin cost more accuracy, as the saturated-basin explanation "
+                "predicts.")
+    if rho.low > 0:
+        return ("losses that push more inside the basin cost less accuracy (or help more): the opposite of what the "
+                "saturated-basin explanation predicts.")
+    return ("the interval holds 0: these losses cannot tell whether pushing inside the basin costs more "
+            "accuracy, as the saturated-basin explanation predicts.")
+
