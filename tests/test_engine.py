@@ -156,14 +156,18 @@ def test_batched_stack_equals_the_plain_autograd_steps(arch, with_aux):
         torch.testing.assert_close(batched.params[k].detach()[sure], p[sure], atol=1e-4, rtol=0)
 
 
-def test_batched_stack_with_early_stopping_agrees_with_the_plain_loop(setup):
-    """Replicas out of patience keep their best weights; results as the plain loop's, within round-off."""
+def _early_stopped_eegnets(setup):
+    """EEGNets of two seeds trained with patience 1, with the plain loop's run of each unit."""
     data, folds = setup
     cfg = engine.TrainConfig(max_epochs=6, batch_size=64, patience=1, window_stride=10)
     stacked = engine.train("eegnet", data, folds, [0, 1], cfg, cache=False, progress=False)
     assert any(u.metrics["epochs_run"] < cfg.max_epochs for u in stacked.units), "no replica stopped early"
-    for u in stacked.units:
-        ref = engine.train_plain("eegnet", data, folds[u.fold], u.seed, cfg)
+    return [(u, engine.train_plain("eegnet", data, folds[u.fold], u.seed, cfg)) for u in stacked.units]
+
+
+def test_batched_stack_with_early_stopping_agrees_with_the_plain_loop(setup):
+    """Replicas out of patience keep their best weights; results as the plain loop's, within round-off."""
+    for u, ref in _early_stopped_eegnets(setup):
         assert u.metrics["epochs_run"] == ref.metrics["epochs_run"]
         assert u.metrics["best_epoch"] == ref.metrics["best_epoch"]
         np.testing.assert_allclose(u.proba, ref.proba, atol=2e-4)
@@ -190,12 +194,7 @@ def test_loop_stack_with_early_stopping_equals_the_plain_loop_bit_for_bit(setup,
     from vaxis.decoding import zoo
 
     monkeypatch.setattr(zoo.EEGNetDE, "stacking", "loop")
-    data, folds = setup
-    cfg = engine.TrainConfig(max_epochs=6, batch_size=64, patience=1, window_stride=10)
-    stacked = engine.train("eegnet", data, folds, [0, 1], cfg, cache=False, progress=False)
-    assert any(u.metrics["epochs_run"] < cfg.max_epochs for u in stacked.units), "no replica stopped early"
-    for u in stacked.units:
-        ref = engine.train_plain("eegnet", data, folds[u.fold], u.seed, cfg)
+    for u, ref in _early_stopped_eegnets(setup):
         np.testing.assert_array_equal(u.proba, ref.proba)
         np.testing.assert_array_equal(u.z, ref.z)
         # the validation loss is averaged in float32 by the engine, in float64 by the plain loop

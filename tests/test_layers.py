@@ -167,3 +167,22 @@ def test_the_checker_catches_a_planted_cycle():
     g = graph()
     g["vaxis.decoding.engine.results"] = g["vaxis.decoding.engine.results"] | {"vaxis.decoding.engine.job"}
     assert cycles(g)
+
+
+def test_no_two_public_classes_share_a_name():
+    """One name per idea: a class name says which class it is, wherever it is imported from."""
+    where: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                where.setdefault(node.name, []).append(module_name(path))
+    assert {k: v for k, v in where.items() if len(v) > 1} == {}
+
+
+def test_no_module_outside_a_registry_grows_past_about_600_lines():
+    """Split a module by concept when it grows (book/contributing.md); the loss registry's family modules and
+    the registry of offline models are lists of parallel entries and may be longer."""
+    exempt = {"vaxis.llm.registry"}
+    long = {module_name(p): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 620 and module_name(p) not in exempt}
+    assert long == {}
