@@ -170,5 +170,25 @@ def within_side_null(lmap: LinearMapCV, positions: Mapping[str, float]) -> dict[
             "n": int(null.size), "rank": int(1 + np.sum(null > null[0]))}
 
 
-__all__ = ["PC1", "side", "ternary_split", "class_mean_pc1", "per_subject_r", "compare_targets",
+def alternatives_in_words(table: pd.DataFrame, within_side: Mapping[str, Any], reference: str,
+                          split: str = "ternary split") -> str:
+    """Chapter 3's answer in one sentence: which target the EEG tracks best (``table``:
+    :func:`compare_targets`), whether the LLM (``reference``) beats the plain negative / neutral /
+    positive ``split`` (the paired interval), and whether the LLM's order inside the sides adds
+    anything (``within_side``: :func:`within_side_null`)."""
+    best = str(table.index[table["best"].to_numpy(bool)][0])
+    first = (f"the EEG tracks the V-axis best of all targets" if best == reference else
+             f"the EEG tracks {best} better than the V-axis")
+    lo, hi = float(table.loc[split, "diff_low"]), float(table.loc[split, "diff_high"])
+    second = ("the LLM's order beats the negative / neutral / positive split" if lo > 0 else
+              "the plain negative / neutral / positive split is tracked better than the LLM's order" if hi < 0 else
+              "the LLM's order and the plain negative / neutral / positive split cannot be told apart")
+    third = ("and the LLM's order inside each side adds something (within-side p = "
+             f"{within_side['p']:.3f})" if within_side["p"] < 0.05 else
+             f"and the LLM's order inside each side adds nothing detectable (within-side p = {within_side['p']:.3f})")
+    text = f"{first}; {second}, {third}."
+    return text[0].upper() + text[1:]
+
+
+__all__ = ["alternatives_in_words", "PC1", "side", "ternary_split", "class_mean_pc1", "per_subject_r", "compare_targets",
            "within_side_null"]

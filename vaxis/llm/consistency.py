@@ -236,3 +236,21 @@ def size_comparison(
                      "delta": float(point[(large, what)][0] - point[(small, what)][0]),
                      "low": lo, "high": hi, "eq low (95%)": elo, "eq high (95%)": ehi, "verdict": verdict})
     return pd.DataFrame(rows).set_index("agreement with")
+
+
+def agreement_in_words(n_models: int, category_p: float, item_p: float, controls: pd.DataFrame | None = None) -> str:
+    """Chapter 2's answer in one sentence: do ``n_models`` models order the nine emotions (permutation
+    ``category_p``) and held-out words (exact ``item_p``) alike, and in how many do the nine sentences
+    beat the best direction found without them (``controls``: :func:`vaxis.llm.specificity.controls_table`)?"""
+    def alike(p: float, what: str) -> str:
+        return (f"order {what} alike (p = {p:.2g})" if p < 0.05 else
+                f"do not order {what} more alike than relabelled anchors (p = {p:.2g})" if p >= 0.5 else
+                f"cannot be shown to order {what} alike (p = {p:.2g})")
+
+    text = f"The {n_models} models {alike(category_p, 'the nine emotions')} and {alike(item_p, 'held-out words')}"
+    if controls is not None and len(controls):
+        beats = int((controls["diff_low"] > 0).sum())
+        text += (f"; the nine sentences beat the best direction found without them in {beats} of "
+                 f"{len(controls)} models")
+    return text + "."
+

@@ -311,6 +311,26 @@ def controls_summary(table: pd.DataFrame) -> pd.DataFrame:
     }, index=t.index)
 
 
-__all__ = ["WordStates", "word_states", "random_direction_rhos", "rank_among", "pca_baselines",
+def axis_in_words(model: str, rho: Any, advantage: Mapping[str, float]) -> str:
+    """Chapter 1's answer in one sentence: does the axis order held-out words as people do (``rho``,
+    an estimate with ``low`` / ``high``), and do the nine sentences beat the best direction found
+    without them (``advantage``: :func:`paired_advantage`)?"""
+    if rho.low > 0:
+        first = f"{model}'s V-axis orders held-out words as people rate them (rho {rho.value:.2f})"
+    elif rho.high <= 0:
+        first = f"{model}'s V-axis does not order held-out words as people rate them"
+    else:
+        first = f"whether {model}'s V-axis orders held-out words as people rate them cannot be told"
+    if advantage["low"] > 0:
+        second = "and the nine sentences find a better valence direction than any found without them"
+    elif advantage["high"] <= 0:
+        second = "but a direction found without the nine sentences does as well or better"
+    else:
+        second = "and the nine sentences cannot be told apart from the best direction found without them"
+    text = f"{first}, {second}."
+    return text[0].upper() + text[1:]
+
+
+__all__ = ["axis_in_words", "WordStates", "word_states", "random_direction_rhos", "rank_among", "pca_baselines",
            "baseline_positions", "paired_advantage", "Controls", "model_controls", "controls_table",
            "controls_summary"]

@@ -76,9 +76,10 @@ from .geometry import diversity_agreement, member_residual, prediction_disagreem
 from .members import FoldMembers, average_proba, fold_members
 from .selection import FoldSelection, GreedyPath, greedy_path, select_ensembles
 from .study import STUDY_GAIN, study_gap, study_power
-from .verdict import verdict
+from .verdict import gain_in_words, verdict
 
 __all__ = ["BASELINES", "METHODS", "REFERENCE", "STUDY_GAIN", "EnsembleComparison", "FoldMembers", "FoldSelection", "GreedyPath",
-           "average_proba", "compare", "de_baseline", "diversity_agreement", "fold_members", "greedy_path",
+           "average_proba", "compare", "de_baseline", "diversity_agreement", "fold_members", "gain_in_words",
+           "greedy_path",
            "member_residual", "prediction_disagreement", "residual_diversity", "residual_summary", "select_ensembles",
            "study_gap", "study_power", "subject_bootstrap", "trial_features", "verdict"]
