@@ -144,6 +144,8 @@ def test_run_records_wall_time_and_peak_memory(tmp_path, monkeypatch):
     rec = runs["97_alloc"]
     assert rec["wall_s"] > 0 and rec["estimate_bytes"] > 0
     assert 300 * 2**20 < rec["peak_bytes"] < 4 * 2**30, rec  # the kernel's 300 MiB block was seen
+    # the machine and the commit, which the reference runs (vaxis.book.records) must be one of each
+    assert rec["cpus"] >= 1 and rec["cpu"] == book.records.cpu_model() and rec["commit"] == book.records.git_commit()
 
 
 def test_peak_memory_follows_child_processes():

@@ -37,7 +37,7 @@ import yaml
 from .. import llm, numerics
 from .._checks import VaxisError, VaxisInputError
 from ..io import load_json, results_dir, save_json
-from . import resources, scorecard
+from . import records, resources, scorecard
 from .contents import (
     Chapter,
     chapter_parameters,
@@ -188,8 +188,9 @@ def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] |
 def record_run(profile: str, chapter: str, **fields: Any) -> Path:
     """Add one chapter's run record (wall time, peak memory, estimate, numerics) to ``results/<profile>/runs.json``.
 
-    The file maps chapter names to their latest record, with the host's core count and the time;
-    ``benchmarks/README.md`` quotes it for the full profile.
+    The file maps chapter names to their latest record, with the machine (core count and CPU model),
+    the commit of the checkout and the time; ``python -m vaxis.book records --update`` turns the logs
+    of one machine into the reference runs every page takes its run times from (:mod:`vaxis.book.records`).
     """
     import datetime
 
@@ -198,7 +199,7 @@ def record_run(profile: str, chapter: str, **fields: Any) -> Path:
         runs = load_json(path) if path.is_file() else {}
     except (ValueError, VaxisError):  # an unreadable log is replaced, never fatal
         runs = {}
-    runs[chapter] = {**fields, "cpus": os.cpu_count(),
+    runs[chapter] = {**fields, "cpus": os.cpu_count(), "cpu": records.cpu_model(), "commit": records.git_commit(),
                      "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     return save_json(path, runs)
 
