@@ -118,7 +118,7 @@ import pandas as pd
 import torch
 
 import vaxis  # numerics (portable or native) come from the environment the runner starts us in
-from vaxis import io, plots, results
+from vaxis import io, plots, results, tables
 from vaxis.eeg import ratings
 from vaxis.book import scorecard
 from vaxis.llm import frequency, norms, specificity, stimuli, validation
@@ -135,7 +135,7 @@ print(f"vaxis {vaxis.__version__}; {vaxis.numerics.describe()['mode']} numerics;
 
 # %%
 anchor_texts, anchor_categories = stimuli.anchor_table(anchor_sentences)
-pd.DataFrame({"category": anchor_categories, "sentence": anchor_texts})
+tables.FullText({"category": anchor_categories, "sentence": anchor_texts})
 
 # %% [markdown]
 # ## 2. Held-out items with human valence ratings
@@ -165,9 +165,9 @@ lead = validation.validate_model(
 )
 
 # %%
-print(f"{lead.model}: {lead.n_layers} layers, hidden size {lead.hidden_size}, "
-      f"{lead.meta['n_truncated']} texts truncated")
-print("chosen on dev:", {k: (round(v, 3) if isinstance(v, float) else v) for k, v in lead.choice.items()})
+print(tables.wrap(f"{lead.model}: {lead.n_layers} layers, hidden size {lead.hidden_size}, "
+                  f"{lead.meta['n_truncated']} texts truncated"))
+print(tables.wrap("chosen on dev: " + str({k: (round(v, 3) if isinstance(v, float) else v) for k, v in lead.choice.items()})))
 
 # %%
 fig = plots.layer_profile(lead.profile, lead.choice, split="dev", title=f"{lead.model}: layer profile (dev split)",
@@ -194,8 +194,8 @@ table = pd.DataFrame({
 table
 
 # %%
-print(f"Binary sentiment (|rating| >= 1, n = {t['n_binary']} test and AFINN words): AUC = {t['auc_ci']}, "
-      f"accuracy of the sign at the neutral origin = {t['accuracy_ci']} (chance 0.5; 95% bootstrap over words)")
+print(tables.wrap(f"Binary sentiment (|rating| >= 1, n = {t['n_binary']} test and AFINN words): AUC = {t['auc_ci']}, "
+                  f"accuracy of the sign at the neutral origin = {t['accuracy_ci']} (chance 0.5; 95% bootstrap over words)"))
 
 # %% [markdown]
 # **Positions, not signs.** The origin is where *one* neutral sentence falls, not a calibrated
@@ -229,10 +229,10 @@ rank = specificity.rank_among(t["vader_test"].value, random_rho)
 baselines = specificity.pca_baselines(ws, n_components=n_components)
 advantage = specificity.paired_advantage(lead.test_positions, specificity.baseline_positions(baselines, ws.test),
                                          ws.test_rating, n_boot=n_boot, seed=seed)
-print(f"V-axis rho {rank['value']:.3f}: rank {rank['rank']} of {rank['n'] + 1} among random directions "
-      f"(their |rho|: median {rank['median_abs']:.3f}, 95th percentile {rank['p95_abs']:.3f}, max {rank['max_abs']:.3f})")
-print(f"V-axis minus the best no-anchor component: {advantage['diff']:.3f} "
-      f"[{advantage['low']:.3f}, {advantage['high']:.3f}] (paired bootstrap over {advantage['n']} words)")
+print(tables.wrap(f"V-axis rho {rank['value']:.3f}: rank {rank['rank']} of {rank['n'] + 1} among random directions "
+                  f"(their |rho|: median {rank['median_abs']:.3f}, 95th percentile {rank['p95_abs']:.3f}, max {rank['max_abs']:.3f})"))
+print(tables.wrap(f"V-axis minus the best no-anchor component: {advantage['diff']:.3f} "
+                  f"[{advantage['low']:.3f}, {advantage['high']:.3f}] (paired bootstrap over {advantage['n']} words)"))
 baselines.round(3)
 
 # %%
@@ -266,7 +266,7 @@ fig.savefig(out_dir / "01_category_positions.png", dpi=120, bbox_inches="tight")
 
 # %%
 order = validation.category_order(lead.category_positions)
-print("negative -> positive:", " < ".join(order))
+print(tables.wrap("negative -> positive: " + " < ".join(order)))
 pd.Series(lead.category_positions, name="position").round(2).to_frame().T
 
 # %% [markdown]
@@ -317,25 +317,25 @@ print("wrote", results.AXIS_JSON, results.AXIS_NPZ, "and", results.SPECIFICITY_J
 # The numbers of this run (they change with the profile and the model, never by hand):
 
 # %%
-print(f"Model {lead.model}; axis = {lead.choice['construction']} at layer {lead.choice['layer']} "
-      f"of {lead.n_layers}, {lead.choice['pooling']}-token pooling, template '{lead.choice['template']}'.")
-print(f"Zero-shot agreement with human valence on held-out VADER words: rho = {t['vader_test']}; "
-      f"on AFINN: rho = {t['afinn']}; sentiment AUC = {t['auc_ci']}.")
+print(tables.wrap(f"Model {lead.model}; axis = {lead.choice['construction']} at layer {lead.choice['layer']} "
+                  f"of {lead.n_layers}, {lead.choice['pooling']}-token pooling, template '{lead.choice['template']}'."))
+print(tables.wrap(f"Zero-shot agreement with human valence on held-out VADER words: rho = {t['vader_test']}; "
+                  f"on AFINN: rho = {t['afinn']}; sentiment AUC = {t['auc_ci']}."))
 pv, pa, pw = (versus.loc[k] for k in ("participants valence", "participants arousal", "word norms valence"))
-print(f"Nine categories vs FACED's participants: valence rho = {pv['rho']:.3f} (participants "
-      f"[{pv['participants low']:.3f}, {pv['participants high']:.3f}], categories [{pv['categories low']:.3f}, "
-      f"{pv['categories high']:.3f}]; p = {pv['p all orderings']:.4f} over 9! orderings, "
-      f"p = {pv['p within sides']:.3f} within sides); arousal rho = {pa['rho']:.3f} [{pa['categories low']:.3f}, "
-      f"{pa['categories high']:.3f}] (p = {pa['p all orderings']:.3f}); word norms rho = {pw['rho']:.3f} "
-      f"[{pw['categories low']:.3f}, {pw['categories high']:.3f}] (intervals over categories).")
+print(tables.wrap(f"Nine categories vs FACED's participants: valence rho = {pv['rho']:.3f} (participants "
+                  f"[{pv['participants low']:.3f}, {pv['participants high']:.3f}], categories [{pv['categories low']:.3f}, "
+                  f"{pv['categories high']:.3f}]; p = {pv['p all orderings']:.4f} over 9! orderings, "
+                  f"p = {pv['p within sides']:.3f} within sides); arousal rho = {pa['rho']:.3f} [{pa['categories low']:.3f}, "
+                  f"{pa['categories high']:.3f}] (p = {pa['p all orderings']:.3f}); word norms rho = {pw['rho']:.3f} "
+                  f"[{pw['categories low']:.3f}, {pw['categories high']:.3f}] (intervals over categories)."))
 
 # %%
-print(f"Nine sentences vs no anchors: rank {rank['rank']} among {rank['n']} random directions; advantage over the "
-      f"dev-chosen principal component {advantage['diff']:.3f} [{advantage['low']:.3f}, {advantage['high']:.3f}].")
+print(tables.wrap(f"Nine sentences vs no anchors: rank {rank['rank']} among {rank['n']} random directions; advantage over the "
+                  f"dev-chosen principal component {advantage['diff']:.3f} [{advantage['low']:.3f}, {advantage['high']:.3f}]."))
 fq = by_freq.loc
-print(f"Common words rho {fq['common', 'rho']:.3f} [{fq['common', 'low']:.3f}, {fq['common', 'high']:.3f}], rare words "
-      f"{fq['rare', 'rho']:.3f} [{fq['rare', 'low']:.3f}, {fq['rare', 'high']:.3f}]; difference {fq['common - rare', 'rho']:.3f} "
-      f"[{fq['common - rare', 'low']:.3f}, {fq['common - rare', 'high']:.3f}].")
+print(tables.wrap(f"Common words rho {fq['common', 'rho']:.3f} [{fq['common', 'low']:.3f}, {fq['common', 'high']:.3f}], rare words "
+                  f"{fq['rare', 'rho']:.3f} [{fq['rare', 'low']:.3f}, {fq['rare', 'high']:.3f}]; difference {fq['common - rare', 'rho']:.3f} "
+                  f"[{fq['common - rare', 'low']:.3f}, {fq['common - rare', 'high']:.3f}]."))
 scorecard.chapter_rows(out_dir, "01")
 
 # %% [markdown]

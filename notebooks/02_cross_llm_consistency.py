@@ -115,7 +115,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vaxis import io, plots, results
+from vaxis import io, plots, results, tables
 from vaxis.eeg import ratings
 from vaxis.llm import consistency, norms, registry, specificity, stimuli, validation
 
@@ -163,9 +163,9 @@ cat_positions = {name: run.category_positions for name, run in runs.items()}
 cat_matrix = consistency.pairwise_spearman(
     {n: np.array([p[c] for c in stimuli.CATEGORIES if c in p]) for n, p in cat_positions.items()})
 cat_obs, cat_null, cat_p = consistency.category_null(cat_positions, n_perm=n_perm, seed=seed)
-print(f"mean pairwise Spearman rho of category positions = {cat_obs:.3f}; "
-      f"permutation null mean {cat_null.mean():.3f}, 95th percentile {np.percentile(cat_null, 95):.3f}; "
-      f"p = {cat_p:.4f} ({n_perm} permutations)")
+print(tables.wrap(f"mean pairwise Spearman rho of category positions = {cat_obs:.3f}; "
+                  f"permutation null mean {cat_null.mean():.3f}, 95th percentile {np.percentile(cat_null, 95):.3f}; "
+                  f"p = {cat_p:.4f} ({n_perm} permutations)"))
 
 # %%
 pd.DataFrame({n: pd.Series(p).rank().astype(int) for n, p in cat_positions.items()}).loc[
@@ -201,14 +201,14 @@ fig = plots.positions_vs_participants(cat_positions, ratings.category_ratings(n_
 # %%
 item_matrix = consistency.pairwise_spearman({n: r.test_positions for n, r in runs.items()})
 item_obs, item_null, item_p = consistency.item_null(runs, anchor_categories, stimuli.POSITIVE, stimuli.NEGATIVE)
-print(f"mean pairwise Spearman rho of {len(splits.test)} test-word positions = {item_obs:.3f}; "
-      f"exact relabelling null ({item_null.size} assignments): mean {item_null.mean():.3f}, "
-      f"max {item_null.max():.3f}; p = {item_p:.4f}")
+print(tables.wrap(f"mean pairwise Spearman rho of {len(splits.test)} test-word positions = {item_obs:.3f}; "
+                  f"exact relabelling null ({item_null.size} assignments): mean {item_null.mean():.3f}, "
+                  f"max {item_null.max():.3f}; p = {item_p:.4f}"))
 
 # %%
 item_ci = consistency.item_agreement(runs, n_boot=n_boot, seed=seed)
-print(f"mean pairwise rho of test-word positions = {item_ci} (95% bootstrap over the {item_ci.n} words, "
-      f"the same draw for every model)")
+print(tables.wrap(f"mean pairwise rho of test-word positions = {item_ci} (95% bootstrap over the {item_ci.n} words, "
+                  f"the same draw for every model)"))
 
 # %%
 fig = plots.agreement_matrices({"Spearman rho: nine category positions": cat_matrix,
@@ -248,12 +248,12 @@ fig = plots.specificity_controls(controls_table, {n: c.random_rhos for n, c in c
                                 source=plots.llm_source(list(controls)))
 
 # %%
-print("V-axis (nine sentences) against the words' best principal component (no anchors), paired 95% interval:")
+print(tables.wrap("V-axis (nine sentences) against the words' best principal component (no anchors), paired 95% interval:"))
 for reading, group in controls_table.groupby("sentences", sort=False):
-    print(f"  {reading}: {', '.join(group.index)}")
-print("Rho on rare against common words (95% interval of the difference):")
+    print(tables.wrap(f"  {reading}: {', '.join(group.index)}"))
+print(tables.wrap("Rho on rare against common words (95% interval of the difference):"))
 for reading, group in controls_table.groupby("rare_words", sort=False):
-    print(f"  {reading}: {', '.join(group.index)}")
+    print(tables.wrap(f"  {reading}: {', '.join(group.index)}"))
 
 # %% [markdown]
 # How to read it: for a model listed under "no clear difference" or "V-axis worse", a direction
@@ -283,7 +283,7 @@ if set(qwen) <= set(runs):
     display(size.round(3))
 else:
     size = None
-    print("This run does not have both Qwen2.5-Coder sizes (the full-large profile does); no size comparison.")
+    print(tables.wrap("This run does not have both Qwen2.5-Coder sizes (the full-large profile does); no size comparison."))
 
 # %% [markdown]
 # ## 7. Results for later chapters

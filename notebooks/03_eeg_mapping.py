@@ -124,7 +124,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vaxis import io, plots, results, stats
+from vaxis import io, plots, results, stats, tables
 from vaxis.book import scorecard
 from vaxis.decoding import alternatives, calibration, mapping, recovery
 from vaxis.eeg import cohort, ratings
@@ -139,7 +139,8 @@ out_dir = io.results_dir(profile, results_root)
 data = cohort("faced", faced_dir, n_subjects=n_subjects, seed=sim_seed, knobs=sim_knobs,
               reference_channels=reference_channels)
 print(data)
-print("simulated" if data.source.startswith("simulated") else "REAL DATA", "| rating source:", data.rating_source)
+print(tables.wrap(f"{'simulated' if data.source.startswith('simulated') else 'REAL DATA'} | rating source: "
+                  f"{data.rating_source}"))
 
 # %%
 v_positions = results.category_positions(out_dir)
@@ -179,9 +180,9 @@ vmap = mapping.cross_validate_map(None, v_positions, permutations=permutations, 
                                   seed=seed, fitted=lmap)
 
 # %%
-print(f"held-out subjects: {len(vmap.per_subject)}; mean per-subject r = {vmap.ci} (95% bootstrap CI)")
-print(f"pooled r = {vmap.pooled_r:.3f}; permutation p = {vmap.p_value:.2e} "
-      f"({vmap.permutation_kind}, {vmap.n_permutations} assignments, penalty re-chosen under the null)")
+print(tables.wrap(f"held-out subjects: {len(vmap.per_subject)}; mean per-subject r = {vmap.ci} (95% bootstrap CI)"))
+print(tables.wrap(f"pooled r = {vmap.pooled_r:.3f}; permutation p = {vmap.p_value:.2e} "
+                  f"({vmap.permutation_kind}, {vmap.n_permutations} assignments, penalty re-chosen under the null)"))
 
 # %%
 fig = plots.map_summary(vmap, source=data.source)
@@ -241,8 +242,8 @@ alt_table[["mean_r", "low", "high", "diff", "diff_low", "diff_high", "p_wilcoxon
 # %%
 fig = plots.target_comparison(alt_table, alt_subjects, data.source)
 best = alt_table.index[alt_table.best.astype(bool)][0]
-print(f"EEG tracks best: {best} (mean r {alt_table.loc[best, 'mean_r']:.3f}). Within-side null: the LLM's order "
-      f"inside the sides ranks {within['rank']} of {within['n']} orderings, p = {within['p']:.3f}.")
+print(tables.wrap(f"EEG tracks best: {best} (mean r {alt_table.loc[best, 'mean_r']:.3f}). Within-side null: the LLM's order "
+                  f"inside the sides ranks {within['rank']} of {within['n']} orderings, p = {within['p']:.3f}."))
 
 # %% [markdown]
 # `diff` is the V-axis's mean r minus the target's, over the same held-out subjects (an interval
@@ -267,12 +268,12 @@ print(f"EEG tracks best: {best} (mean r {alt_table.loc[best, 'mean_r']:.3f}). Wi
 # %%
 planted = recovery.planted_recovery(lmap, v_positions, data.planted_valence, n_boot=n_boot, seed=seed)
 if planted is None:
-    print(f"{data.source}: real recordings, the true valence pattern is unknown; only the weights are shown.")
+    print(tables.wrap(f"{data.source}: real recordings, the true valence pattern is unknown; only the weights are shown."))
 else:
-    print(f"spatial correlation, planted valence pattern vs map weights (mean over {planted.estimate.n} folds): "
-          f"{planted.estimate} (95% bootstrap over folds); per fold {planted.per_fold.min():.3f} to "
-          f"{planted.per_fold.max():.3f}; relabelled-category null: median {np.median(planted.null):.3f}, "
-          f"95th percentile {np.percentile(planted.null, 95):.3f}, p = {planted.p_value:.4f} ({planted.null.size} maps)")
+    print(tables.wrap(f"spatial correlation, planted valence pattern vs map weights (mean over {planted.estimate.n} folds): "
+                      f"{planted.estimate} (95% bootstrap over folds); per fold {planted.per_fold.min():.3f} to "
+                      f"{planted.per_fold.max():.3f}; relabelled-category null: median {np.median(planted.null):.3f}, "
+                      f"95th percentile {np.percentile(planted.null, 95):.3f}, p = {planted.p_value:.4f} ({planted.null.size} maps)"))
 
 # %%
 fig = plots.weight_topomaps(vmap.weights, data.channels, data.band_names, source=data.source,
@@ -324,22 +325,22 @@ print("wrote", results.MAPPING_JSON, "and", results.ALTERNATIVES_JSON)
 # ## Summary
 
 # %%
-print(f"Data: {data.source}, {data.n_subjects} subjects x {data.n_clips} clips.")
-print(f"EEG -> V-axis map, held-out subjects: mean r = {vmap.ci}, exact p = {vmap.p_value:.2e}.")
-print(f"Controls: participants' clip valence r = {hmap.ci} (p = {hmap.p_value:.2e}, {hmap.n_permutations} "
-      f"orderings of 28 clips); random LLM directions median r = {np.median(random_r):.3f} "
-      f"({share:.1%} reach the V-axis).")
-print(f"Split-half reliability of the participants' clip-mean valence: "
-      f"{reliability.loc[('valence', 'clip'), 'reliability']:.3f}.")
-print("Planted vs recovered valence pattern: " + ("unknown on real data." if planted is None else
-      f"spatial r = {planted.estimate} (bootstrap over folds), relabelled-category null p = {planted.p_value:.4f}."))
+print(tables.wrap(f"Data: {data.source}, {data.n_subjects} subjects x {data.n_clips} clips."))
+print(tables.wrap(f"EEG -> V-axis map, held-out subjects: mean r = {vmap.ci}, exact p = {vmap.p_value:.2e}."))
+print(tables.wrap(f"Controls: participants' clip valence r = {hmap.ci} (p = {hmap.p_value:.2e}, {hmap.n_permutations} "
+                  f"orderings of 28 clips); random LLM directions median r = {np.median(random_r):.3f} "
+                  f"({share:.1%} reach the V-axis)."))
+print(tables.wrap(f"Split-half reliability of the participants' clip-mean valence: "
+                  f"{reliability.loc[('valence', 'clip'), 'reliability']:.3f}."))
+print(tables.wrap("Planted vs recovered valence pattern: " + ("unknown on real data." if planted is None else
+                  f"spatial r = {planted.estimate} (bootstrap over folds), relabelled-category null p = {planted.p_value:.4f}.")))
 
 # %%
 for name, row in alt_table.iterrows():
     d = "" if name == "V-axis (LLM)" else (f"; LLM minus it {row['diff']:.3f} [{row.diff_low:.3f}, {row.diff_high:.3f}], "
                                            f"Wilcoxon p {row.p_wilcoxon:.3g}")
-    print(f"{name:22s} mean r {row.mean_r:.3f} [{row.low:.3f}, {row.high:.3f}]{d}")
-print(f"Best-tracked target: {best}. Within-side null (576 orderings keeping the split): p = {within['p']:.3f}.")
+    print(tables.wrap(f"{name:22s} mean r {row.mean_r:.3f} [{row.low:.3f}, {row.high:.3f}]{d}"))
+print(tables.wrap(f"Best-tracked target: {best}. Within-side null (576 orderings keeping the split): p = {within['p']:.3f}."))
 scorecard.chapter_rows(out_dir, "03")
 
 # %% [markdown]

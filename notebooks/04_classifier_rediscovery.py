@@ -131,7 +131,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vaxis import io, plots, results
+from vaxis import io, plots, results, tables
 from vaxis.book import scorecard
 from vaxis.decoding import engine, folds, rediscovery
 from vaxis.eeg import cohort
@@ -250,9 +250,9 @@ count = rediscovery.count_rediscoveries(networks, ctrl[ctrl.kind.isin(["shuffled
 counts = rediscovery.control_counts(pd.concat([networks, ctrl]), level=level)
 
 # %%
-print(f"test: {count['test']}; {perms.shape[0]} assignments; level {level}")
-print(f"{count['n_rediscover']} of {count['n']} networks rediscover the V-axis (BH); {count['n_holm']} with Holm, "
-      f"{count['n_uncorrected']} uncorrected; {count['n_beyond_controls']} rediscover and beat every control")
+print(tables.wrap(f"test: {count['test']}; {perms.shape[0]} assignments; level {level}"))
+print(tables.wrap(f"{count['n_rediscover']} of {count['n']} networks rediscover the V-axis (BH); {count['n_holm']} with Holm, "
+                  f"{count['n_uncorrected']} uncorrected; {count['n_beyond_controls']} rediscover and beat every control"))
 counts.round(3)
 
 # %% [markdown]
@@ -324,19 +324,19 @@ print("wrote", results.REDISCOVERY_JSON)
 
 # %%
 for arch, row in acc.iterrows():
-    print(f"{arch:12s} balanced accuracy {row.balanced_accuracy:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]")
+    print(tables.wrap(f"{arch:12s} balanced accuracy {row.balanced_accuracy:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"))
 for kind, row in counts.iterrows():
-    print(f"{kind:18s} V read-out mean r {row.mean_r:.3f}; {int(row.significant)} of {int(row.n)} significant "
-          f"(exact test, BH within the kind, level {level}; {int(row.uncorrected)} uncorrected)")
+    print(tables.wrap(f"{kind:18s} V read-out mean r {row.mean_r:.3f}; {int(row.significant)} of {int(row.n)} significant "
+                      f"(exact test, BH within the kind, level {level}; {int(row.uncorrected)} uncorrected)"))
 for kind, g in gap.iterrows():
-    print(f"trained minus {kind:16s} read-out r {g.gap:+.3f} [{g.low:+.3f}, {g.high:+.3f}], p = {g.p:.3f} "
-          f"({g.n_subjects} held-out subjects in {g.n_folds} folds)")
-print(f"Beside it, the count: {count['n_rediscover']} of {count['n']} trained networks pass the exact test (BH), "
-      f"{count['n_holm']} with Holm; the {count['n']} tests share one dataset and its folds.")
+    print(tables.wrap(f"trained minus {kind:16s} read-out r {g.gap:+.3f} [{g.low:+.3f}, {g.high:+.3f}], p = {g.p:.3f} "
+                      f"({g.n_subjects} held-out subjects in {g.n_folds} folds)"))
+print(tables.wrap(f"Beside it, the count: {count['n_rediscover']} of {count['n']} trained networks pass the exact test (BH), "
+                  f"{count['n_holm']} with Holm; the {count['n']} tests share one dataset and its folds."))
 scorecard.chapter_rows(out_dir, "04")
 
 # %%
-print("In words:", rediscovery.gap_in_words(gap))
+print(tables.wrap("In words: " + rediscovery.gap_in_words(gap)))
 
 # %% [markdown]
 # **What it means.** Networks that only ever saw category labels end up with representations in

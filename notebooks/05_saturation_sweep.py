@@ -145,7 +145,7 @@ import torch
 
 from IPython.display import Markdown
 
-from vaxis import io, plots, results, stats
+from vaxis import io, plots, results, stats, tables
 from vaxis.book import scorecard
 from vaxis.decoding import alignment, engine, saturation
 from vaxis.decoding.folds import subject_folds
@@ -185,8 +185,8 @@ sentences = hidden.sentence_embeddings(sentence_model, results.anchor_sentences(
 targets = saturation.targets_from_results(out_dir, data_eeg, data.classes, sentences)
 config = engine.TrainConfig(max_epochs=max_epochs, lr=lr, patience=patience, window_stride=window_stride)
 setup = saturation.SweepSetup(data, folds, list(seeds), arch, config, targets)
-print(f"{data_eeg.source}: {data_eeg.n_subjects} subjects, {len(folds)} folds x {len(seeds)} seeds; "
-      f"the paired unit is the held-out subject ({data_eeg.n_subjects} per strategy, seeds averaged)")
+print(tables.wrap(f"{data_eeg.source}: {data_eeg.n_subjects} subjects, {len(folds)} folds x {len(seeds)} seeds; "
+                  f"the paired unit is the held-out subject ({data_eeg.n_subjects} per strategy, seeds averaged)"))
 
 # %% [markdown]
 # ## 3. The sweep
@@ -201,10 +201,10 @@ runs = saturation.run_sweep(setup, names, results.sweep_store(out_dir), backend=
 # %%
 comparison = saturation.compare(runs, alpha=alpha, n_boot=n_boot, seed=seed)
 counts = saturation.verdict_counts(comparison)
-print(f"baseline balanced accuracy {comparison.attrs['baseline_bacc']:.3f} (chance {1 / len(data.classes):.3f}); "
-      f"equivalence margin ±{comparison.attrs['margin']}")
+print(tables.wrap(f"baseline balanced accuracy {comparison.attrs['baseline_bacc']:.3f} (chance {1 / len(data.classes):.3f}); "
+                  f"equivalence margin ±{comparison.attrs['margin']}"))
 for kind in ("alignment", "control"):
-    print(f"{kind} losses, verdicts at FDR {alpha}:", saturation.verdict_counts(comparison, kind=kind))
+    print(tables.wrap(f"{kind} losses, verdicts at FDR {alpha}: {saturation.verdict_counts(comparison, kind=kind)}"))
 comparison[["strategy", "family", "kind", "weights", "bacc", "mean_diff", "ci_low", "ci_high", "d_z", "p_wilcoxon",
             "q", "q_tost", "verdict"]].round(4)
 
@@ -219,7 +219,7 @@ fig = plots.strategy_effects(comparison, source=data_eeg.source)
 if fixed_weight is not None:
     fixed = saturation.compare(runs, alpha=alpha, n_boot=n_boot, seed=seed, arm=fixed_weight)
     for kind in ("alignment", "control"):
-        print(f"fixed weight {fixed_weight:g}, {kind} losses:", saturation.verdict_counts(fixed, kind=kind))
+        print(tables.wrap(f"fixed weight {fixed_weight:g}, {kind} losses: {saturation.verdict_counts(fixed, kind=kind)}"))
 else:
     print("one weight per strategy: the chosen arm is the fixed arm")
 
@@ -281,14 +281,14 @@ if long_schedule:
 for name, c in schedules.items():
     n = saturation.verdict_counts(c)
     ep = epochs_by_schedule[name]
-    print(f"{name:8s} baseline {c.attrs['baseline_bacc']:.3f}; helped {n['helped']}, equivalent {n['equivalent']}, "
-          f"undecided {n['undecided']}, hurt {n['hurt']}; best epoch: baseline mean {ep.loc['baseline', 'mean']:.1f}, "
-          f"strategies mean {ep.loc['strategies', 'mean']:.1f}")
+    print(tables.wrap(f"{name:8s} baseline {c.attrs['baseline_bacc']:.3f}; helped {n['helped']}, equivalent {n['equivalent']}, "
+                      f"undecided {n['undecided']}, hurt {n['hurt']}; best epoch: baseline mean {ep.loc['baseline', 'mean']:.1f}, "
+                      f"strategies mean {ep.loc['strategies', 'mean']:.1f}"))
 by_schedule = saturation.compare_schedules(schedules)
 if long_schedule:
     eff, eff_long = by_schedule["default"], by_schedule["long"]
-    print(f"effects, default vs long schedule: Spearman rho {eff.mean_diff.corr(eff_long.mean_diff, method='spearman'):.3f}; "
-          f"verdict unchanged for {(eff.verdict == eff_long.verdict).sum()} of {len(eff)} strategies")
+    print(tables.wrap(f"effects, default vs long schedule: Spearman rho {eff.mean_diff.corr(eff_long.mean_diff, method='spearman'):.3f}; "
+                      f"verdict unchanged for {(eff.verdict == eff_long.verdict).sum()} of {len(eff)} strategies"))
 by_schedule.round(4)
 
 # %%
@@ -326,7 +326,8 @@ extremes[["strategy", "mean_diff", "ci_low", "ci_high", "q", "verdict"]].round(3
 # %%
 ep = {name: e.loc[["baseline", "strategies"], "mean"].add_prefix("mean best epoch, ")
       for name, e in epochs_by_schedule.items()}
-print(f"schedules: default (max_epochs {max_epochs}, lr {lr}, patience {patience}); long: {long_schedule or 'not run'}")
+print(tables.wrap(f"schedules: default (max_epochs {max_epochs}, lr {lr}, patience {patience}); "
+                  f"long: {long_schedule or 'not run'}"))
 pd.DataFrame({name: {**saturation.verdict_counts(c), **ep[name]} for name, c in schedules.items()}).T.round(1).astype(
     dict.fromkeys(counts, int))
 
@@ -344,11 +345,11 @@ pd.DataFrame({name: {**saturation.verdict_counts(c), **ep[name]} for name, c in 
 # %%
 power = saturation.sweep_power(out_dir, alpha=alpha, project_to={"full": scorecard.profile_subjects("05", "full")})
 here = power.iloc[:, 0]
-print(f"{power.columns[0]} profile: {int(here['held-out subjects'])} held-out subjects, SD of per-subject differences "
-      f"{here['SD of per-subject differences']:.3f}: a strategy with no effect is shown equivalent within "
-      f"±{here['equivalence margin']} with probability {here['P(equivalent if no effect)']:.2f} (it would take "
-      f"{here['subjects for P(equivalent if no effect) = 0.8']:.0f} subjects for 0.8); differences smaller than "
-      f"{here['detectable difference (80%)']:.3f} are missed more often than 1 time in 5.")
+print(tables.wrap(f"{power.columns[0]} profile: {int(here['held-out subjects'])} held-out subjects, SD of per-subject differences "
+                  f"{here['SD of per-subject differences']:.3f}: a strategy with no effect is shown equivalent within "
+                  f"±{here['equivalence margin']} with probability {here['P(equivalent if no effect)']:.2f} (it would take "
+                  f"{here['subjects for P(equivalent if no effect) = 0.8']:.0f} subjects for 0.8); differences smaller than "
+                  f"{here['detectable difference (80%)']:.3f} are missed more often than 1 time in 5."))
 power.round(3)
 
 # %%

@@ -127,7 +127,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vaxis import io, plots, results
+from vaxis import io, plots, results, tables
 from vaxis.book import scorecard
 from vaxis.decoding import engine, ensembles, rediscovery
 from vaxis.eeg import cohort
@@ -148,8 +148,8 @@ faced = setup.cohort()
 faced_data = engine.TrainData.from_dataset(faced)
 faced_folds = setup.folds(faced.subjects)
 print(faced)
-print(f"{len(setup.architectures) * len(setup.seeds)} candidate members per fold; folds (train/val/test subjects):",
-      [(len(f.train), len(f.val), len(f.test)) for f in faced_folds])
+print(tables.wrap(f"{len(setup.architectures) * len(setup.seeds)} candidate members per fold; folds (train/val/test "
+                  f"subjects): {[(len(f.train), len(f.val), len(f.test)) for f in faced_folds]}"))
 
 # %% tags=["nbval-ignore-output", "remove-stderr"]
 faced_trained = engine.train(setup.architectures, faced_data, faced_folds, setup.seeds, setup.config,
@@ -185,8 +185,8 @@ faced_cmp = ensembles.compare(faced_trained, diversity_weight=diversity_weight, 
                               n_boot=n_boot, seed=seed, n_jobs=n_jobs)
 div = faced_cmp.diversity
 agree = ensembles.diversity_agreement(div, n_boot=n_boot, seed=seed)
-print(f"Spearman rho (residual diversity vs prediction disagreement, {len(div)} pairs of members in "
-      f"{div.fold.nunique()} folds): {agree} (95% bootstrap over the {agree.n} members, resampled within folds)")
+print(tables.wrap(f"Spearman rho (residual diversity vs prediction disagreement, {len(div)} pairs of members in "
+                  f"{div.fold.nunique()} folds): {agree} (95% bootstrap over the {agree.n} members, resampled within folds)"))
 div.groupby("same_arch")[["residual_div", "prediction_div"]].mean().round(3)
 
 # %%
@@ -215,8 +215,8 @@ fig = plots.ensemble_curves(faced_cmp, "FACED-shaped cohort", chance=1 / len(fac
 
 # %%
 rel = faced_cmp.relative
-print(f"residual-diversity ensemble vs the strongest other method ({rel['baseline_name']}): "
-      f"{rel['value']:+.1%} relative [{rel['low']:+.1%}, {rel['high']:+.1%}] -> {ensembles.verdict(rel)}")
+print(tables.wrap(f"residual-diversity ensemble vs the strongest other method ({rel['baseline_name']}): "
+                  f"{rel['value']:+.1%} relative [{rel['low']:+.1%}, {rel['high']:+.1%}] -> {ensembles.verdict(rel)}"))
 
 # %% [markdown]
 # ## 4. The SEED-V-shaped cohort
@@ -243,8 +243,8 @@ seedv_cmp.table.set_index("name")[cols[1:]].round(3)
 # %%
 fig = plots.ensemble_curves(seedv_cmp, "SEED-V-shaped cohort", chance=1 / len(seedv_data.classes), source=seedv.source)
 rel_v = seedv_cmp.relative
-print(f"residual-diversity ensemble vs the strongest other method ({rel_v['baseline_name']}): "
-      f"{rel_v['value']:+.1%} relative [{rel_v['low']:+.1%}, {rel_v['high']:+.1%}] -> {ensembles.verdict(rel_v)}")
+print(tables.wrap(f"residual-diversity ensemble vs the strongest other method ({rel_v['baseline_name']}): "
+                  f"{rel_v['value']:+.1%} relative [{rel_v['low']:+.1%}, {rel_v['high']:+.1%}] -> {ensembles.verdict(rel_v)}"))
 
 # %% [markdown]
 # ## 5. Where could residual diversity pay?
@@ -268,11 +268,11 @@ if setup.faced_dir is None and structured_knobs:
 # %%
 for label, cmp in structured_cmp.items():
     r, t = cmp.relative, cmp.table
-    print(f"simulated, {label}: residual-diversity ensemble {t.bacc['residual_diverse']:.3f} "
-          f"[{t.ci_low['residual_diverse']:.3f}, {t.ci_high['residual_diverse']:.3f}] vs {r['baseline_name']} "
-          f"{t.bacc[r['baseline']]:.3f} [{t.ci_low[r['baseline']]:.3f}, {t.ci_high[r['baseline']]:.3f}]: "
-          f"per subject {r['diff']:+.3f} [{r['diff_low']:+.3f}, {r['diff_high']:+.3f}], "
-          f"relative {r['value']:+.1%} [{r['low']:+.1%}, {r['high']:+.1%}] -> {ensembles.verdict(r)}")
+    print(tables.wrap(f"simulated, {label}: residual-diversity ensemble {t.bacc['residual_diverse']:.3f} "
+                      f"[{t.ci_low['residual_diverse']:.3f}, {t.ci_high['residual_diverse']:.3f}] vs {r['baseline_name']} "
+                      f"{t.bacc[r['baseline']]:.3f} [{t.ci_low[r['baseline']]:.3f}, {t.ci_high[r['baseline']]:.3f}]: "
+                      f"per subject {r['diff']:+.3f} [{r['diff_low']:+.3f}, {r['diff_high']:+.3f}], "
+                      f"relative {r['value']:+.1%} [{r['low']:+.1%}, {r['high']:+.1%}] -> {ensembles.verdict(r)}"))
 
 # %% [markdown]
 # ## 6. Results
@@ -296,7 +296,7 @@ scorecard.ensemble_summary({"FACED-shaped": faced_cmp, "SEED-V-shaped": seedv_cm
 
 # %%
 for label, cmp in structured_cmp.items():
-    print(f"Where residual diversity could pay -- simulated, {label}: {ensembles.verdict(cmp.relative)}")
+    print(tables.wrap(f"Where residual diversity could pay -- simulated, {label}: {ensembles.verdict(cmp.relative)}"))
 scorecard.chapter_rows(out_dir, "06")
 
 # %% [markdown]

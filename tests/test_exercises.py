@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from vaxis import book, exercises, stats
+from vaxis.book.outputs import wide_lines
 from vaxis.decoding import ensembles, mapping, rediscovery, saturation
 from vaxis.exercises import NOT_YET
 from vaxis.llm import stimuli
@@ -212,7 +213,8 @@ def test_solution_passes(checker, capsys):
     case = CASES[checker]
     fn = learner_function(CHECKERS[checker], checker, "solution", case.env)
     assert bool(getattr(exercises, checker)(fn, *case.args())) is True, capsys.readouterr().out
-    assert capsys.readouterr().out.startswith("Correct: ")
+    out = capsys.readouterr().out
+    assert out.startswith("Correct: ") and wide_lines(out) == [], out
 
 
 @pytest.mark.parametrize("checker", _by_checker())
@@ -223,6 +225,8 @@ def test_stub_says_not_implemented(checker, capsys):
         fn(*case.args()[: fn.__code__.co_argcount])
     assert bool(getattr(exercises, checker)(fn, *case.args())) is False
     out = capsys.readouterr().out
+    assert wide_lines(out) == [], out  # printed within the page's width
+    out = " ".join(out.split())
     assert out.startswith(f"{NOT_YET}: ") and "Fill in the function body" in out and len(out) > 80, out
 
 
@@ -231,7 +235,9 @@ def test_wrong_answer_is_explained(checker, capsys):
     case = CASES[checker]
     assert bool(getattr(exercises, checker)(case.wrong, *case.args())) is False
     out = capsys.readouterr().out
-    assert out.startswith("Not yet: ") and case.says in out, out
+    assert wide_lines(out) == [], out
+    out = " ".join(out.split())
+    assert out.startswith("Not yet: ") and " ".join(case.says.split()) in out, out
 
 
 @pytest.mark.parametrize("number", [pytest.param(n, marks=_pending(n)) for n in sorted(CHAPTERS)])

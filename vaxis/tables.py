@@ -1,17 +1,46 @@
-"""Tables a reader sees whole, and how a number with its interval is written in them.
+"""Tables a reader sees whole, lines that fit the page, and how a number with its interval is written.
 
 :class:`FullText` is a :class:`pandas.DataFrame` whose cells are shown in full in the rendered book
 (pandas cuts text after 50 characters by default, which hid the key numbers of the scorecard's rows);
+:func:`wrap` breaks a printed line that would be wider than the rendered page (:data:`LINE_WIDTH`);
 :func:`interval` and :func:`percent_interval` are the one way an estimate with its interval is
 written in a table cell.
 """
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
+
+#: The widest printed line (characters) the rendered book shows without a horizontal scrollbar.
+#: Measured with Chromium on the built site (sphinx-book-theme 1.1): the article column is capped at
+#: 854 px (a window of 1440 px or more), where a cell output's ``pre`` shows 90 characters of its
+#: 14 px monospace font (8.4 px each); at 1280 px it shows 76, and ``book/_static/vaxis.css`` wraps
+#: stream outputs there rather than scroll them. ``tests/test_outputs.py`` (committed outputs) and
+#: ``tests/test_book_html.py`` (the built pages) fail on a longer line.
+LINE_WIDTH = 90
+_NBSP = "\u00a0"
+
+
+def wrap(text: str, width: int = LINE_WIDTH, indent: str = "    ") -> str:
+    """``text`` with every line longer than ``width`` broken between words, the continuation lines
+    indented by ``indent`` (after the line's own indentation); an interval in brackets, such as
+    ``[0.800, 0.900]``, is never split. Lines that fit are returned as they are."""
+    out = []
+    for line in str(text).split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        lead = line[: len(line) - len(line.lstrip())]
+        kept = re.sub(r"\[[^\[\]\n]{0,40}\]", lambda m: m.group().replace(" ", _NBSP), line)
+        parts = textwrap.wrap(kept, width, subsequent_indent=lead + indent, break_on_hyphens=False,
+                              break_long_words=False, replace_whitespace=False)
+        out.extend(p.replace(_NBSP, " ") for p in parts)
+    return "\n".join(out)
 
 
 class FullText(pd.DataFrame):
@@ -41,4 +70,4 @@ def percent_interval(estimate: Any) -> str:
     return f"{v:+.1%} [{lo:+.1%}, {hi:+.1%}]"
 
 
-__all__ = ["FullText", "interval", "percent_interval"]
+__all__ = ["LINE_WIDTH", "FullText", "interval", "percent_interval", "wrap"]

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import VaxisInputError, check_option
+from ..tables import wrap
 from ..verdicts import RECORDED, SIMULATED
 from .mechanisms import MECHANISM_KNOBS
 from .montage import BANDS, canonical_channel_names, scalp_channels
@@ -269,10 +270,10 @@ class EEGDataset:
         )
 
     def __repr__(self) -> str:
-        return (
+        return wrap(
             f"EEGDataset(source={self.source!r}, subjects={self.n_subjects}, clips={self.n_clips}, "
             f"windows={self.n_windows}, channels={self.n_channels}, bands={self.band_names}, "
-            f"categories={len(self.categories)})"
+            f"categories={len(self.categories)})", indent=" " * len("EEGDataset(")
         )
 
     # ------------------------------------------------------------------ features

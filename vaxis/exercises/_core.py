@@ -4,7 +4,8 @@ A checker prints one verdict and returns a :class:`Verdict`, true when the answe
 never raises on a wrong answer, so a notebook keeps running, and a notebook shows only the printed
 verdict (a ``Verdict`` displays nothing in IPython). A stub that still raises ``NotImplementedError`` gets
 ``Not implemented yet`` and the exercise's hint. Any other error in the learner's code propagates,
-with its own traceback, because that is what the learner needs to see.
+with its own traceback, because that is what the learner needs to see. Messages are printed within
+the page's width (:func:`vaxis.tables.wrap`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from ..tables import wrap
 
 #: Printed when the stub still raises NotImplementedError (the student notebooks' tests look for it).
 NOT_YET = "Not implemented yet"
@@ -40,7 +43,7 @@ def call(fn: Callable[..., Any], *args: Any, hint: str) -> Any:
     try:
         return fn(*args)
     except NotImplementedError:
-        print(f"{NOT_YET}: {hint} Fill in the function body, then run this cell again.")
+        print(wrap(f"{NOT_YET}: {hint} Fill in the function body, then run this cell again."))
         return _MISSING
 
 
@@ -50,12 +53,12 @@ def missing(value: Any) -> bool:
 
 
 def correct(message: str) -> Verdict:
-    print(f"Correct: {message}")
+    print(wrap(f"Correct: {message}"))
     return Verdict(True, message)
 
 
 def wrong(message: str) -> Verdict:
-    print(f"Not yet: {message}")
+    print(wrap(f"Not yet: {message}"))
     return Verdict(False, message)
 
 
