@@ -298,8 +298,8 @@ fig = plots.weight_topomaps(vmap.weights, data.channels, data.band_names, source
 # %%
 if data.source.startswith("simulated"):
     full_cohort = cohort("faced", None, n_subjects=123, seed=sim_seed, knobs=sim_knobs)
-    print(f"label-only balanced accuracy of the simulated cohort, all 123 subjects: "
-          f"{calibration.label_only_accuracy(full_cohort):.3f} (calibration target 0.36-0.45; chance 0.111)")
+    print(tables.wrap(f"label-only balanced accuracy of the simulated cohort, all 123 subjects: "
+                      f"{calibration.label_only_accuracy(full_cohort):.3f} (calibration target 0.36-0.45; chance 0.111)"))
 
 # %% tags=["nbval-ignore-output", "remove-stderr"]
 sweep = None
