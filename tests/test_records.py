@@ -2,7 +2,7 @@
 
 - every page's generated run times (README, intro, teaching page, each chapter's "Time to run" and
   workshop table) are what the record gives; rewrite them with ``python -m vaxis.book records --write``;
-- no page types a run time by hand outside those parts (the rule: :func:`vaxis.book.records.typed_times`);
+- no page types a run time by hand outside those parts (the rule: :func:`vaxis.book.typed_times.typed_times`);
 - the record is within the standing budgets (`make test` 20 minutes, `make book` 45, on 2 cores);
 - a record is built from the runner's logs of one machine and one commit, and nothing else.
 """
@@ -18,6 +18,7 @@ import pytest
 from vaxis import book
 from vaxis._checks import VaxisInputError
 from vaxis.book import records
+from vaxis.book.typed_times import page_markdown, typed_times
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = book.chapters(ROOT)
@@ -51,7 +52,7 @@ def test_every_page_has_its_generated_parts():
 
 @pytest.mark.parametrize("path", CHECKED, ids=lambda p: p.name)
 def test_no_page_types_a_run_time(path):
-    typed = records.typed_times(records.page_markdown(path))
+    typed = typed_times(page_markdown(path))
     assert not typed, (f"{path.relative_to(ROOT)} states run times by hand (they come from the record, "
                        "python -m vaxis.book records):\n" + "\n".join(t[:200] for t in typed))
 
@@ -66,7 +67,7 @@ def test_no_page_types_a_run_time(path):
     "The sweep took 1 h 4 min.",
 ])
 def test_a_typed_run_time_is_found(text):
-    assert records.typed_times(text), text
+    assert typed_times(text), text
 
 
 @pytest.mark.parametrize("text", [
@@ -80,7 +81,7 @@ def test_a_typed_run_time_is_found(text):
     "Accuracy rises 1.7-2x faster; 9! = 362,880 orderings; 123 subjects, 28 clips.",
 ])
 def test_data_facts_teaching_estimates_and_generated_parts_pass(text):
-    assert records.typed_times(text) == [], text
+    assert typed_times(text) == [], text
 
 
 def test_the_record_is_within_the_standing_budgets(record):

@@ -50,13 +50,18 @@ def results_dir(profile: str = "quick", results_root: str | Path | None = None) 
     return out
 
 
-def cache_dir(kind: str) -> Path:
-    """Folder for content-keyed caches of ``kind`` (e.g. ``"hidden_states"``)."""
+def cache_root() -> Path:
+    """The folder holding every cache: ``$VAXIS_CACHE``, ``<project>/.cache`` or ``~/.cache/vaxis``."""
     root = os.environ.get(CACHE_ENV)
     if root is None:
         proj = project_root()
         root = (proj / ".cache") if proj else Path.home() / ".cache" / "vaxis"
-    out = Path(root).expanduser() / kind
+    return Path(root).expanduser()
+
+
+def cache_dir(kind: str) -> Path:
+    """Folder for content-keyed caches of ``kind`` (e.g. ``"hidden_states"``), in :func:`cache_root`."""
+    out = cache_root() / kind
     out.mkdir(parents=True, exist_ok=True)
     return out
 
