@@ -30,7 +30,7 @@
 # 2. Builds the V-axis two ways (difference of means {cite}`zou2023repe`, first principal component) at every layer.
 # 3. Chooses the layer on a *dev* split of human ratings and reports, on a held-out *test* split and
 #    on a second lexicon, the {term}`rank correlation <Spearman rho>` {cite}`spearman1904` with its 95%
-#    {term}`bootstrap interval` and sentiment AUC.
+#    {term}`bootstrap interval` and sentiment {term}`AUC`.
 # 4. Asks what the nine sentences add: the V-axis against 1,000 random directions and against the top
 #    principal components of the words themselves (no anchors), and on common vs rare words.
 # 5. Compares the nine categories' positions with how FACED's own 123 participants rated the film
@@ -87,7 +87,7 @@
 #   a local model folder or `.gguf` file, or a Hugging Face hub id (e.g. `Qwen/Qwen3-4B`).
 # - `anchor_sentences` -- `None` for the built-in nine, or a mapping category -> sentence(s).
 # - `n_items`, `n_afinn` -- rated VADER words (half dev, half test) and AFINN words (test only).
-# - `templates` -- how items are presented: `bare` word, or inside a sentence (`feel`: "I feel {w}.").
+# - `templates` -- how items are presented ({term}`template`): `bare` word, or inside a sentence (`feel`: "I feel {w}.").
 # - `origin` -- position 0 is the `neutral` anchor or the `mean` of the nine.
 # - `n_random_directions`, `n_components` -- the controls of section 5: random unit directions, and
 #   principal components of the dev words' hidden states offered as no-anchor baselines.
@@ -281,7 +281,7 @@ pd.Series(lead.category_positions, name="position").round(2).to_frame().T
 # Two intervals: over **participants** (bootstrap of the 123: how sure the human side is) and over
 # **categories** (Fisher z of a rank correlation of nine points: how far rho could move with other
 # categories of the kind). Two nulls: all 9! = 362,880 orderings of the nine positions, and the 576
-# orderings that keep the negative / neutral / positive split and shuffle inside each side (is the
+# orderings of the {term}`within-sides null` that keep the negative / neutral / positive split and shuffle inside each side (is the
 # order *inside* the sides shared?). With nine points the power is low: the last two columns give the
 # smallest rho each null calls significant at 0.05.
 

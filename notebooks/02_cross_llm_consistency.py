@@ -30,7 +30,7 @@
 #    category positions and of the held-out test words' positions.
 # 3. Gives each agreement a p-value from a {term}`permutation null <permutation test>`: shuffled category positions
 #    (the observed ordering counted once {cite}`phipson2010permutation`), and an
-#    {term}`exact null <permutation test>` over all 630 relabellings of the nine anchor sentences.
+#    {term}`exact null <relabelling null>` over all 630 relabellings of the nine anchor sentences.
 # 4. Sets every model's nine category positions against the valence (and arousal) that FACED's
 #    own 123 participants gave the film clips of each category, beside the word norms.
 # 5. Repeats chapter 1's specificity controls on every model: random directions, principal
@@ -274,7 +274,7 @@ for reading, group in controls_table.groupby("rare_words", sort=False):
 # before the 1.5B was run ({doc}`../size_predictions`): the difference (1.5B - 0.5B) in agreement
 # with the held-out words' human ratings and in mean agreement with the other models except the two
 # Qwens, paired over the test words (bootstrap, 97.5 % intervals for two questions; margin 0.05).
-# Not a pure size contrast: the 0.5B's GGUF was made from an AWQ checkpoint.
+# Not a pure size contrast: the 0.5B's {term}`GGUF` was made from an {term}`AWQ` checkpoint.
 
 # %%
 qwen = ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]

@@ -158,7 +158,7 @@ targets.round(2).T
 # Real data, whatever the EEG: every FACED participant rated every clip on a 0-7 scale. Each point is
 # a clip (its mean over the 123 participants), bars one standard deviation across participants:
 # people differ a lot in how they rate one clip, yet the clip means are very stable, as the
-# split-half reliability (random halves of the participants, Spearman-Brown) shows. The simulated
+# {term}`split-half reliability` (random halves of the participants, Spearman-Brown) shows. The simulated
 # cohort takes its clip valence and arousal from these means; the control of section 3 uses them.
 
 # %%
@@ -219,12 +219,12 @@ controls.round(4)
 # The LLM's nine positions are close to the plain split negative = -1, neutral = 0, positive = +1,
 # which needs no language model. So the V-axis map is compared, **on the same folds with the penalty
 # chosen the same way**, with nine-value targets that need no LLM (`vaxis.decoding.alternatives`):
-# the ternary split; the FACED participants' mean valence and arousal of each category's clips (real
+# the {term}`ternary split`; the FACED participants' mean valence and arousal of each category's clips (real
 # ratings); and, in each outer fold, the first principal component of the *training* subjects' EEG
 # class means (the order the EEG itself spreads the categories along, found without the held-out
 # subjects). Each target's r is a per-subject number, so the LLM minus each alternative is a paired
 # difference over held-out subjects, with a subject bootstrap interval and a Wilcoxon p
-# {cite}`wilcoxon1945`. Last, a null that keeps the split: the 4! x 4! = 576 orderings that shuffle
+# {cite}`wilcoxon1945`. Last, a null that keeps the split ({term}`within-sides null`): the 4! x 4! = 576 orderings that shuffle
 # the LLM's positions only *within* the negative and the positive side. If the LLM's order inside
 # the sides adds nothing, the true order is an ordinary member of that null.
 

@@ -30,10 +30,10 @@
 # 1. Trains the 36 classifiers on window-level DE features, subjects held out (the folds every later
 #    chapter shares), with the stacked training engine; reports {term}`balanced accuracy` per architecture.
 # 2. Reads the V-axis out of every network's representation of held-out subjects, tests the valence
-#    ordering against all 9! assignments of the positions, and gives the controls the same test:
+#    ordering against all 9! assignments of the positions, and gives the {term}`controls <controls of the read-out>` the same test:
 #    shuffled-label and untrained networks, the raw input features, and the same zoo trained on a
 #    cohort without planted valence (where the count should fall towards zero).
-# 3. Measures the claim itself: the gap in read-out strength of the trained networks over each
+# 3. Measures the claim itself: the {term}`gap <gap over controls>` in read-out strength of the trained networks over each
 #    control, per held-out subject, with an interval that resamples the folds whose networks the
 #    subjects share (the count of networks that pass the test stands beside it).
 # 4. Shows, for one network, its class means on its V read-out against chapter 1's positions.
@@ -181,7 +181,7 @@ print(f"{train_data.X.shape[0]} windows; folds (train/val/test subjects):",
 # | MLP, logistic regression | scikit-learn's {cite}`pedregosa2011sklearn` | always | trained by the same engine as the others |
 #
 # All seeds and folds of an architecture form one training job (`vaxis.decoding.engine`): the perceptrons
-# (logistic regression, MLP) train at once as stacked replicas, and so do the convolutional, graph
+# (logistic regression, MLP) train at once as stacked {term}`replicas <replica>`, and so do the convolutional, graph
 # and attention networks (their replicas run as one batched network: grouped convolutions, batched
 # matrix products), equal to training them one by one within round-off. Each finished
 # network is cached, so a re-run (or chapters 5 and 6) reuses it.

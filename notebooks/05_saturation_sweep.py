@@ -29,9 +29,9 @@
 # 1. Trains the label-only baseline and every strategy of `vaxis.decoding.alignment` on the same
 #    leave-subjects-out folds and seeds, each loss weight chosen on training subjects only.
 # 2. Tests every strategy against the baseline with the **held-out subject** as the unit (its
-#    accuracy averaged over seeds): {term}`paired Wilcoxon <paired comparison>` and an equivalence test (TOST, margin 0.02
-#    balanced accuracy fixed in advance), {term}`Benjamini-Hochberg` across strategies; counts helped /
-#    equivalent / undecided / hurt, for alignment and control losses separately.
+#    accuracy averaged over seeds): {term}`paired Wilcoxon <paired comparison>` and an {term}`equivalence test` ({term}`TOST`,
+#    {term}`margin <equivalence margin>` 0.02 balanced accuracy fixed in advance), {term}`Benjamini-Hochberg` across strategies; counts
+#    {term}`helped / equivalent / undecided / hurt <outcome of a paired comparison>`, for alignment and control losses separately.
 # 3. Measures the {term}`saturation diagnostics <saturation>`: how much V the baseline carries as it trains, and how much
 #    of each strategy's gradient falls in the label-driven basin rather than the residual.
 #
@@ -39,7 +39,7 @@
 # The EEG is simulated by default (see [Data](../data)). The default cohort contains a valence
 # structure built from the participants' ratings and **no label information inside a category**:
 # every alignment target is a fixed function of the label there, so by construction no loss *can*
-# help, and the study's claim is **not testable on this cohort** (the scorecard says so). What this
+# help, and the study's claim is **{term}`not testable on this cohort`** (the scorecard says so). What this
 # chapter checks on it is the pipeline: the paired tests, the equivalence margin, the power of the
 # design, and whether a loss can *hurt* by distorting what the labels built. Chapter 7 switches on
 # the data properties under which a loss could help; the real FACED release is where the study's
@@ -94,7 +94,7 @@
 # - `arch` -- the network every strategy is added to; `n_splits`, `seeds` -- outer folds and seeds.
 # - `strategies` -- `None` for the whole registry, or a list of names; `weights` -- `None` for each
 #   strategy's own grid, or one grid for all (the same budget for every strategy); `fixed_weight` --
-#   a weight of that grid used for every strategy (the fixed arm, beside the weight chosen on
+#   a weight of that grid used for every strategy (the {term}`fixed arm`, beside the {term}`chosen arm`'s weight chosen on
 #   validation subjects), or `None` for none.
 # - `max_epochs`, `lr`, `patience`, `window_stride` -- training length, AdamW learning rate, early
 #   stopping patience (epochs) and the window subsampling of the engine.
@@ -162,7 +162,7 @@ out_dir = io.results_dir(profile, results_root)
 # from the registry `vaxis.decoding.alignment` (each loss with a unit test that its gradient moves
 # the representation the intended way), gives each idea in full: what it pulls together, its
 # definition (`z` is the network's penultimate representation of a minibatch, `y` the labels, `S`
-# the LLM's category similarities, `V` the V-axis positions; a *read-out* is a fixed projection of
+# the LLM's category similarities, `V` the V-axis positions; a {term}`read-out <DCT read-out>` is a fixed projection of
 # `z`, an *RDM* a matrix of dissimilarities), and the paper it comes from. Differences are tested
 # with Wilcoxon's signed-rank test {cite}`wilcoxon1945`, equivalence with two one-sided tests
 # {cite}`schuirmann1987tost`, both corrected across strategies by Benjamini-Hochberg
@@ -339,7 +339,7 @@ pd.DataFrame({name: {**saturation.verdict_counts(c), **ep[name]} for name, c in 
 # differences, the probability that a strategy with *no*
 # effect at all would be called *equivalent* (TOST within the margin, before the correction, so
 # an upper bound), the subjects that would make that probability 0.8, and the smallest difference
-# the paired test detects with 80% power {cite}`cohen1988power` -- alone (level `alpha`) and as
+# the paired test detects with 80% power ({term}`smallest detectable difference`) {cite}`cohen1988power` -- alone (level `alpha`) and as
 # the single true effect among all strategies under Benjamini-Hochberg (level `alpha` / m). The
 # power of the t-test stands in for Wilcoxon's (about 95% as efficient for normal differences).
 

@@ -30,7 +30,7 @@
 # **What this chapter does.**
 # 1. Takes the 6 architectures x seeds of chapter 4 as candidate members, removes each member's
 #    label-driven basin (fitted on training subjects) and measures how members differ in what is left.
-# 2. Builds the residual-diversity ensemble by greedy selection on validation subjects, and the
+# 2. Builds the {term}`residual-diversity ensemble` by greedy selection on validation subjects, and the
 #    comparison ensembles {cite}`dietterich2000ensemble` and the differential-entropy (DE)
 #    {cite}`duan2013differential` + SVM {cite}`cortes1995svm` / MLP / logistic-regression baselines
 #    on the same folds.
@@ -41,7 +41,7 @@
 # By default both cohorts are **simulated** (see [Data](../data)): the FACED-shaped one of chapters
 # 3-5 and a SEED-V-shaped one (62 channels, 5 emotions, 3 sessions). Neither carries label
 # information inside a category, so by construction members can differ in their residuals only by
-# noise, and the study's gain is **not testable on these cohorts**: the chapter checks the method
+# noise, and the study's gain is **{term}`not testable on these cohorts <not testable on this cohort>`**: the chapter checks the method
 # (selection on validation subjects, paired tests, power). Section 5 adds a cohort with
 # within-class structure, where a gain is possible. Set `faced_dir` in chapter 4 (this chapter
 # takes its data from there) and `seedv_dir` here to use the real datasets.

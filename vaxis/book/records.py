@@ -68,6 +68,8 @@ _END = "<!-- END run times -->"
 #: A generated part of a page, with the prefix of its lines (``# `` in a chapter source).
 BLOCK = re.compile(r"^(?P<prefix>[ \t#]*)<!-- BEGIN run times \((?P<name>[\w-]+)\).*?-->[ \t]*\n"
                     r"(?P<body>.*?)^(?P=prefix)<!-- END run times -->", re.M | re.S)
+#: The generated blocks that are pages of the book (their terms link to the glossary).
+BOOK_BLOCKS = ("header", "workshop", "teaching", "intro")
 #: Width generated paragraphs are wrapped at (the pages' own markdown is wrapped near 100).
 _WRAP = 100
 
@@ -317,7 +319,9 @@ def chapter_info(chapter: Chapter) -> ChapterInfo:
 
 
 def _para(text: str) -> list[str]:
-    return textwrap.wrap(" ".join(text.split()), _WRAP, break_on_hyphens=False)
+    """``text`` wrapped at :data:`_WRAP`; a term that may become a glossary link stays on one line."""
+    text = re.sub(r"\b(portable|native) numerics\b", "\\1\u00a0numerics", " ".join(text.split()))
+    return [ln.replace("\u00a0", " ") for ln in textwrap.wrap(text, _WRAP, break_on_hyphens=False)]
 
 
 def chapter_header(record: Record, info: ChapterInfo) -> list[str]:
@@ -426,7 +430,10 @@ def render(text: str, record: Record, infos: Mapping[str, ChapterInfo], chapter:
         name, prefix = m.group("name"), m.group("prefix")
         if name not in gens:
             raise VaxisError(f"unknown generated block {name!r}; known: {sorted(gens)}.")
-        body = [(prefix + line).rstrip() if line else prefix.rstrip() for line in gens[name](chapter)]
+        lines = gens[name](chapter)
+        if name in BOOK_BLOCKS:  # pages of the book link the glossary's terms (the README is read on its host)
+            lines = [re.sub(r"(?<!`)\b(portable|native) numerics\b", r"{term}`\1 numerics`", ln) for ln in lines]
+        body = [(prefix + line).rstrip() if line else prefix.rstrip() for line in lines]
         return "\n".join([prefix + _BEGIN.format(name=name), *body, prefix + _END])
 
     return BLOCK.sub(one, text)
