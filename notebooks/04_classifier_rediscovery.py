@@ -330,7 +330,7 @@ for kind, row in counts.iterrows():
                       f"(exact test, BH within the kind, level {level}; {int(row.uncorrected)} uncorrected)"))
 for kind, g in gap.iterrows():
     print(tables.wrap(f"trained minus {kind:16s} read-out r {g.gap:+.3f} [{g.low:+.3f}, {g.high:+.3f}], p = {g.p:.3f} "
-                      f"({g.n_subjects} held-out subjects in {g.n_folds} folds)"))
+                      f"({int(g.n_subjects)} held-out subjects in {int(g.n_folds)} folds)"))
 print(tables.wrap(f"Beside it, the count: {count['n_rediscover']} of {count['n']} trained networks pass the exact test (BH), "
                   f"{count['n_holm']} with Holm; the {count['n']} tests share one dataset and its folds."))
 scorecard.chapter_rows(out_dir, "04")
