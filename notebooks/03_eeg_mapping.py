@@ -283,7 +283,7 @@ fig = plots.weight_topomaps(vmap.weights, data.channels, data.band_names, source
 
 # %% tags=["nbval-ignore-output", "remove-stderr"]
 sweep = None
-if data.source.startswith("simulated"):
+if faced_dir is None:  # the generator's knobs: the default simulated cohort only
     sweep = calibration.knob_sweep(knobs=sweep_knobs, n_subjects=sweep_subjects, seeds=(sim_seed,))
 
 # %%
@@ -296,7 +296,7 @@ if sweep is not None:
 
 # %%
 results.write_mapping(out_dir, profile=profile, dataset=data, v_map=vmap, human_map=hmap, random_r=random_r,
-                      targets_rho=rho_targets)
+                      targets_rho=rho_targets, planted=planted)
 results.write_alternatives(out_dir, profile=profile, source=data.source, table=alt_table, within_side=within,
                            reference="V-axis (LLM)")
 print("wrote", results.MAPPING_JSON, "and", results.ALTERNATIVES_JSON)

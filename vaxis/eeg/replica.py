@@ -143,6 +143,19 @@ def _background(n_samples: int, sfreq: float, band_sd: np.ndarray, rng: np.rando
     return np.resize(np.roll(block, int(rng.integers(n_fft))), n_samples)
 
 
+def _nice_range(peak: float, path: Path, name: str) -> float | int:
+    """The smallest 1, 2 or 5 x 10^k above ``peak`` that fits the header's 8 characters with a minus sign."""
+    for k in range(-9, 7):
+        for m in (1, 2, 5):
+            top = m * 10.0 ** k
+            if top >= peak:
+                value = int(top) if top >= 1 else float(f"{top:.0e}")
+                if len(str(-value)) <= 8:
+                    return value
+    raise VaxisInputError(f"{path}: channel {name} peaks at {peak:.3g}, beyond what a BDF header can state "
+                          "(5,000,000 in the file's unit); lower the simulation's knobs.")
+
+
 def _write_bdf(path: Path, rows: np.ndarray, names: Sequence[str], sfreq: float, encoding: Sequence[str]) -> None:
     """BDF of 1-s records: ``rows`` (n_channels, n_samples) in microvolts, written per ``encoding``."""
     import edfio
@@ -150,8 +163,7 @@ def _write_bdf(path: Path, rows: np.ndarray, names: Sequence[str], sfreq: float,
     signals = []
     for i, (name, enc) in enumerate(zip(names, encoding)):
         x = rows[i] * (1e-6 if enc == "V" else 1.0)
-        top = float(np.abs(x).max()) * 1.25 or 1.0
-        top = float(f"{top:.2g}")  # a short header field, still above the signal's peak
+        top = _nice_range(float(np.abs(x).max()) * 1.05, path, name)
         signals.append(edfio.BdfSignal(x, sfreq, label=name, physical_dimension={"uV": "uV", "blank": "", "V": "V"}[enc],
                                        physical_range=(-top, top)))
     bdf = edfio.Bdf(signals, recording=edfio.Recording(startdate=datetime.date(2023, 1, 1)),
