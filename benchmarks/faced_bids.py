@@ -9,8 +9,9 @@ spans as ``mne.Epochs`` (``tmin=-30``, ``tmax=0`` at each clip's offset), resamp
 250 Hz, average-reference them, and compute the same DE. Both run on replica subjects of real length
 (:mod:`vaxis.eeg.replica`: the release's own events, sampling rate, channels and units; simulated
 signals), each way in a fresh process on one core (``OMP/MKL/OPENBLAS_NUM_THREADS=1``), which
-reports its wall time and its peak resident memory (``ru_maxrss``: the whole worker, Python and
-libraries included). The two ways' DE must agree (correlation over all values > 0.95: the plain
+reports its wall time and its peak resident memory (``VmHWM`` of ``/proc/self/status``: the whole
+worker, Python and libraries included; ``ru_maxrss`` would also count the memory of the parent it
+was forked from, which built the replica). The two ways' DE must agree (correlation over all values > 0.95: the plain
 way filters the whole recording, the vaxis way each 30-s span, as the authors did).
 
 Throughput is reported in subject-minutes of recording per second (recording length / wall time).
@@ -76,7 +77,9 @@ else:
     de = differential_entropy(x[:, order], 250.0, BANDS, 1.0)
 wall = time.perf_counter() - t0
 np.save(sys.argv[4], de)
-print(json.dumps({"wall_s": wall, "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")]  # this process's own peak
+peak = int(hwm[0].split()[1]) * 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"wall_s": wall, "peak_bytes": peak}))
 '''
 
 
