@@ -77,9 +77,10 @@
 # %% [markdown]
 # ## Parameters
 #
-# - `faced_dir` -- `None` for the {term}`simulated cohort`, or the root of a FACED release (its
-#   `Data/subNNN/After_remarks.mat` ratings are read when present, else the same participants'
-#   ratings shipped with `vaxis`).
+# - `faced_dir` -- `None` for the {term}`simulated cohort`, or the root of a FACED release: the BIDS
+#   release (NEMAR `nm000112`; DE computed from its recordings, the ratings from its events files)
+#   or the Synapse folder (its `Data/subNNN/After_remarks.mat` ratings are read when present, else
+#   the same participants' ratings shipped with `vaxis`). See [Data](../data).
 # - `reference_channels` -- `False` (default): the 30 scalp channels, as in every chapter; `True`
 #   keeps the released files' two reference/auxiliary rows (A2, A1) as model inputs too.
 # - `n_subjects`, `sim_seed`, `sim_knobs` -- cohort size, simulation seed, knob overrides (dict).
