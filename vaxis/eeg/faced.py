@@ -67,12 +67,12 @@ import pickle
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._checks import VaxisDataError, VaxisInputError, check_dir, check_option
 from ..io import cache_dir, load_npz, save_npz, stable_hash
-from . import faced_bids
 from . import ratings as _ratings
 from ._files import find_subject_files, select_subjects
 from .dataset import EEGDataset
@@ -80,6 +80,9 @@ from .features import CACHE_VERSION as FEATURES_VERSION
 from .features import differential_entropy
 from .guards import check_valence_order, warn_amplitude_outliers
 from .montage import BANDS, FACED_CHANNELS, FACED_CLIP_CATEGORIES, FACED_SFREQ
+
+if TYPE_CHECKING:
+    from .faced_bids import FacedBidsConfig
 
 N_SUBJECTS = 123
 N_CLIPS = 28
@@ -278,7 +281,7 @@ def load_faced(
     reference_channels: bool = False,
     check_ratings: bool = True,
     n_jobs: int | None = None,
-    bids_config: faced_bids.FacedBidsConfig | None = None,
+    bids_config: FacedBidsConfig | None = None,
 ) -> EEGDataset:
     """Load FACED as an :class:`EEGDataset` (DE per subject, clip, 1-s window, channel, band).
 
@@ -320,6 +323,8 @@ def load_faced(
     check_option("features", features, ("DE", "PSD", "processed"))
     check_option("ratings", ratings, ("auto", "files", "participants", "norms"))
     root = check_dir("faced_dir", faced_dir, _HINT)
+    from . import faced_bids  # mne-bids, imported when a folder is given
+
     if faced_bids.is_bids(root):
         if features != "DE":
             raise VaxisInputError(f"{root} is FACED's BIDS release: its DE features are computed from the raw "
@@ -370,6 +375,8 @@ def available_subjects(faced_dir: str | Path, features: str = "DE", **_: object)
     """Subject numbers whose data are in ``faced_dir`` (either release), in order: what
     :func:`vaxis.eeg.cohort` takes its first ``n_subjects`` from."""
     root = check_dir("faced_dir", faced_dir, _HINT)
+    from . import faced_bids
+
     if faced_bids.is_bids(root):
         return faced_bids.subjects_present(root)
     folder, pattern = _layout(root, features)
