@@ -163,7 +163,7 @@ def test_layout_is_detected_and_named(tiny, tmp_path, capsys):
     (tmp_path / "other" / "stuff").mkdir(parents=True)
     with pytest.raises(VaxisDataError, match=r"BIDS release \(NEMAR nm000112.*Synapse release \(syn50614194"):
         cohort("faced", tmp_path / "other", n_subjects=1)
-    with pytest.raises(VaxisDataError, match=r"3 faced subjects asked for.*holds the data of 1"):
+    with pytest.raises(VaxisDataError, match=r"3 faced subjects asked for.*holds the data of 1 .*subjects \[1, 2\]"):
         cohort("faced", tmp_path / "synapse", n_subjects=3)
 
 

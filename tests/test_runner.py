@@ -190,5 +190,5 @@ def test_a_parameter_reaches_the_chapters_that_have_it(tmp_path):
         book.sync_pair(chapter)
     shares = runner._overrides_by_chapter(todo, {"faced_dir": "/data/nm000112", "profile": "quick"})
     assert shares == {"97_llm": {"profile": "quick"}, "98_ok": {"faced_dir": "/data/nm000112", "profile": "quick"}}
-    with pytest.raises(VaxisInputError, match=r"No chapter of this run has the parameter\(s\) \['seedv_dir'\]"):
+    with pytest.raises(VaxisInputError, match=r"The chapters of this run \(97_llm, 98_ok\) have no parameter\(s\) \['seedv_dir'\]"):
         runner._overrides_by_chapter(todo, {"seedv_dir": "/x"})

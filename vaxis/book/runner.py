@@ -157,10 +157,11 @@ def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] |
     mode = numerics.check_mode(numerics_mode or os.environ.get(numerics.MODE_ENV) or numerics.DEFAULT_MODE)
     load_profile(profile)  # fail early on an unknown profile
     todo = select_chapters(chapters(), only)
+    for chapter in todo:
+        sync_pair(chapter)
     per_chapter = _overrides_by_chapter(todo, overrides or {})
     estimates, all_params = [], {}
     for chapter in todo:
-        sync_pair(chapter)
         params = chapter_parameters(profile, chapter, per_chapter[chapter.name])
         check_parameters(chapter, params)
         defaults = {k: v[0] for k, v in declared_parameters(chapter).items()}
@@ -189,12 +190,15 @@ def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] |
 
 def _overrides_by_chapter(todo: list[Chapter], overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each chapter's share of the ``-p`` overrides: the names it declares (``-p faced_dir=...`` reaches the
-    EEG chapters, not the language-model ones). A name that no chapter of the run declares is refused."""
+    EEG chapters, not the language-model ones). A name that no chapter of the run declares is refused (a
+    run of one chapter keeps every override: :func:`check_parameters` then names the chapter's own)."""
+    if len(todo) == 1:
+        return {todo[0].name: dict(overrides)}
     declared = {c.name: set(declared_parameters(c)) for c in todo}
     unknown = sorted(k for k in overrides if not any(k in names for names in declared.values()))
     if unknown:
-        raise VaxisInputError(f"No chapter of this run has the parameter(s) {unknown}; check the -p option "
-                              f"(chapters: {', '.join(declared)}).")
+        raise VaxisInputError(f"The chapters of this run ({', '.join(declared)}) have no parameter(s) {unknown}; "
+                              "check the -p option.")
     return {c: {k: v for k, v in overrides.items() if k in names} for c, names in declared.items()}
 
 

@@ -117,7 +117,10 @@ def cohort(name: str, folder: str | Path | None = None, n_subjects: int | None =
         else:
             present = spec.available(folder, **load_kwargs)
             if len(present) < n:
-                raise VaxisDataError(f"{n} {name} subjects asked for, but {folder} holds the data of {len(present)}: "
-                                     f"{present[:20]}. Fetch more, or ask for fewer (n_subjects).")
+                first = list(range(spec.first_subject, spec.first_subject + n))
+                missing = [s for s in first if s not in present]
+                raise VaxisDataError(f"{n} {name} subjects asked for, but {folder} holds the data of {len(present)} "
+                                     f"({present[:20]}); missing among the release's first {n}: subjects {missing[:20]}. "
+                                     "The download may be partial: complete it, or ask for fewer (n_subjects).")
             subjects = present[:n]
     return spec.load(folder, subjects=subjects, **options, **load_kwargs)
