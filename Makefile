@@ -11,6 +11,13 @@ NBVAL_DIR := .nbval
 # committed references need). `make test` is always portable; `make book` follows NUMERICS (default
 # native; NUMERICS=portable or VAXIS_NUMERICS=portable gives the references' numbers).
 NUMERICS ?= $(or $(VAXIS_NUMERICS),native)
+# Real data (book/data.md): FACED=/path to FACED's BIDS release (NEMAR nm000112) or Synapse folder,
+# SEEDV=/path to SEED-V; each becomes the faced_dir / seedv_dir parameter of every chapter that has one.
+# BOOK_ARGS: more runner options, e.g. BOOK_ARGS="-p n_subjects=40".
+FACED ?=
+SEEDV ?=
+BOOK_ARGS ?=
+DATA_ARGS := $(if $(FACED),-p faced_dir=$(FACED)) $(if $(SEEDV),-p seedv_dir=$(SEEDV))
 PORTABLE := $(PY) -m vaxis.numerics portable --
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -20,7 +27,7 @@ export PIP_NO_CACHE_DIR := 1
 
 .PHONY: book test env models chapters html unit nbval clean tools
 
-book: models chapters html  ## the whole book with the full profile -> _build/html/index.html
+book: models chapters html  ## the whole book with the full profile -> _build/html/index.html (FACED=/path: on real data)
 
 test: models tools  ## unit tests, every quick chapter once under nbval, strict book build (all in portable numerics)
 	$(PORTABLE) $(PY) -m pytest tests -m "not book" -q
@@ -53,7 +60,7 @@ models: env  ## install and convert the offline LLMs once (idempotent)
 	$(PY) -m vaxis.llm provision
 
 chapters: env
-	$(PY) -m vaxis.book run --profile $(PROFILE) --numerics $(NUMERICS)
+	$(PY) -m vaxis.book run --profile $(PROFILE) --numerics $(NUMERICS) $(DATA_ARGS) $(BOOK_ARGS)
 
 html: env
 	$(PY) -m vaxis.book build

@@ -87,9 +87,10 @@
 # %% [markdown]
 # ## Parameters
 #
-# - `faced_dir` -- `None` for the {term}`simulated cohort`, or the root of a FACED release (its
-#   `Data/subNNN/After_remarks.mat` ratings are read when present, else the same participants'
-#   ratings shipped with `vaxis`).
+# - `faced_dir` -- `None` for the {term}`simulated cohort`, or the root of a FACED release: the BIDS
+#   release (NEMAR `nm000112`; DE computed from its recordings, the ratings from its events files)
+#   or the Synapse folder (its `Data/subNNN/After_remarks.mat` ratings are read when present, else
+#   the same participants' ratings shipped with `vaxis`). See [Data](../data).
 # - `reference_channels` -- `False` (default): the 30 scalp channels, as in every chapter; `True`
 #   keeps the released files' two reference/auxiliary rows (A2, A1) as model inputs too.
 # - `n_subjects`, `sim_seed`, `sim_knobs` -- cohort size, simulation seed, knob overrides (dict).
@@ -303,7 +304,7 @@ if data.source.startswith("simulated"):
 
 # %% tags=["nbval-ignore-output", "remove-stderr"]
 sweep = None
-if data.source.startswith("simulated"):
+if faced_dir is None:  # the generator's knobs: the default simulated cohort only
     sweep = calibration.knob_sweep(knobs=sweep_knobs, n_subjects=sweep_subjects, seeds=(sim_seed,))
 
 # %%
@@ -316,7 +317,7 @@ if sweep is not None:
 
 # %%
 results.write_mapping(out_dir, profile=profile, dataset=data, v_map=vmap, human_map=hmap, random_r=random_r,
-                      targets_rho=rho_targets)
+                      targets_rho=rho_targets, planted=planted)
 results.write_alternatives(out_dir, profile=profile, source=data.source, table=alt_table, within_side=within,
                            reference="V-axis (LLM)")
 print("wrote", results.MAPPING_JSON, "and", results.ALTERNATIVES_JSON)

@@ -214,7 +214,7 @@ untrained = engine.train(architectures, train_data, fold_list, control_seeds,
                          engine.TrainConfig(max_epochs=0, window_stride=window_stride), desc="untrained")
 raw = rediscovery.raw_feature_units(train_data, fold_list)
 flat_data = flat = None
-if negative_control and data.source.startswith("simulated"):
+if negative_control and faced_dir is None:  # the generator's cohort without valence: simulation only
     flat_data = engine.TrainData.from_dataset(cohort("faced", None, n_subjects=n_subjects, seed=sim_seed,
                                                      knobs={**sim_knobs, "valence_strength": 0.0}))
     flat = engine.train(architectures, flat_data, fold_list, seeds, config, desc="no-valence cohort")

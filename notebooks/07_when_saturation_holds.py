@@ -102,6 +102,9 @@
 #   `scheduler` -- the address of a dask.distributed scheduler (e.g. `"tcp://10.0.0.5:8786"`): the
 #   sweep's tasks go to its workers (`None`: this machine).
 # - `alpha`, `n_boot`, `seed`, `sentence_model`, `profile`, `results_root` -- as in chapter 5.
+# - `faced_dir` -- accepted, and not read: this chapter is a simulation by design (its grid plants
+#   mechanisms in the generator's data, which recorded EEG cannot vary). `make book FACED=...` gives
+#   the folder to every EEG chapter; here the chapter says that it set it aside.
 
 # %% tags=["parameters"]
 from typing import Optional  # parameter types, checked by the runner
@@ -130,6 +133,7 @@ alpha = 0.05
 n_boot = 1000
 seed = 0
 sentence_model = "minilm-l6"
+faced_dir: Optional[str] = None
 results_root: Optional[str] = None
 
 # %%
@@ -145,6 +149,9 @@ from vaxis.llm import hidden
 torch.set_num_threads(2)
 out_dir = io.results_dir(profile, results_root)
 pd.set_option("display.width", 160)
+if faced_dir is not None:  # `make book FACED=...`: the recorded EEG is chapters 3-6's; this grid needs the generator
+    print(f"faced_dir={faced_dir!r} is not read: this chapter is a simulation by design. Its grid plants mechanisms in "
+          "simulated cohorts, which recorded EEG cannot vary; the recorded FACED EEG enters chapters 3-6.")
 
 # %% [markdown]
 # ## 1. The predictions, stated first

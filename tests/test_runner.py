@@ -174,3 +174,23 @@ def test_refreshed_twins_carry_no_run_metadata_or_empty_tags(tmp_path):
     out = nbformat.read(path, as_version=4)
     assert "papermill" not in out.metadata
     assert out.cells[0].metadata == {} and out.cells[1].metadata == {"tags": ["parameters"]}
+
+
+def test_a_parameter_reaches_the_chapters_that_have_it(tmp_path):
+    """`make book FACED=...` is `-p faced_dir=...` for the whole run: it reaches the chapters that declare
+    faced_dir and no other; a name that no chapter of the run declares is refused."""
+    from vaxis._checks import VaxisInputError
+    from vaxis.book import runner
+
+    (tmp_path / "notebooks").mkdir()
+    eeg = tmp_path / "notebooks" / "98_ok.py"
+    eeg.write_text(PARAMS)
+    llm = tmp_path / "notebooks" / "97_llm.py"
+    llm.write_text(FAILING.split("# %%\nraise")[0])
+    todo = [book.Chapter("97", "97_llm", llm), book.Chapter("98", "98_ok", eeg)]
+    for chapter in todo:
+        book.sync_pair(chapter)
+    shares = runner._overrides_by_chapter(todo, {"faced_dir": "/data/nm000112", "profile": "quick"})
+    assert shares == {"97_llm": {"profile": "quick"}, "98_ok": {"faced_dir": "/data/nm000112", "profile": "quick"}}
+    with pytest.raises(VaxisInputError, match=r"The chapters of this run \(97_llm, 98_ok\) have no parameter\(s\) \['seedv_dir'\]"):
+        runner._overrides_by_chapter(todo, {"seedv_dir": "/x"})

@@ -213,15 +213,20 @@ def _origin_name(arrays: Mapping[str, np.ndarray]) -> str:
 
 # ----------------------------------------------------------------------------- chapter 3
 def write_mapping(folder: str | Path, *, profile: str, dataset: Any, v_map: Any, human_map: Any,
-                  random_r: np.ndarray, targets_rho: float) -> Path:
-    """Chapter 3's results: the V-axis map and its controls (:class:`vaxis.decoding.mapping.MapResult`)."""
+                  random_r: np.ndarray, targets_rho: float, planted: Any = None) -> Path:
+    """Chapter 3's results: the V-axis map and its controls (:class:`vaxis.decoding.mapping.MapResult`);
+    ``planted``: :func:`vaxis.decoding.recovery.planted_recovery` where the data know their truth (simulated
+    cohorts, replicas), stored as ``planted_recovery`` (``None`` for recorded data)."""
     random_r = np.asarray(random_r, dtype=float)
+    recovered = None if planted is None else {
+        "r": float(planted.estimate.value), "low": float(planted.estimate.low), "high": float(planted.estimate.high),
+        "p": float(planted.p_value), "null_median": float(np.median(planted.null)), "n_null": int(planted.null.size)}
     return io.save_json(Path(folder) / MAPPING_JSON, {
         "profile": profile, "source": dataset.source, "n_subjects": dataset.n_subjects,
         "v_axis_map": v_map.summary(), "human_valence_map": human_map.summary(),
         "random_directions": {"n": int(random_r.size), "median_r": float(np.median(random_r)),
                               "share_ge_v": stats.share_at_least(random_r, v_map.mean_r)},
-        "targets_rho": targets_rho,
+        "targets_rho": targets_rho, "planted_recovery": recovered,
     })
 
 

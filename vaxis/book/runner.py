@@ -157,10 +157,12 @@ def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] |
     mode = numerics.check_mode(numerics_mode or os.environ.get(numerics.MODE_ENV) or numerics.DEFAULT_MODE)
     load_profile(profile)  # fail early on an unknown profile
     todo = select_chapters(chapters(), only)
-    estimates, all_params = [], {}
     for chapter in todo:
         sync_pair(chapter)
-        params = chapter_parameters(profile, chapter, overrides)
+    per_chapter = _overrides_by_chapter(todo, overrides or {})
+    estimates, all_params = [], {}
+    for chapter in todo:
+        params = chapter_parameters(profile, chapter, per_chapter[chapter.name])
         check_parameters(chapter, params)
         defaults = {k: v[0] for k, v in declared_parameters(chapter).items()}
         all_params[chapter.name] = {**defaults, **params}
@@ -176,13 +178,28 @@ def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] |
         bar.set_postfix_str(chapter.name)
         t0 = time.perf_counter()
         with resources.PeakMemory() as mem:
-            done.append(run_chapter(chapter, profile, overrides, out_dir=out_dir, numerics_mode=mode, online=online))
+            done.append(run_chapter(chapter, profile, per_chapter[chapter.name], out_dir=out_dir, numerics_mode=mode,
+                                    online=online))
         wall = time.perf_counter() - t0
         record_run(profile, name, wall_s=wall, peak_bytes=mem.peak_bytes, estimate_bytes=estimate, numerics=mode)
         tqdm.write(f"[vaxis] {chapter.name} done in {wall:.0f} s, peak memory {mem.peak_bytes / 2**30:.2f} GiB")
     if out_dir is None:  # the intro page's study-vs-book table, from this profile's result files
         scorecard.write(profile)
     return done
+
+
+def _overrides_by_chapter(todo: list[Chapter], overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each chapter's share of the ``-p`` overrides: the names it declares (``-p faced_dir=...`` reaches the
+    EEG chapters, not the language-model ones). A name that no chapter of the run declares is refused (a
+    run of one chapter keeps every override: :func:`check_parameters` then names the chapter's own)."""
+    if len(todo) == 1:
+        return {todo[0].name: dict(overrides)}
+    declared = {c.name: set(declared_parameters(c)) for c in todo}
+    unknown = sorted(k for k in overrides if not any(k in names for names in declared.values()))
+    if unknown:
+        raise VaxisInputError(f"The chapters of this run ({', '.join(declared)}) have no parameter(s) {unknown}; "
+                              "check the -p option.")
+    return {c: {k: v for k, v in overrides.items() if k in names} for c, names in declared.items()}
 
 
 def record_run(profile: str, chapter: str, **fields: Any) -> Path:
@@ -316,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--profile", default="quick", help="quick, full, full-large (machines with >= 16 GB) or paper (default quick)")
         p.add_argument("--only", nargs="+", metavar="NN", help="chapter numbers to run, e.g. 03")
         p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                       help="override a chapter parameter (YAML value), e.g. -p faced_dir=/data/FACED")
+                       help="set a parameter in every chapter that has it (YAML value), e.g. -p faced_dir=/data/FACED")
         p.add_argument("--online", action="store_true", help="allow Hugging Face hub downloads")
         p.add_argument("--no-memory-check", action="store_true", help="skip the peak-memory estimate")
         p.add_argument("--numerics", choices=numerics.MODES, default=None,

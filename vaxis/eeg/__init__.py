@@ -6,7 +6,9 @@
 - :mod:`vaxis.eeg.montage` -- channel orders, bands, categories, scalp positions.
 - :mod:`vaxis.eeg.features` -- differential entropy (DE) of band-passed EEG.
 - :mod:`vaxis.eeg.ratings` -- human valence and arousal norms of the category words.
-- :mod:`vaxis.eeg.faced`, :mod:`vaxis.eeg.seedv` -- loaders of the datasets as distributed.
+- :mod:`vaxis.eeg.faced`, :mod:`vaxis.eeg.seedv` -- loaders of the datasets as distributed;
+  :mod:`vaxis.eeg.faced_bids` -- FACED's BIDS release, from the raw recordings to the released DE.
+- :mod:`vaxis.eeg.replica` -- a replica of that release (its own small files, simulated BDF recordings).
 - :mod:`vaxis.eeg.simulate` -- the simulated FACED- and SEED-V-shaped cohorts (default data).
 
 Nothing here knows about language models or classifiers; the simulator's calibration against

@@ -4,6 +4,11 @@ Every dataset the book knows is one :class:`CohortSpec` in :data:`COHORTS`: how 
 real release has and how they are numbered, the loader of the release as distributed, and the
 simulator of a cohort of the same shape. A chapter asks for ``cohort("faced", faced_dir, ...)``;
 ``faced_dir=None`` simulates. A new dataset is one loader module plus one entry here.
+
+With a folder and ``n_subjects`` below the release's size, the cohort is the first ``n_subjects``
+subjects whose data are in the folder (:attr:`CohortSpec.available`), so a partial download (e.g.
+the few BIDS recordings a reader fetched) serves a smaller profile; the loader prints which
+release it found.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._checks import VaxisInputError, check_option
+from .._checks import VaxisDataError, VaxisInputError, check_option
 from .dataset import EEGDataset
+from .faced import available_subjects as available_faced
 from .faced import load_faced
 from .seedv import load_seedv
 from .simulate import simulate_faced, simulate_seedv
@@ -38,6 +44,9 @@ class CohortSpec:
     options : tuple of str
         Options that ``load`` and ``simulate`` both take (e.g. ``reference_channels``,
         ``ratings``); :func:`cohort` passes them to whichever it calls.
+    available : callable, optional
+        ``available(folder, **load_kwargs) -> list of subject numbers`` whose data are in the folder;
+        None: the release's first ``n_subjects`` numbers are asked for.
     """
 
     name: str
@@ -46,11 +55,13 @@ class CohortSpec:
     load: Callable[..., EEGDataset]
     simulate: Callable[..., EEGDataset]
     options: tuple[str, ...] = ()
+    available: Callable[..., list[int]] | None = None
 
 
 #: The datasets, by name.
 COHORTS: dict[str, CohortSpec] = {
-    "faced": CohortSpec("faced", 123, 0, load_faced, simulate_faced, ("reference_channels", "ratings")),
+    "faced": CohortSpec("faced", 123, 0, load_faced, simulate_faced, ("reference_channels", "ratings"),
+                        available_faced),
     "seedv": CohortSpec("seedv", 16, 1, load_seedv, simulate_seedv),
 }
 
@@ -68,8 +79,8 @@ def cohort(name: str, folder: str | Path | None = None, n_subjects: int | None =
         Root of the real release (see the book's Data page). ``None``: simulate a cohort of the
         same shape.
     n_subjects : int, optional
-        Subjects to simulate, or the first ``n_subjects`` of the release; default: as many as the
-        release has.
+        Subjects to simulate, or the first ``n_subjects`` of the release whose data are in
+        ``folder``; default: as many as the release has (all must be there).
     seed : int
         Seed of the simulation (ignored for real data).
     knobs : mapping, optional
@@ -99,5 +110,17 @@ def cohort(name: str, folder: str | Path | None = None, n_subjects: int | None =
     if folder is None:
         geometry = {} if category_geometry is None else {"category_geometry": category_geometry}
         return spec.simulate(n_subjects=n, seed=seed, **options, **geometry, **dict(knobs or {}))
-    subjects = None if n >= spec.n_subjects else list(range(spec.first_subject, spec.first_subject + n))
+    subjects = None
+    if n < spec.n_subjects:
+        if spec.available is None:
+            subjects = list(range(spec.first_subject, spec.first_subject + n))
+        else:
+            present = spec.available(folder, **load_kwargs)
+            if len(present) < n:
+                first = list(range(spec.first_subject, spec.first_subject + n))
+                missing = [s for s in first if s not in present]
+                raise VaxisDataError(f"{n} {name} subjects asked for, but {folder} holds the data of {len(present)} "
+                                     f"({present[:20]}); missing among the release's first {n}: subjects {missing[:20]}. "
+                                     "The download may be partial: complete it, or ask for fewer (n_subjects).")
+            subjects = present[:n]
     return spec.load(folder, subjects=subjects, **options, **load_kwargs)

@@ -1,7 +1,18 @@
-"""Loader of the FACED dataset as distributed (Chen et al. 2023, Synapse release).
+"""Loader of the FACED dataset as distributed (Chen et al. 2023): the Synapse release or the BIDS release.
 
-What this loader reads
-----------------------
+Which release
+-------------
+:func:`load_faced` looks at ``faced_dir`` and says (one printed line) which layout it found:
+
+- **the BIDS release** (NEMAR ``nm000112``: ``dataset_description.json``, ``sub-NNN/eeg/`` with
+  ``.bdf`` recordings and their sidecars): read with mne-bids and preprocessed from the raw
+  recordings to the released DE features by :mod:`vaxis.eeg.faced_bids` (cached per subject);
+- **the Synapse release** (``syn50614194``: ``EEG_Features/`` or ``Processed_data/``), below;
+
+anything else gets one error naming both layouts.
+
+What the Synapse layout holds
+-----------------------------
 ``faced_dir`` is the folder of the release. Either of:
 
 - ``EEG_Features/DE/subNNN.pkl.pkl`` (``NNN`` = 000..122): a pickled ndarray of shape
@@ -56,10 +67,11 @@ import pickle
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._checks import VaxisDataError, check_dir, check_option
+from .._checks import VaxisDataError, VaxisInputError, check_dir, check_option
 from ..io import cache_dir, load_npz, save_npz, stable_hash
 from . import ratings as _ratings
 from ._files import find_subject_files, select_subjects
@@ -68,6 +80,9 @@ from .features import CACHE_VERSION as FEATURES_VERSION
 from .features import differential_entropy
 from .guards import check_valence_order, warn_amplitude_outliers
 from .montage import BANDS, FACED_CHANNELS, FACED_CLIP_CATEGORIES, FACED_SFREQ
+
+if TYPE_CHECKING:
+    from .faced_bids import FacedBidsConfig
 
 N_SUBJECTS = 123
 N_CLIPS = 28
@@ -81,8 +96,9 @@ RATING_FIELDS = _ratings.FACED_ITEMS
 _TABLE_TOLERANCE = 1e-4
 
 _HINT = (
-    "Point faced_dir at the FACED release folder that contains EEG_Features/DE/subNNN.pkl.pkl "
-    "or Processed_data/subNNN.pkl."
+    "Point faced_dir at one of FACED's two releases: the BIDS release (NEMAR nm000112: "
+    "dataset_description.json and sub-NNN/eeg/sub-NNN_task-watchingVideoClips_eeg.bdf with their sidecars) "
+    "or the Synapse release (syn50614194: EEG_Features/DE/subNNN.pkl.pkl or Processed_data/subNNN.pkl)."
 )
 
 
@@ -129,14 +145,14 @@ def _layout(root: Path, features: str) -> tuple[Path, str]:
     if not folder.is_dir():
         listing = sorted(p.name for p in root.iterdir())[:12]
         if any(n.startswith("sub-") for n in listing):
-            why = ("It looks like the BIDS release (sub-XXX folders), which this loader does not "
-                   "read.")
+            why = ("It has sub-NNN folders but no BIDS release of FACED (dataset_description.json and "
+                   "sub-NNN/eeg/sub-NNN_task-watchingVideoClips_* files).")
         elif any(n.endswith("_123.npz") for n in listing) or "EEG_DE_features" in listing:
             why = "It looks like SEED-V, not FACED (use vaxis.eeg.cohort('seedv', folder))."
         else:
             why = f"Found instead: {listing}."
         raise VaxisDataError(
-            f"{root} is not a FACED release with {features} data: {folder} does not exist. {why} "
+            f"{root} is not a FACED release with {features} data: neither the BIDS layout nor {folder}. {why} "
             + _HINT
         )
     return folder, pattern
@@ -265,6 +281,7 @@ def load_faced(
     reference_channels: bool = False,
     check_ratings: bool = True,
     n_jobs: int | None = None,
+    bids_config: FacedBidsConfig | None = None,
 ) -> EEGDataset:
     """Load FACED as an :class:`EEGDataset` (DE per subject, clip, 1-s window, channel, band).
 
@@ -290,7 +307,11 @@ def load_faced(
     check_ratings : bool
         Apply the valence-order guard to ratings read from files (see :mod:`vaxis.eeg.guards`).
     n_jobs : int, optional
-        Parallel jobs of the DE computation (``features="processed"``).
+        Parallel jobs of the DE computation (``features="processed"``; the BIDS release: subjects
+        preprocessed at once).
+    bids_config : FacedBidsConfig, optional
+        The BIDS release's preprocessing (:class:`vaxis.eeg.faced_bids.FacedBidsConfig`; default:
+        the released feature definition).
 
     Returns
     -------
@@ -302,7 +323,19 @@ def load_faced(
     check_option("features", features, ("DE", "PSD", "processed"))
     check_option("ratings", ratings, ("auto", "files", "participants", "norms"))
     root = check_dir("faced_dir", faced_dir, _HINT)
+    from . import faced_bids  # mne-bids, imported when a folder is given
+
+    if faced_bids.is_bids(root):
+        if features != "DE":
+            raise VaxisInputError(f"{root} is FACED's BIDS release: its DE features are computed from the raw "
+                                  f"recordings (features='DE'); features={features!r} needs the Synapse release.")
+        print(f"[vaxis] FACED at {root}: the BIDS release (sub-NNN/eeg/*.bdf, read with mne-bids); DE features "
+              "computed from the raw recordings (vaxis.eeg.faced_bids), cached per subject.")
+        return faced_bids.load_faced_bids(root, subjects=subjects, skip_subjects=skip_subjects, ratings=ratings,
+                                          reference_channels=reference_channels, check_ratings=check_ratings,
+                                          config=bids_config, n_jobs=n_jobs or 1)
     folder, pattern = _layout(root, features)
+    print(f"[vaxis] FACED at {root}: the Synapse release ({folder.relative_to(root)}/subNNN files).")
     available = find_subject_files(folder, pattern, "FACED")
     if not available:
         raise VaxisDataError(f"No subNNN files in {folder}. " + _HINT)
@@ -336,3 +369,16 @@ def load_faced(
               "reference_channels": bool(reference_channels)},
     )
     return ds if reference_channels else ds.without_reference_channels()
+
+
+def available_subjects(faced_dir: str | Path, features: str = "DE", **_: object) -> list[int]:
+    """Subject numbers whose data are in ``faced_dir`` (either release), in order: what
+    :func:`vaxis.eeg.cohort` takes its first ``n_subjects`` from."""
+    root = check_dir("faced_dir", faced_dir, _HINT)
+    from . import faced_bids
+
+    if faced_bids.is_bids(root):
+        return faced_bids.subjects_present(root)
+    folder, pattern = _layout(root, features)
+    return sorted(find_subject_files(folder, pattern, "FACED"))
+

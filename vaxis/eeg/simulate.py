@@ -428,23 +428,12 @@ def _simulate(*, channels: Sequence[str], clip_category: Sequence[str], categori
     bands = dict(BANDS)
     n_ch, n_b = len(channels), len(bands)
     clip_category = np.asarray(clip_category).astype(str)
-    cat_index = np.array([list(categories).index(c) for c in clip_category])
-    root = np.random.SeedSequence(seed)
-    cohort_rng = np.random.default_rng(root.spawn(1)[0])
-    cohort = _cohort(channels, n_b, categories, len(clip_category), params, cohort_rng)
-    v = _zscore_ratings(ratings.valence)
-    a = _zscore_ratings(ratings.arousal)
-    clip_signal = (params.valence_strength * v[:, None] * cohort.p_valence
-                   + params.arousal_strength * a[:, None] * cohort.p_arousal
-                   + params.residual_strength * (cohort.residual[cat_index]
-                                                 + params.clip_variability * cohort.clip_pattern))
-    signals, meta = _mechanism_signals(cohort, params, seed, n_subjects, clip_category, categories, cat_index,
-                                       v, a, ratings, category_geometry, n_b)
+    model = _LatentModel.build(channels, clip_category, categories, n_subjects, seed, params, ratings,
+                               category_geometry)
+    cohort, meta = model.cohort, model.meta
     out = np.empty((n_subjects, len(clip_category), n_windows, n_ch, n_b), dtype=np.float32)
     for n in range(n_subjects):  # per-subject streams: subject n is the same whatever n_subjects
-        rng = np.random.default_rng(np.random.SeedSequence([seed, 1, n]))
-        de = _latent_subject(cohort, clip_signal if signals is None else signals(n), n_windows, n_ch, n_b,
-                             params, rng)
+        de, rng = model.subject_de(n, n_windows)
         if mode == "raw":
             x = _raw_from_de(de, sfreq, window_s, bands, rng)
             de = differential_entropy(x, sfreq, bands, window_s).transpose(0, 2, 1, 3)
@@ -469,6 +458,46 @@ def _simulate(*, channels: Sequence[str], clip_category: Sequence[str], categori
         meta={"generator": "vaxis.eeg.simulate", "seed": seed, "mode": mode, **asdict(params), **meta},
         planted_valence=cohort.p_valence.reshape(n_ch, n_b),
     )
+
+
+@dataclass
+class _LatentModel:
+    """The latent model of one simulated cohort: its patterns, clip signals and per-subject draws."""
+
+    cohort: _Cohort
+    clip_signal: np.ndarray  # (n_clips, F): the shared clip signal s_c
+    signals: Any  # callable n -> (n_clips, F) when a mechanism is on, else None
+    params: SimulationParams
+    seed: int
+    n_ch: int
+    n_bands: int
+    meta: dict[str, Any]
+
+    @classmethod
+    def build(cls, channels: Sequence[str], clip_category: np.ndarray, categories: Sequence[str], n_subjects: int,
+              seed: int, params: SimulationParams, ratings: _Ratings,
+              category_geometry: np.ndarray | None) -> _LatentModel:
+        n_b = len(BANDS)
+        cat_index = np.array([list(categories).index(c) for c in clip_category])
+        root = np.random.SeedSequence(seed)
+        cohort_rng = np.random.default_rng(root.spawn(1)[0])
+        cohort = _cohort(channels, n_b, categories, len(clip_category), params, cohort_rng)
+        v = _zscore_ratings(ratings.valence)
+        a = _zscore_ratings(ratings.arousal)
+        clip_signal = (params.valence_strength * v[:, None] * cohort.p_valence
+                       + params.arousal_strength * a[:, None] * cohort.p_arousal
+                       + params.residual_strength * (cohort.residual[cat_index]
+                                                     + params.clip_variability * cohort.clip_pattern))
+        signals, meta = _mechanism_signals(cohort, params, seed, n_subjects, clip_category, categories, cat_index,
+                                           v, a, ratings, category_geometry, n_b)
+        return cls(cohort, clip_signal, signals, params, seed, len(channels), n_b, meta)
+
+    def subject_de(self, n: int, n_windows: int) -> tuple[np.ndarray, np.random.Generator]:
+        """Subject ``n``'s latent DE (n_clips, n_windows, n_channels, n_bands) and its generator, which
+        goes on to draw the subject's raw signal (:func:`_raw_from_de`)."""
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, 1, n]))
+        signal = self.clip_signal if self.signals is None else self.signals(n)
+        return _latent_subject(self.cohort, signal, n_windows, self.n_ch, self.n_bands, self.params, rng), rng
 
 
 def _mechanism_signals(cohort: _Cohort, params: SimulationParams, seed: int, n_subjects: int,
@@ -563,6 +592,52 @@ def simulate_faced(
         clip_ids=None, subject_prefix="sim", ratings=_faced_ratings(ratings), category_geometry=category_geometry,
     )
     return ds if reference_channels else ds.without_reference_channels()
+
+
+class FacedRawSource:
+    """Raw multichannel signals of simulated FACED-shaped subjects: what the BIDS replica records.
+
+    The same latent model, knobs and seeds as :func:`simulate_faced` (subject ``n`` here is subject
+    ``n`` there): :meth:`subject` draws the subject's latent DE and synthesises signals whose band
+    variance in every 1-s window follows it (the raw mode's :func:`_raw_from_de`), at any sampling
+    rate. At 250 Hz and 30 windows the signal is, bit for bit, the one ``simulate_faced(mode="raw")``
+    computes its DE from. Units: microvolts (the latent DE is in nats of a signal in microvolts:
+    about 5 uV of delta and 0.25 uV of gamma per channel, EEG-like magnitudes).
+
+    Parameters
+    ----------
+    n_subjects : int
+        Subjects the cohort has (only the mechanisms that read each subject's own ratings use it).
+    seed, params, ratings, **knobs
+        As :func:`simulate_faced`.
+
+    Attributes
+    ----------
+    channels : tuple of str
+        The released 32-row layout (:data:`~vaxis.eeg.montage.FACED_CHANNELS`).
+    planted_valence : ndarray (32, 5)
+        The planted valence pattern (channels x bands), as ``simulate_faced(...).planted_valence``
+        with the reference rows kept.
+    """
+
+    def __init__(self, n_subjects: int = 123, seed: int = 0, params: SimulationParams | None = None,
+                 ratings: str = "participants", **knobs: float) -> None:
+        self.params = with_knobs(params, knobs)
+        self.seed = int(seed)
+        self.ratings = _faced_ratings(ratings)
+        self.channels = tuple(FACED_CHANNELS)
+        self.clip_category = np.asarray(FACED_CLIP_CATEGORIES).astype(str)
+        self._model = _LatentModel.build(self.channels, self.clip_category, FACED_CATEGORIES, int(n_subjects),
+                                         self.seed, self.params, self.ratings, None)
+        self.planted_valence = self._model.cohort.p_valence.reshape(len(self.channels), len(BANDS))
+
+    def subject(self, n: int, sfreq: float = FACED_SFREQ, n_windows: int = 30) -> tuple[np.ndarray, np.ndarray]:
+        """Subject ``n``: latent DE (28 clips, n_windows, 32 channels, 5 bands; nats) and signals
+        (28 clips, 32 channels, n_windows * sfreq samples; microvolts), clips in video order."""
+        de, rng = self._model.subject_de(int(n), int(n_windows))
+        if sfreq * 1.0 != round(sfreq) or sfreq / 2 <= max(hi for _, hi in BANDS.values()):
+            raise VaxisInputError(f"sfreq={sfreq}: an integer rate above {2 * max(h for _, h in BANDS.values())} Hz.")
+        return de, _raw_from_de(de, float(sfreq), 1.0, dict(BANDS), rng)
 
 
 def simulate_seedv(
