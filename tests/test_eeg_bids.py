@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from vaxis._checks import VaxisDataError
-from vaxis.eeg import cohort, faced_bids, replica
+from vaxis.eeg import cohort, faced, faced_bids, replica
 from vaxis.eeg.dataset import is_simulated
 from vaxis.eeg.features import differential_entropy
 from vaxis.eeg.montage import FACED_CHANNELS, FACED_CLIP_CATEGORIES
@@ -273,9 +273,9 @@ def test_compare_with_synapse_features(tiny, tmp_path, capsys):
     folder.mkdir(parents=True)
     with open(folder / "sub004.pkl.pkl", "wb") as fh:
         pickle.dump(de.astype(np.float64) + 0.5, fh)
-    table = faced_bids.compare_features(tiny, tmp_path / "syn", [4], CONFIG)
+    table = faced.compare_features(tiny, tmp_path / "syn", [4], CONFIG)
     assert len(table) == 32 * 5 and (table.r > 0.9999).all()
     np.testing.assert_allclose(table.mean_diff, -0.5, atol=1e-5)
-    assert faced_bids.main(["compare", str(tiny), str(tmp_path / "syn"), "--subjects", "4", "--clip-s", "4"]) == 0
+    assert faced.main(["compare", str(tiny), str(tmp_path / "syn"), "--subjects", "4", "--clip-s", "4"]) == 0
     assert "mean over channels and bands: r 1.000, difference -0.500 nats" in capsys.readouterr().out
-    assert faced_bids.main(["compare", str(tiny), str(tmp_path / "syn"), "--subjects", "4"]) == 1  # 30 s: too long
+    assert faced.main(["compare", str(tiny), str(tmp_path / "syn"), "--subjects", "4"]) == 1  # 30 s: too long

@@ -67,7 +67,6 @@ import pickle
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -79,10 +78,9 @@ from .dataset import EEGDataset
 from .features import CACHE_VERSION as FEATURES_VERSION
 from .features import differential_entropy
 from .guards import check_valence_order, warn_amplitude_outliers
+from . import faced_bids
+from .faced_bids import FacedBidsConfig
 from .montage import BANDS, FACED_CHANNELS, FACED_CLIP_CATEGORIES, FACED_SFREQ
-
-if TYPE_CHECKING:
-    from .faced_bids import FacedBidsConfig
 
 N_SUBJECTS = 123
 N_CLIPS = 28
@@ -323,7 +321,6 @@ def load_faced(
     check_option("features", features, ("DE", "PSD", "processed"))
     check_option("ratings", ratings, ("auto", "files", "participants", "norms"))
     root = check_dir("faced_dir", faced_dir, _HINT)
-    from . import faced_bids  # mne-bids, imported when a folder is given
 
     if faced_bids.is_bids(root):
         if features != "DE":
@@ -375,10 +372,73 @@ def available_subjects(faced_dir: str | Path, features: str = "DE", **_: object)
     """Subject numbers whose data are in ``faced_dir`` (either release), in order: what
     :func:`vaxis.eeg.cohort` takes its first ``n_subjects`` from."""
     root = check_dir("faced_dir", faced_dir, _HINT)
-    from . import faced_bids
-
     if faced_bids.is_bids(root):
         return faced_bids.subjects_present(root)
     folder, pattern = _layout(root, features)
     return sorted(find_subject_files(folder, pattern, "FACED"))
 
+
+# ----------------------------------------------------------------------------- the two releases compared
+def compare_features(bids_root: str | Path, synapse_root: str | Path, subjects: Sequence[int],
+                     config: faced_bids.FacedBidsConfig | None = None, n_jobs: int = 1):
+    """This route's DE against the Synapse release's ``EEG_Features/DE``, channel by channel.
+
+    Returns a DataFrame with one row per (channel, band) over the given subjects: the Pearson r of
+    the two feature sets over clips and windows (within subject, then averaged), the mean
+    difference (this route minus Synapse, nats) and the ratio of their standard deviations.
+    """
+    import pandas as pd
+
+    folder, pattern = _layout(Path(synapse_root), "DE")
+    files = find_subject_files(folder, pattern, "FACED")
+    missing = [n for n in subjects if n not in files]
+    if missing:
+        raise VaxisDataError(f"No Synapse DE file for subjects {missing} in {folder}.")
+    config = config or faced_bids.FacedBidsConfig()
+    ours = faced_bids.subject_features(bids_root, subjects, config, n_jobs=n_jobs)
+    rows = []
+    bands = [b[0] for b in config.bands]
+    for n in subjects:
+        theirs = _load_pickle(files[n])
+        _check_array(files[n], theirs, (N_CLIPS, len(FACED_CHANNELS), config.n_windows, N_BANDS), "DE features")
+        mine = ours[n]["de"]
+        for c, ch in enumerate(FACED_CHANNELS):
+            for b, band in enumerate(bands):
+                x, y = mine[:, c, :, b].ravel().astype(float), theirs[:, c, :, b].ravel().astype(float)
+                rows.append({"subject": n, "channel": ch, "band": band, "r": float(np.corrcoef(x, y)[0, 1]),
+                             "mean_diff": float((x - y).mean()), "sd_ratio": float(x.std() / y.std())})
+    df = pd.DataFrame(rows)
+    return df.groupby(["channel", "band"], sort=False)[["r", "mean_diff", "sd_ratio"]].mean()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m vaxis.eeg.faced compare BIDS_ROOT SYNAPSE_ROOT --subjects 0 1 2 [--out table.csv]``."""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(prog="python -m vaxis.eeg.faced",
+                                 description="FACED: compare the BIDS route's DE with the Synapse release's.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("compare", help="compare with the Synapse release's EEG_Features/DE, channel by channel")
+    c.add_argument("bids_root", type=Path)
+    c.add_argument("synapse_root", type=Path)
+    c.add_argument("--subjects", type=int, nargs="+", required=True)
+    c.add_argument("--n-jobs", type=int, default=1)
+    c.add_argument("--out", type=Path, default=None, help="also write the table as CSV")
+    c.add_argument("--clip-s", type=float, default=30.0, help="seconds kept at the end of each clip (default 30)")
+    args = ap.parse_args(argv)
+    try:
+        table = compare_features(args.bids_root, args.synapse_root, args.subjects,
+                                 faced_bids.FacedBidsConfig(clip_s=args.clip_s), n_jobs=args.n_jobs)
+    except (VaxisDataError, VaxisInputError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(table.round(3).to_string())
+    print(f"\nmean over channels and bands: r {table.r.mean():.3f}, difference {table.mean_diff.mean():+.3f} nats")
+    if args.out:
+        table.to_csv(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

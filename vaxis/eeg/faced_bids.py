@@ -90,8 +90,11 @@ import numpy as np
 from .._checks import VaxisDataError, VaxisInputError, check_option
 from ..io import cache_dir, load_npz, save_npz, stable_hash
 from . import ratings as _ratings
+from ._files import select_subjects
+from .dataset import EEGDataset
 from .features import CACHE_VERSION as FEATURES_VERSION
 from .features import differential_entropy
+from .guards import check_valence_order, warn_amplitude_outliers
 from .montage import BANDS, FACED_CHANNELS, FACED_CLIP_CATEGORIES, REFERENCE_CHANNELS
 from .replica import RELEASE_NAMES, TASK, read_truth
 
@@ -480,10 +483,6 @@ def load_faced_bids(root: str | Path, subjects: Sequence[int] | None = None, ski
     n_jobs : int
         Subjects preprocessed in parallel (joblib processes).
     """
-    from ._files import select_subjects
-    from .dataset import EEGDataset
-    from .guards import check_valence_order, warn_amplitude_outliers
-
     check_option("ratings", ratings, ("auto", "events", "files", "participants", "norms"))
     root, config = Path(root), config or FacedBidsConfig()
     status = subject_status(root)
@@ -537,58 +536,16 @@ def load_faced_bids(root: str | Path, subjects: Sequence[int] | None = None, ski
     return ds if reference_channels else ds.without_reference_channels()
 
 
-# ----------------------------------------------------------------------------- comparison with Synapse
-def compare_features(bids_root: str | Path, synapse_root: str | Path, subjects: Sequence[int],
-                     config: FacedBidsConfig | None = None, n_jobs: int = 1):
-    """This route's DE against the Synapse release's ``EEG_Features/DE``, channel by channel.
-
-    Returns a DataFrame with one row per (channel, band) over the given subjects: the Pearson r of
-    the two feature sets over clips and windows (within subject, then averaged), the mean
-    difference (this route minus Synapse, nats) and the ratio of their standard deviations.
-    """
-    import pandas as pd
-
-    from .faced import N_BANDS, _check_array, _layout, _load_pickle
-    from ._files import find_subject_files
-
-    folder, pattern = _layout(Path(synapse_root), "DE")
-    files = find_subject_files(folder, pattern, "FACED")
-    missing = [n for n in subjects if n not in files]
-    if missing:
-        raise VaxisDataError(f"No Synapse DE file for subjects {missing} in {folder}.")
-    config = config or FacedBidsConfig()
-    ours = subject_features(bids_root, subjects, config, n_jobs=n_jobs)
-    rows = []
-    bands = [b[0] for b in config.bands]
-    for n in subjects:
-        theirs = _load_pickle(files[n])
-        _check_array(files[n], theirs, (N_CLIPS, len(FACED_CHANNELS), config.n_windows, N_BANDS), "DE features")
-        mine = ours[n]["de"]
-        for c, ch in enumerate(FACED_CHANNELS):
-            for b, band in enumerate(bands):
-                x, y = mine[:, c, :, b].ravel().astype(float), theirs[:, c, :, b].ravel().astype(float)
-                rows.append({"subject": n, "channel": ch, "band": band, "r": float(np.corrcoef(x, y)[0, 1]),
-                             "mean_diff": float((x - y).mean()), "sd_ratio": float(x.std() / y.std())})
-    df = pd.DataFrame(rows)
-    return df.groupby(["channel", "band"], sort=False)[["r", "mean_diff", "sd_ratio"]].mean()
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m vaxis.eeg.faced_bids",
-                                 description="FACED's BIDS release: preprocess to DE features, or compare with Synapse's.")
+                                 description="FACED's BIDS release: preprocess to DE features (compare them with "
+                                             "Synapse's: python -m vaxis.eeg.faced compare).")
     sub = ap.add_subparsers(dest="cmd", required=True)
     f = sub.add_parser("features", help="preprocess (and cache) subjects' DE features")
     f.add_argument("root", type=Path)
     f.add_argument("--subjects", type=int, nargs="+", default=None, help="default: every recording present")
     f.add_argument("--n-jobs", type=int, default=1)
     f.add_argument("--clip-s", type=float, default=30.0, help="seconds kept at the end of each clip (default 30)")
-    c = sub.add_parser("compare", help="compare with the Synapse release's EEG_Features/DE, channel by channel")
-    c.add_argument("bids_root", type=Path)
-    c.add_argument("synapse_root", type=Path)
-    c.add_argument("--subjects", type=int, nargs="+", required=True)
-    c.add_argument("--n-jobs", type=int, default=1)
-    c.add_argument("--out", type=Path, default=None, help="also write the table as CSV")
-    c.add_argument("--clip-s", type=float, default=30.0, help="seconds kept at the end of each clip (default 30)")
     args = ap.parse_args(argv)
     config = FacedBidsConfig(clip_s=args.clip_s)
     try:
@@ -596,12 +553,6 @@ def main(argv: list[str] | None = None) -> int:
             subjects = args.subjects or subjects_present(args.root)
             subject_features(args.root, subjects, config, n_jobs=args.n_jobs)
             print(f"{len(subjects)} subject(s) ready in {cache_dir('faced_bids')}")
-        else:
-            table = compare_features(args.bids_root, args.synapse_root, args.subjects, config, n_jobs=args.n_jobs)
-            print(table.round(3).to_string())
-            print(f"\nmean over channels and bands: r {table.r.mean():.3f}, difference {table.mean_diff.mean():+.3f} nats")
-            if args.out:
-                table.to_csv(args.out)
     except (VaxisDataError, VaxisInputError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -98,3 +98,47 @@ def differential_entropy(
         var = y.var(axis=-1)
         out[..., b] = 0.5 * (_LOG_2PIE + np.log(np.maximum(var, np.finfo(float).tiny)))
     return out
+
+
+# ---------------------------------------------------------------------------- the inverse: signals with a given DE
+def passband_interior(lo: float, hi: float, sfreq: float) -> tuple[float, float]:
+    """Part of a band that MNE's default FIR band-pass passes at full gain.
+
+    MNE's 'auto' transition bandwidths are ``min(max(0.25 * lo, 2), lo)`` below and
+    ``min(max(0.25 * hi, 2), sfreq / 2 - hi)`` above, centred on the edges; synthesising each band
+    inside ``[lo + tl / 2, hi - th / 2]`` keeps one band's power out of its neighbours' filters.
+    """
+    tl = min(max(0.25 * lo, 2.0), lo)
+    th = min(max(0.25 * hi, 2.0), sfreq / 2 - hi)
+    a, b = lo + tl / 2, hi - th / 2
+    return (a, b) if b > a else (lo, hi)
+
+
+def signals_from_de(de: np.ndarray, sfreq: float, window_s: float,
+                 bands: Mapping[str, tuple[float, float]], rng: np.random.Generator) -> np.ndarray:
+    """Signals (n_clips, n_channels, n_times) whose band variance per window follows ``de``.
+
+    ``de`` has shape (n_clips, n_windows, n_channels, n_bands). Each band is Gaussian noise
+    restricted to the interior of the band (:func:`passband_interior`) by an FFT mask,
+    normalised to unit variance, then scaled by an envelope
+    that passes through the target standard deviation at each window centre.
+    """
+    n_clips, n_win, n_ch, n_b = de.shape
+    win = int(round(window_s * sfreq))
+    n_t = n_win * win
+    freqs = np.fft.rfftfreq(n_t, 1 / sfreq)
+    x = np.zeros((n_clips, n_ch, n_t))
+    log_sd = 0.5 * np.log(de_to_variance(de))  # (C, W, Ch, B)
+    # log-amplitude interpolated linearly between window centres: a continuous envelope, so a
+    # strong band's power does not leak into others through amplitude steps
+    centres = (np.arange(n_win) + 0.5) * win
+    interp = np.stack([np.interp(np.arange(n_t), centres, np.eye(n_win)[k]) for k in range(n_win)])
+    for b, (lo, hi) in enumerate(list(bands.values())[:n_b]):
+        lo, hi = passband_interior(lo, hi, sfreq)
+        spec = np.fft.rfft(rng.standard_normal((n_clips, n_ch, n_t)), axis=-1)
+        spec[..., (freqs < lo) | (freqs > hi)] = 0
+        y = np.fft.irfft(spec, n=n_t, axis=-1)
+        y /= y.std(axis=-1, keepdims=True)
+        amp = np.exp(np.einsum("cwh,wt->cht", log_sd[..., b], interp))  # (C, Ch, T)
+        x += y * amp
+    return x

@@ -220,3 +220,34 @@ def channel_positions_2d(channels: Sequence[str]) -> np.ndarray:
 
     info = make_info(channels, drop_references=False)
     return np.asarray(_find_topomap_coords(info, picks="eeg"))
+
+
+# ---------------------------------------------------------------------------- smooth patterns on the scalp
+def scalp_positions(channels: Sequence[str]) -> np.ndarray:
+    """Unit-sphere 3-D positions (n_channels, 3) from the 10-05 template."""
+    pos = _montage("1005").get_positions()["ch_pos"]
+    xyz = np.array([pos[_POSITION_ALIASES.get(c, c)] for c in channels], dtype=float)
+    xyz -= xyz.mean(axis=0)
+    return xyz / np.linalg.norm(xyz, axis=1, keepdims=True)
+
+
+def scalp_bump(xyz: np.ndarray, centre_names: Sequence[str], channels: Sequence[str],
+          width: float = 0.45) -> np.ndarray:
+    """Sum of Gaussian bumps on the scalp centred on the named channels (n_channels,)."""
+    idx = [list(channels).index(c) for c in centre_names if c in channels]
+    if not idx:
+        return np.zeros(len(xyz))
+    d2 = ((xyz[:, None, :] - xyz[None, idx, :]) ** 2).sum(-1)
+    return np.exp(-d2 / (2 * width**2)).sum(axis=1)
+
+
+def unit_rms(p: np.ndarray) -> np.ndarray:
+    """``p`` scaled to a root mean square of 1."""
+    return p / np.sqrt(np.mean(p**2))
+
+
+def smooth_scalp_cov(xyz: np.ndarray, length: float = 0.5) -> np.ndarray:
+    """Squared-exponential covariance of channels from their positions ``xyz`` (n, 3): nearby channels
+    covary (``length`` in units of the head's radius)."""
+    d2 = ((xyz[:, None, :] - xyz[None, :, :]) ** 2).sum(-1)
+    return np.exp(-d2 / (2 * length**2))

@@ -54,6 +54,7 @@ import datetime
 import io
 import json
 import lzma
+import sys
 import tarfile
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -65,6 +66,7 @@ import pandas as pd
 
 from .._checks import VaxisDataError, VaxisInputError, check_option
 from .montage import BANDS, FACED_CHANNELS
+from .simulate import FacedRawSource
 
 #: The release's small files (``PROVENANCE.md`` next to it).
 SIDECARS_FILE: Path = Path(__file__).resolve().parent / "data" / "faced_bids_sidecars.tar.xz"
@@ -200,8 +202,6 @@ def build_replica(out: str | Path, subjects: Sequence[int], *, seed: int = 0, kn
     """
     from tqdm import tqdm
 
-    from .simulate import FacedRawSource
-
     check_option("length", length, ("recording", "clips"))
     subjects = [int(s) for s in subjects]
     if not subjects or len(set(subjects)) != len(subjects):
@@ -274,8 +274,7 @@ def _resample_events(path: Path, sfreq: float) -> None:
 
 def _write_root(root: Path, source: Any, seed: int, knobs: dict[str, float], encodings: dict[int, str],
                 clip_s: int, length: str) -> None:
-    from .. import __version__
-
+    __version__ = getattr(sys.modules.get("vaxis"), "__version__", "unknown")  # the package's, read as model_axis does
     files = release_files()
     (root / "participants.tsv").write_bytes(files["participants.tsv"])
     release = json.loads(files["dataset_description.json"])

@@ -111,7 +111,7 @@ import numpy as np
 
 from .._checks import VaxisInputError, check_option
 from .dataset import EEGDataset
-from .features import de_to_variance, differential_entropy
+from .features import differential_entropy, signals_from_de
 from . import mechanisms as _mechanisms
 from . import ratings as _ratings
 from .montage import (
@@ -125,9 +125,12 @@ from .montage import (
     SEEDV_SESSION_LABELS,
     SEEDV_SFREQ,
     SEEDV_WINDOW_S,
-    _montage,
-    _POSITION_ALIASES,
+    scalp_bump,
+    scalp_positions,
+    smooth_scalp_cov,
+    unit_rms,
 )
+
 
 @dataclass(frozen=True)
 class SimulationParams:
@@ -212,33 +215,6 @@ KNOB_DESCRIPTIONS: dict[str, str] = {
 
 
 # ---------------------------------------------------------------------------- cohort structure
-def _positions(channels: Sequence[str]) -> np.ndarray:
-    """Unit-sphere 3-D positions (n_channels, 3) from the 10-05 template."""
-    pos = _montage("1005").get_positions()["ch_pos"]
-    xyz = np.array([pos[_POSITION_ALIASES.get(c, c)] for c in channels], dtype=float)
-    xyz -= xyz.mean(axis=0)
-    return xyz / np.linalg.norm(xyz, axis=1, keepdims=True)
-
-
-def _bump(xyz: np.ndarray, centre_names: Sequence[str], channels: Sequence[str],
-          width: float = 0.45) -> np.ndarray:
-    """Sum of Gaussian bumps on the scalp centred on the named channels (n_channels,)."""
-    idx = [list(channels).index(c) for c in centre_names if c in channels]
-    if not idx:
-        return np.zeros(len(xyz))
-    d2 = ((xyz[:, None, :] - xyz[None, idx, :]) ** 2).sum(-1)
-    return np.exp(-d2 / (2 * width**2)).sum(axis=1)
-
-
-def _unit_rms(p: np.ndarray) -> np.ndarray:
-    return p / np.sqrt(np.mean(p**2))
-
-
-def _smooth_cov(xyz: np.ndarray, length: float = 0.5) -> np.ndarray:
-    d2 = ((xyz[:, None, :] - xyz[None, :, :]) ** 2).sum(-1)
-    return np.exp(-d2 / (2 * length**2))
-
-
 @dataclass
 class _Cohort:
     """Cohort-level patterns (F = n_channels * n_bands, channel-major)."""
@@ -258,7 +234,7 @@ def _cohort(channels: Sequence[str], n_bands: int, categories: Sequence[str],
             n_clips: int, params: SimulationParams, rng: np.random.Generator) -> _Cohort:
     ch = list(channels)
     n_ch = len(ch)
-    xyz = _positions(ch)
+    xyz = scalp_positions(ch)
     band_idx = {n: i for i, n in enumerate(list(BANDS)[:n_bands])}
 
     def band_map(maps: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -268,21 +244,21 @@ def _cohort(channels: Sequence[str], n_bands: int, categories: Sequence[str],
                 out[:, band_idx[name]] = m
         return out.ravel()
 
-    temporal = _bump(xyz, ["T7", "T8", "TP7", "TP8", "FT7", "FT8"], ch)
-    left_front = _bump(xyz, ["F3", "F7", "AF3", "FC5"], ch)
-    right_front = _bump(xyz, ["F4", "F8", "AF4", "FC6"], ch)
+    temporal = scalp_bump(xyz, ["T7", "T8", "TP7", "TP8", "FT7", "FT8"], ch)
+    left_front = scalp_bump(xyz, ["F3", "F7", "AF3", "FC5"], ch)
+    right_front = scalp_bump(xyz, ["F4", "F8", "AF4", "FC6"], ch)
     p_v = band_map({"gamma": temporal, "beta": 0.7 * temporal,
                     "alpha": 0.8 * (right_front - left_front)})
-    frontcentral = _bump(xyz, ["Fz", "FC1", "FC2", "Cz"], ch)
-    posterior = _bump(xyz, ["Pz", "PO3", "PO4", "Oz", "O1", "O2"], ch)
+    frontcentral = scalp_bump(xyz, ["Fz", "FC1", "FC2", "Cz"], ch)
+    posterior = scalp_bump(xyz, ["Pz", "PO3", "PO4", "Oz", "O1", "O2"], ch)
     p_a = band_map({"beta": frontcentral, "gamma": 0.6 * frontcentral, "alpha": -posterior,
                     "theta": 0.4 * frontcentral})
-    p_v = _unit_rms(p_v - p_v.mean())
+    p_v = unit_rms(p_v - p_v.mean())
     p_a = p_a - p_a.mean()
-    p_a = _unit_rms(p_a - (p_a @ p_v) / (p_v @ p_v) * p_v)
+    p_a = unit_rms(p_a - (p_a @ p_v) / (p_v @ p_v) * p_v)
     basis = np.linalg.qr(np.stack([p_v, p_a], axis=1))[0]  # (F, 2)
 
-    cov = _smooth_cov(xyz)
+    cov = smooth_scalp_cov(xyz)
     chol_smooth = np.linalg.cholesky(cov + 1e-6 * np.eye(n_ch))
 
     def smooth_patterns(n: int) -> np.ndarray:
@@ -345,49 +321,6 @@ def _latent_subject(cohort: _Cohort, clip_signal: np.ndarray, n_windows: int, n_
     return de.reshape(n_clips, n_windows, n_ch, n_bands)
 
 
-def _passband_interior(lo: float, hi: float, sfreq: float) -> tuple[float, float]:
-    """Part of a band that MNE's default FIR band-pass passes at full gain.
-
-    MNE's 'auto' transition bandwidths are ``min(max(0.25 * lo, 2), lo)`` below and
-    ``min(max(0.25 * hi, 2), sfreq / 2 - hi)`` above, centred on the edges; synthesising each band
-    inside ``[lo + tl / 2, hi - th / 2]`` keeps one band's power out of its neighbours' filters.
-    """
-    tl = min(max(0.25 * lo, 2.0), lo)
-    th = min(max(0.25 * hi, 2.0), sfreq / 2 - hi)
-    a, b = lo + tl / 2, hi - th / 2
-    return (a, b) if b > a else (lo, hi)
-
-
-def _raw_from_de(de: np.ndarray, sfreq: float, window_s: float,
-                 bands: Mapping[str, tuple[float, float]], rng: np.random.Generator) -> np.ndarray:
-    """Signals (n_clips, n_channels, n_times) whose band variance per window follows ``de``.
-
-    ``de`` has shape (n_clips, n_windows, n_channels, n_bands). Each band is Gaussian noise
-    restricted to the interior of the band (:func:`_passband_interior`) by an FFT mask,
-    normalised to unit variance, then scaled by an envelope
-    that passes through the target standard deviation at each window centre.
-    """
-    n_clips, n_win, n_ch, n_b = de.shape
-    win = int(round(window_s * sfreq))
-    n_t = n_win * win
-    freqs = np.fft.rfftfreq(n_t, 1 / sfreq)
-    x = np.zeros((n_clips, n_ch, n_t))
-    log_sd = 0.5 * np.log(de_to_variance(de))  # (C, W, Ch, B)
-    # log-amplitude interpolated linearly between window centres: a continuous envelope, so a
-    # strong band's power does not leak into others through amplitude steps
-    centres = (np.arange(n_win) + 0.5) * win
-    interp = np.stack([np.interp(np.arange(n_t), centres, np.eye(n_win)[k]) for k in range(n_win)])
-    for b, (lo, hi) in enumerate(list(bands.values())[:n_b]):
-        lo, hi = _passband_interior(lo, hi, sfreq)
-        spec = np.fft.rfft(rng.standard_normal((n_clips, n_ch, n_t)), axis=-1)
-        spec[..., (freqs < lo) | (freqs > hi)] = 0
-        y = np.fft.irfft(spec, n=n_t, axis=-1)
-        y /= y.std(axis=-1, keepdims=True)
-        amp = np.exp(np.einsum("cwh,wt->cht", log_sd[..., b], interp))  # (C, Ch, T)
-        x += y * amp
-    return x
-
-
 @dataclass(frozen=True)
 class _Ratings:
     """Human ratings a simulated cohort is labelled with (see "Human ratings" above)."""
@@ -435,7 +368,7 @@ def _simulate(*, channels: Sequence[str], clip_category: Sequence[str], categori
     for n in range(n_subjects):  # per-subject streams: subject n is the same whatever n_subjects
         de, rng = model.subject_de(n, n_windows)
         if mode == "raw":
-            x = _raw_from_de(de, sfreq, window_s, bands, rng)
+            x = signals_from_de(de, sfreq, window_s, bands, rng)
             de = differential_entropy(x, sfreq, bands, window_s).transpose(0, 2, 1, 3)
         out[n] = de
     return EEGDataset(
@@ -637,7 +570,7 @@ class FacedRawSource:
         de, rng = self._model.subject_de(int(n), int(n_windows))
         if sfreq * 1.0 != round(sfreq) or sfreq / 2 <= max(hi for _, hi in BANDS.values()):
             raise VaxisInputError(f"sfreq={sfreq}: an integer rate above {2 * max(h for _, h in BANDS.values())} Hz.")
-        return de, _raw_from_de(de, float(sfreq), 1.0, dict(BANDS), rng)
+        return de, signals_from_de(de, float(sfreq), 1.0, dict(BANDS), rng)
 
 
 def simulate_seedv(
