@@ -137,12 +137,52 @@ def rank_among(value: float, random_rhos: np.ndarray) -> dict[str, float]:
             "max_abs": float(a.max())}
 
 
+def principal_directions(states: np.ndarray, rating: np.ndarray, n_components: int = 5) -> pd.DataFrame:
+    """The top principal components of ``states`` as valence directions, oriented and chosen on ``rating``.
+
+    Components are found without the ratings; each one's sign is then set so that its Spearman rho
+    with ``rating`` is positive, and the ``chosen`` one has the largest ``|rho|``. Give it the *dev*
+    items only: what it chooses may then be scored on held-out items (:func:`pca_baselines`,
+    :mod:`vaxis.llm.transfer`).
+
+    Parameters
+    ----------
+    states : ndarray, shape (n_items, hidden_size)
+    rating : ndarray, shape (n_items,)
+    n_components : int
+
+    Returns
+    -------
+    DataFrame, one row per component (``component`` 1..n_components)
+        ``explained`` (share of the items' variance), ``dev_rho`` (after the sign flip), ``sign``,
+        ``chosen`` (bool). ``attrs["directions"]``: the oriented unit directions
+        (n_components, hidden_size); ``attrs["centre"]``: the items' mean (hidden_size,).
+    """
+    X = check_array("dev states", states, ndim=2)
+    y = check_array("dev rating", rating, shape=(X.shape[0],))
+    if not 1 <= n_components <= min(X.shape):
+        raise VaxisInputError(f"n_components must lie in 1..{min(X.shape)}, got {n_components}.")
+    centre = X.mean(axis=0)
+    _, s, vt = np.linalg.svd(X - centre, full_matrices=False)
+    comps = vt[:n_components]
+    dev = _spearman_cols((X - centre) @ comps.T, y)
+    sign = np.where(dev >= 0, 1.0, -1.0)
+    table = pd.DataFrame({
+        "component": np.arange(1, n_components + 1),
+        "explained": (s[:n_components] ** 2) / np.sum(s ** 2),
+        "dev_rho": dev * sign, "sign": sign.astype(int),
+    })
+    table["chosen"] = np.arange(n_components) == int(np.argmax(np.abs(dev)))
+    table.attrs["directions"], table.attrs["centre"] = comps * sign[:, None], centre
+    return table
+
+
 def pca_baselines(ws: WordStates, n_components: int = 5) -> pd.DataFrame:
     """The top principal components of the dev words' states as valence directions.
 
     Components are found on the dev words without their ratings; each one's sign is set on dev
-    (positive dev rho), the ``chosen`` one has the largest dev ``|rho|``. Only then are the test
-    and AFINN words scored.
+    (positive dev rho), the ``chosen`` one has the largest dev ``|rho|`` (:func:`principal_directions`).
+    Only then are the test and AFINN words scored.
 
     Returns
     -------
@@ -151,24 +191,10 @@ def pca_baselines(ws: WordStates, n_components: int = 5) -> pd.DataFrame:
         ``sign``, ``test_rho``, ``afinn_rho``, ``chosen`` (bool). ``attrs["directions"]``:
         the oriented unit directions (n_components, hidden_size); ``attrs["centre"]``: the dev mean.
     """
-    X = check_array("dev states", ws.dev, ndim=2)
-    if not 1 <= n_components <= min(X.shape):
-        raise VaxisInputError(f"n_components must lie in 1..{min(X.shape)}, got {n_components}.")
-    centre = X.mean(axis=0)
-    _, s, vt = np.linalg.svd(X - centre, full_matrices=False)
-    comps = vt[:n_components]
-    dev = _spearman_cols((X - centre) @ comps.T, ws.dev_rating)
-    sign = np.where(dev >= 0, 1.0, -1.0)
-    comps = comps * sign[:, None]
-    table = pd.DataFrame({
-        "component": np.arange(1, n_components + 1),
-        "explained": (s[:n_components] ** 2) / np.sum(s ** 2),
-        "dev_rho": dev * sign, "sign": sign.astype(int),
-        "test_rho": _spearman_cols((ws.test - centre) @ comps.T, ws.test_rating),
-        "afinn_rho": _spearman_cols((ws.afinn - centre) @ comps.T, ws.afinn_rating),
-    })
-    table["chosen"] = np.arange(n_components) == int(np.argmax(np.abs(dev)))
-    table.attrs["directions"], table.attrs["centre"] = comps, centre
+    table = principal_directions(ws.dev, ws.dev_rating, n_components)
+    comps, centre = table.attrs["directions"], table.attrs["centre"]
+    table.insert(4, "test_rho", _spearman_cols((ws.test - centre) @ comps.T, ws.test_rating))
+    table.insert(5, "afinn_rho", _spearman_cols((ws.afinn - centre) @ comps.T, ws.afinn_rating))
     return table
 
 
@@ -178,11 +204,38 @@ def baseline_positions(table: pd.DataFrame, states: np.ndarray) -> np.ndarray:
     return (np.asarray(states, float) - table.attrs["centre"]) @ table.attrs["directions"][k]
 
 
+def paired_rho_draws(a: np.ndarray, b: np.ndarray, rating: np.ndarray, n_boot: int = 2000,
+                     seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Spearman rho with ``rating`` of two scorings of the same items, on the same bootstrap resamples.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (n_items,)
+        Two scores of each item (e.g. V-axis positions and another direction's).
+    rating : ndarray, shape (n_items,)
+    n_boot, seed
+        Resamples of the items (:func:`vaxis.stats.resample_indices`: the same seed draws the same
+        items as every other bootstrap of the book).
+
+    Returns
+    -------
+    (ndarray, ndarray), each of shape (n_boot,)
+        Rho of ``a`` and of ``b`` on each resample (NaN where a resample is constant).
+    """
+    a = check_array("a", a, ndim=1)
+    b = check_array("b", b, shape=a.shape)
+    y = check_array("rating", rating, shape=a.shape)
+    idx = stats.resample_indices(a.size, n_boot, seed)
+    ry = rankdata(y[idx], axis=1)
+    return (stats.pearson_rows(rankdata(a[idx], axis=1), ry), stats.pearson_rows(rankdata(b[idx], axis=1), ry))
+
+
 def paired_advantage(v_positions: np.ndarray, other_positions: np.ndarray, rating: np.ndarray,
                      n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict[str, float]:
     """Spearman rho of the V-axis minus that of another direction, on the same words.
 
-    Paired bootstrap over words: every resample recomputes both rhos on the same words.
+    Paired bootstrap over words: every resample recomputes both rhos on the same words
+    (:func:`paired_rho_draws`).
 
     Returns
     -------
@@ -194,9 +247,8 @@ def paired_advantage(v_positions: np.ndarray, other_positions: np.ndarray, ratin
     a = check_array("v_positions", v_positions, ndim=1)
     b = check_array("other_positions", other_positions, shape=a.shape)
     y = check_array("rating", rating, shape=a.shape)
-    idx = stats.resample_indices(a.size, n_boot, seed)
-    ry = rankdata(y[idx], axis=1)
-    d = (stats.pearson_rows(rankdata(a[idx], axis=1), ry) - stats.pearson_rows(rankdata(b[idx], axis=1), ry))
+    ra, rb = paired_rho_draws(a, b, y, n_boot, seed)
+    d = ra - rb
     va, vb = stats.spearman(a, y), stats.spearman(b, y)
     low, high = stats.percentile_interval(d, level, ignore_nan=True)
     return {"v_rho": va, "other_rho": vb, "diff": va - vb, "low": low, "high": high,
@@ -331,6 +383,7 @@ def axis_in_words(model: str, rho: Any, advantage: Mapping[str, float]) -> str:
     return text[0].upper() + text[1:]
 
 
-__all__ = ["axis_in_words", "WordStates", "word_states", "random_direction_rhos", "rank_among", "pca_baselines",
-           "baseline_positions", "paired_advantage", "Controls", "model_controls", "controls_table",
+__all__ = ["axis_in_words", "WordStates", "word_states", "random_direction_rhos", "rank_among", "principal_directions",
+           "pca_baselines", "baseline_positions", "paired_rho_draws", "paired_advantage", "Controls", "model_controls",
+           "controls_table",
            "controls_summary"]
