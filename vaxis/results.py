@@ -13,6 +13,8 @@ function per file and never spell a file name. Each chapter writes under ``resul
 - :func:`axis_record` -- the V-axis configuration a chapter chose for one model (chapter 1 for its
   lead model, else chapter 2), as plain data; :func:`vaxis.load_axis` turns it into a
   :class:`vaxis.VAxis` that projects any text.
+- :data:`SENTENCES_JSON` -- chapters 1 and 2: the V-axis's zero-shot transfer to human-rated
+  sentences (:mod:`vaxis.llm.transfer`), one file per chapter (the lead model; every model).
 - :data:`MAPPING_JSON` -- chapter 3: the EEG-to-V-axis map's held-out correlation, p-value, controls.
 - :data:`REDISCOVERY_JSON` -- chapter 4: the fold definition and training configuration of the 36
   label-only classifiers (so chapters 5-6 train the same baseline, from the engine's cache), their
@@ -209,6 +211,36 @@ def _origin_name(arrays: Mapping[str, np.ndarray]) -> str:
     if "neutral" in cats and np.allclose(vecs[cats == "neutral"].mean(axis=0), arrays["origin"]):
         return "neutral"
     return "mean"
+
+
+# ----------------------------------------------------------------------------- chapters 1-2: sentences
+#: The V-axis on human-rated sentences (:mod:`vaxis.llm.transfer`); ``{chapter}`` is ``01`` or ``02``.
+SENTENCES_JSON = "{chapter}_sentences.json"
+
+
+def sentences_file(chapter: str) -> str:
+    """The name of chapter ``chapter``'s (``"01"`` or ``"02"``) sentence-transfer result file."""
+    if chapter not in ("01", "02"):
+        raise VaxisInputError(f"chapter={chapter!r}: sentence results come from chapters '01' and '02'.")
+    return SENTENCES_JSON.format(chapter=chapter)
+
+
+def write_sentences(folder: str | Path, *, chapter: str, profile: str, transfers: Mapping[str, Any],
+                    n_sentences: int | None, seed: int, agreement: Any = None) -> Path:
+    """Chapter 1's or 2's sentence results: ``transfers`` maps a model to its
+    :class:`vaxis.llm.transfer.ModelTransfer`; ``agreement`` (chapter 2) is
+    :func:`vaxis.llm.transfer.word_sentence_agreement`. Numbers, choices, and the seconds each
+    model took; the sentences themselves are in the package."""
+    return io.save_json(Path(folder) / sentences_file(chapter), {
+        "profile": profile, "n_sentences": n_sentences, "seed": seed,
+        "models": {m: t.summary() for m, t in transfers.items()},
+        "word_sentence_agreement": None if agreement is None else _records(agreement)})
+
+
+def load_sentences(folder: str | Path, chapter: str = "01") -> dict[str, Any] | None:
+    """Chapter ``chapter``'s sentence results, or None when that chapter has not written them."""
+    path = Path(folder) / sentences_file(chapter)
+    return io.load_json(path) if path.is_file() else None
 
 
 # ----------------------------------------------------------------------------- chapter 3

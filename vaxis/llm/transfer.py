@@ -395,6 +395,47 @@ def _benchmark(sp: sentences.SentenceSplits, presentation: str, dev_rho: dict[st
                              specificity.rank_among(table.loc["V-axis", "rho"], random), comps, ridge_info, frame)
 
 
+def _ci(v: float, lo: float, hi: float) -> str:
+    return f"{v:.2f} [{lo:.2f}, {hi:.2f}]"
+
+
+def method_summary(result: ModelTransfer) -> pd.DataFrame:
+    """One model's methods on each benchmark's test sentences, for reading: rows ``(benchmark,
+    method)``, each number with its 95% bootstrap interval over sentences (Spearman rho over all
+    test sentences; AUC and the sign's accuracy at the method's origin over the clearly rated ones)."""
+    rows = {}
+    for bench, b in result.benchmarks.items():
+        for m, r in b.scores.iterrows():
+            rows[(bench, m)] = {"Spearman rho": _ci(r.rho, r.rho_low, r.rho_high),
+                                "AUC (clear +/-)": _ci(r.auc, r.auc_low, r.auc_high),
+                                "sign accuracy": _ci(r.accuracy, r.accuracy_low, r.accuracy_high),
+                                "sentences": f"{int(r.n)} ({int(r.n_clear)} clear)"}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(["benchmark", "method"])
+
+
+def paired_summary(result: ModelTransfer) -> pd.DataFrame:
+    """One model's paired comparisons on each benchmark (:attr:`BenchmarkTransfer.paired`): rows
+    ``(benchmark, comparison)``, the value with its paired 95% bootstrap interval over test sentences."""
+    rows = {(bench, k): {"value [95% CI]": _ci(r.value, r.low, r.high)}
+            for bench, b in result.benchmarks.items() for k, r in b.paired.iterrows()}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(["benchmark", "comparison"])
+
+
+def describe_worst(worst: pd.DataFrame, width: int = 96) -> str:
+    """:func:`worst_ranked` as text a page can hold: one block per sentence, its full text wrapped at
+    ``width`` characters under a line with the human mean, both percentiles, VADER and the tags."""
+    import textwrap
+
+    lines = []
+    for i, (_, r) in enumerate(worst.iterrows(), 1):
+        vader = f", VADER {r['VADER']:+.2f}" if "VADER" in r else ""
+        tags = f"; tags: {r['tags']}" if r["tags"] else ""
+        lines.append(f"{i}. human mean {r['rating']:+.2f} (percentile {100 * r['human percentile']:.0f}), "
+                     f"V-axis percentile {100 * r['axis percentile']:.0f}{vader}{tags}")
+        lines += textwrap.wrap(str(r["text"]), width, initial_indent="   ", subsequent_indent="   ")
+    return "\n".join(lines)
+
+
 # ----------------------------------------------------------------------------- several models
 def transfer_table(transfers: Mapping[str, ModelTransfer]) -> pd.DataFrame:
     """One row per (model, benchmark), numbers only: the word rho (chapter 1's held-out words) and,
@@ -486,6 +527,32 @@ def verdict(benchmarks: Mapping[str, Mapping[str, Any]], bar: float = SHARE_BAR)
     return "undecided"
 
 
-__all__ = ["BenchmarkTransfer", "CLEAR", "METHODS", "ModelTransfer", "RIDGE_ALPHAS", "SHARE_BAR", "by_tag",
+def scorecard_row(saved: Mapping[str, Any], bar: float = SHARE_BAR) -> dict[str, str]:
+    """The scorecard's row "zero-shot transfer to sentiment benchmarks" from chapter 1's result file.
+
+    ``saved``: :func:`vaxis.results.load_sentences` (``"01"``). Returns ``{"this book", "verdict",
+    "rule", "data"}``: the lead model's rho on each benchmark's test sentences beside VADER's and the
+    ridge ceiling's, and the share of the ceiling, each with its interval; the :func:`verdict` and its
+    rule in words.
+    """
+    (model, rec), = list(saved["models"].items())[:1]
+    benches = rec["benchmarks"]
+    parts = []
+    for bench, b in benches.items():
+        sc, share = b["scores"], b["paired"]["share of ceiling"]
+        v, vd, ce = sc["V-axis"], sc["VADER"], sc["ridge ceiling"]
+        parts.append(f"{bench.replace('_', ' ')}: rho {_ci(v['rho'], v['rho_low'], v['rho_high'])} "
+                     f"(VADER {_ci(vd['rho'], vd['rho_low'], vd['rho_high'])}, ridge ceiling "
+                     f"{_ci(ce['rho'], ce['rho_low'], ce['rho_high'])}; share of ceiling "
+                     f"{_ci(share['value'], share['low'], share['high'])}; {b['sizes']['test']} test sentences)")
+    return {"this book": f"{model}: " + "; ".join(parts),
+            "verdict": verdict(benches, bar),
+            "rule": (f"agrees if on every benchmark rho's 95% interval lies above 0 and the share of the "
+                     f"supervised ceiling's lies at or above {bar:g}; disagrees if one share interval lies below "
+                     f"{bar:g} or one rho interval at or below 0; else undecided"),
+            "data": "real LLM, real human-rated sentences (Hutto & Gilbert 2014)"}
+
+
+__all__ = ["describe_worst", "method_summary", "paired_summary", "scorecard_row", "BenchmarkTransfer", "CLEAR", "METHODS", "ModelTransfer", "RIDGE_ALPHAS", "SHARE_BAR", "by_tag",
            "model_transfer", "paired_rhos", "percentile_ranks", "ridge_ceiling", "score_table", "sign_correct",
            "transfer_summary", "transfer_table", "verdict", "word_sentence_agreement", "worst_ranked"]
