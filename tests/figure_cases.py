@@ -45,6 +45,18 @@ def _specificity() -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     return pd.DataFrame.from_dict(rows, orient="index"), {m: rng.uniform(-0.6, 0.6, 50) for m in MODELS}
 
 
+def _sentence_table() -> pd.DataFrame:
+    """vaxis.llm.transfer.transfer_table's columns for three models and two benchmarks."""
+    rows = []
+    for i, m in enumerate(MODELS):
+        for j, b in enumerate(["tweets", "movie_reviews"]):
+            v = {"rho": 0.3 + 0.1 * i, "vader": 0.8 - 0.4 * j, "pc": 0.2 + 0.05 * i, "ceiling": 0.6 + 0.05 * i,
+                 "word": 0.6 + 0.05 * i}
+            rows.append({"model": m, "benchmark": b, "n_test": 100, "random_p95": 0.3,
+                         **{f"{k}{suf}": x + d for k, x in v.items() for suf, d in (("", 0), ("_low", -0.1), ("_high", 0.1))}})
+    return pd.DataFrame(rows).set_index(["model", "benchmark"])
+
+
 def _profile() -> pd.DataFrame:
     rows = [{"split": "dev", "template": t, "pooling": p, "construction": c, "layer": layer,
              "rho": 0.1 * layer - 0.02 * i}
@@ -166,6 +178,10 @@ CASES: dict[str, Builder] = {
     "model_agreement_with_ratings": lambda s: plots.model_agreement_with_ratings(
         pd.DataFrame({"rho test": [0.6, 0.7, 0.5], "CI low": [0.5, 0.6, 0.4], "CI high": [0.7, 0.8, 0.6]},
                      index=MODELS), source=s),
+    "sentence_transfer": lambda s: plots.sentence_transfer(_sentence_table(), source=s),
+    "word_vs_sentence": lambda s: plots.word_vs_sentence(
+        _sentence_table(), pd.DataFrame({"models": [3, 3], "rho": [1.0, 0.5], "p": [1 / 6, 0.5]},
+                                        index=["tweets", "movie_reviews"]), source=s),
     "agreement_matrices": lambda s: plots.agreement_matrices({"categories": _matrix(), "words": _matrix()}, source=s),
     "map_summary": lambda s: plots.map_summary(_map_result(), source=s),
     "random_directions": lambda s: plots.random_directions(

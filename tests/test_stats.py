@@ -376,3 +376,35 @@ def test_bootstrap_p_inverts_the_percentile_interval():
     lo, hi = stats.percentile_interval(boots)
     assert (stats.bootstrap_p(boots) < 0.05) == (lo > 0)
     assert stats.bootstrap_p(boots) == pytest.approx(2 * np.mean(boots <= 0))
+
+
+def test_paired_spearman_difference_and_ratio():
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=200)
+    good, weak = y + 0.3 * rng.normal(size=200), y + 2.0 * rng.normal(size=200)
+    p = stats.paired_spearman(good, weak, y, n_boot=500, seed=0)
+    rg, rw = stats.spearman(good, y), stats.spearman(weak, y)
+    assert (p["a"].value, p["b"].value) == (rg, rw)
+    assert p["diff"].value == pytest.approx(rg - rw) and p["ratio"].value == pytest.approx(rg / rw)
+    assert p["diff"].low > 0 and p["ratio"].low > 1 and p["diff"].n == 200
+    # each rho's interval is bootstrap_corr's: the same resamples
+    e = stats.bootstrap_corr(good, y, n_boot=500, seed=0)
+    assert (p["a"].low, p["a"].high) == pytest.approx((e.low, e.high))
+    same = stats.paired_spearman(good, 3 * good + 1, y, n_boot=100, seed=0)  # same ranks: no difference at all
+    assert (same["diff"].value, same["diff"].low, same["diff"].high) == (0.0, 0.0, 0.0)
+    assert same["ratio"].low == same["ratio"].high == pytest.approx(1.0)
+    assert stats.paired_spearman(weak, good, y, n_boot=500, seed=0)["ratio"].high < 1
+    ra, rb = stats.paired_spearman_draws(good, weak, y, n_boot=50, seed=3)
+    assert ra.shape == rb.shape == (50,) and np.all(ra > rb - 0.3)
+
+
+def test_exact_spearman_known_answers():
+    assert stats.exact_spearman(np.arange(4.0), np.array([0.5, 0.6, 0.7, 0.8])) == pytest.approx((1.0, 1 / 24))
+    assert stats.exact_spearman(np.arange(4.0), -np.arange(4.0)) == pytest.approx((-1.0, 1.0))
+    # rho = 0.8 with four units: orderings with rho >= 0.8 are the identity and three single swaps
+    # of neighbours (rho 0.8 each): 4 of 24
+    rho, p = stats.exact_spearman(np.arange(4.0), np.array([0.0, 2.0, 1.0, 3.0]))
+    assert rho == pytest.approx(0.8) and p == pytest.approx(4 / 24)
+    assert stats.exact_min_p(6) == pytest.approx(1 / 720)
+    with pytest.raises(VaxisInputError):
+        stats.exact_spearman(np.arange(2.0), np.arange(2.0))

@@ -204,38 +204,12 @@ def baseline_positions(table: pd.DataFrame, states: np.ndarray) -> np.ndarray:
     return (np.asarray(states, float) - table.attrs["centre"]) @ table.attrs["directions"][k]
 
 
-def paired_rho_draws(a: np.ndarray, b: np.ndarray, rating: np.ndarray, n_boot: int = 2000,
-                     seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Spearman rho with ``rating`` of two scorings of the same items, on the same bootstrap resamples.
-
-    Parameters
-    ----------
-    a, b : ndarray, shape (n_items,)
-        Two scores of each item (e.g. V-axis positions and another direction's).
-    rating : ndarray, shape (n_items,)
-    n_boot, seed
-        Resamples of the items (:func:`vaxis.stats.resample_indices`: the same seed draws the same
-        items as every other bootstrap of the book).
-
-    Returns
-    -------
-    (ndarray, ndarray), each of shape (n_boot,)
-        Rho of ``a`` and of ``b`` on each resample (NaN where a resample is constant).
-    """
-    a = check_array("a", a, ndim=1)
-    b = check_array("b", b, shape=a.shape)
-    y = check_array("rating", rating, shape=a.shape)
-    idx = stats.resample_indices(a.size, n_boot, seed)
-    ry = rankdata(y[idx], axis=1)
-    return (stats.pearson_rows(rankdata(a[idx], axis=1), ry), stats.pearson_rows(rankdata(b[idx], axis=1), ry))
-
-
 def paired_advantage(v_positions: np.ndarray, other_positions: np.ndarray, rating: np.ndarray,
                      n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict[str, float]:
     """Spearman rho of the V-axis minus that of another direction, on the same words.
 
     Paired bootstrap over words: every resample recomputes both rhos on the same words
-    (:func:`paired_rho_draws`).
+    (:func:`vaxis.stats.paired_spearman_draws`).
 
     Returns
     -------
@@ -247,7 +221,7 @@ def paired_advantage(v_positions: np.ndarray, other_positions: np.ndarray, ratin
     a = check_array("v_positions", v_positions, ndim=1)
     b = check_array("other_positions", other_positions, shape=a.shape)
     y = check_array("rating", rating, shape=a.shape)
-    ra, rb = paired_rho_draws(a, b, y, n_boot, seed)
+    ra, rb = stats.paired_spearman_draws(a, b, y, n_boot, seed)
     d = ra - rb
     va, vb = stats.spearman(a, y), stats.spearman(b, y)
     low, high = stats.percentile_interval(d, level, ignore_nan=True)
@@ -384,6 +358,6 @@ def axis_in_words(model: str, rho: Any, advantage: Mapping[str, float]) -> str:
 
 
 __all__ = ["axis_in_words", "WordStates", "word_states", "random_direction_rhos", "rank_among", "principal_directions",
-           "pca_baselines", "baseline_positions", "paired_rho_draws", "paired_advantage", "Controls", "model_controls",
+           "pca_baselines", "baseline_positions", "paired_advantage", "Controls", "model_controls",
            "controls_table",
            "controls_summary"]

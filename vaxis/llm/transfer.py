@@ -27,7 +27,7 @@ mean rating; for the clearly positive (mean >= +:data:`CLEAR`) and clearly negat
 (the V-axis: its neutral anchor, position 0; VADER: compound 0; ridge: predicted rating 0; a score
 of exactly 0 counts one half); each with a percentile bootstrap interval over sentences. All
 bootstraps of one benchmark draw the same resamples (same ``seed``), so methods are compared
-paired (:func:`paired_rhos`): differences of rho, and the **share of the ceiling**
+paired (:func:`vaxis.stats.paired_spearman`): differences of rho, and the **share of the ceiling**
 ``rho(V-axis) / rho(ridge)``.
 
 Where the axis fails (:func:`worst_ranked`, :func:`by_tag`): the test sentences whose percentile
@@ -41,7 +41,6 @@ layer the axis uses, cached by :mod:`vaxis.llm.hidden`); :func:`transfer_table` 
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -116,26 +115,6 @@ def score_table(scores: Mapping[str, np.ndarray], rating: np.ndarray, clear: flo
                       "accuracy": acc.value, "accuracy_low": acc.low, "accuracy_high": acc.high,
                       "n": int(y.size), "n_clear": int(clear_mask.sum())}
     return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def paired_rhos(a: np.ndarray, b: np.ndarray, rating: np.ndarray, n_boot: int = 1000, level: float = 0.95,
-                seed: int = 0) -> dict[str, stats.Estimate]:
-    """Two scorings of the same sentences compared, paired bootstrap over sentences.
-
-    Returns ``{"diff": rho(a) - rho(b), "share": rho(a) / rho(b)}``, each a
-    :class:`vaxis.stats.Estimate` whose interval comes from the same resamples for both rhos
-    (:func:`vaxis.llm.specificity.paired_rho_draws`); ``n`` is the number of sentences.
-    """
-    y = check_array("rating", rating, ndim=1)
-    ra, rb = specificity.paired_rho_draws(a, b, y, n_boot, seed)
-    va, vb = stats.spearman(np.asarray(a, float), y), stats.spearman(np.asarray(b, float), y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = ra / rb
-    out = {}
-    for key, value, draws in (("diff", va - vb, ra - rb), ("share", va / vb if vb else np.nan, share)):
-        lo, hi = stats.percentile_interval(draws, level, ignore_nan=True)
-        out[key] = stats.Estimate(float(value), lo, hi, level, int(y.size))
-    return out
 
 
 def percentile_ranks(x: np.ndarray) -> np.ndarray:
@@ -382,10 +361,10 @@ def _benchmark(sp: sentences.SentenceSplits, presentation: str, dev_rho: dict[st
     paired = {}
     for other, label in (("VADER", "V-axis - VADER"), ("ridge ceiling", "V-axis - ridge ceiling"),
                          ("best PC", "V-axis - best PC")):
-        p = paired_rhos(position, scores[other], y, n_boot=n_boot, seed=seed)
+        p = stats.paired_spearman(position, scores[other], y, n_boot=n_boot, seed=seed)
         paired[label] = p["diff"]
         if other == "ridge ceiling":
-            paired["share of ceiling"] = p["share"]
+            paired["share of ceiling"] = p["ratio"]
     paired_frame = pd.DataFrame({k: {"value": e.value, "low": e.low, "high": e.high} for k, e in paired.items()}).T
     random = specificity.random_direction_rhos(test, y, n_random_directions, seed=seed)
     frame = pd.concat([sp.test[["id", "text", "rating"]].reset_index(drop=True),
@@ -479,7 +458,7 @@ def word_sentence_agreement(table: pd.DataFrame) -> pd.DataFrame:
 
     For each benchmark of :func:`transfer_table`: Spearman rho over models between their word rho and
     their sentence rho, and its exact one-sided permutation p over every ordering of the models
-    (all ``n!``, the observed one among them, :func:`vaxis.stats.share_at_least`). The smallest p a
+    (all ``n!``, the observed one among them, :func:`vaxis.stats.exact_spearman`). The smallest p a
     test of ``n`` models can give is ``1 / n!`` for a perfect agreement (1/6 with three, 1/720 with
     six); ``min_p`` says it. NaN with fewer than 3 models.
     """
@@ -488,11 +467,8 @@ def word_sentence_agreement(table: pd.DataFrame) -> pd.DataFrame:
         n = len(g)
         row: dict[str, float] = {"models": n, "rho": np.nan, "p": np.nan, "min_p": np.nan}
         if n >= 3:
-            w, s = rankdata(g["word"].to_numpy()), rankdata(g["rho"].to_numpy())
-            perms = stats.all_permutations(n)
-            null = stats.pearson_rows(np.broadcast_to(w, perms.shape), s[perms])
-            obs = float(stats.pearson_rows(w[None], s[None])[0])
-            row.update({"rho": obs, "p": stats.share_at_least(null, obs), "min_p": 1 / math.factorial(n)})
+            rho, p = stats.exact_spearman(g["word"].to_numpy(), g["rho"].to_numpy())
+            row.update({"rho": rho, "p": p, "min_p": stats.exact_min_p(n)})
         rows[bench] = row
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -554,5 +530,5 @@ def scorecard_row(saved: Mapping[str, Any], bar: float = SHARE_BAR) -> dict[str,
 
 
 __all__ = ["describe_worst", "method_summary", "paired_summary", "scorecard_row", "BenchmarkTransfer", "CLEAR", "METHODS", "ModelTransfer", "RIDGE_ALPHAS", "SHARE_BAR", "by_tag",
-           "model_transfer", "paired_rhos", "percentile_ranks", "ridge_ceiling", "score_table", "sign_correct",
+           "model_transfer", "percentile_ranks", "ridge_ceiling", "score_table", "sign_correct",
            "transfer_summary", "transfer_table", "verdict", "word_sentence_agreement", "worst_ranked"]

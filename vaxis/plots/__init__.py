@@ -8,7 +8,8 @@ per question a figure answers; every figure is importable from ``vaxis.plots`` i
 - :mod:`~vaxis.plots.language` -- does the V-axis agree with people, and do models agree with each
   other (chapters 1-2): :func:`rating_scatters`, :func:`layer_profiles`, :func:`specificity_controls`,
   :func:`random_directions`, :func:`frequency_split`, :func:`model_agreement_with_ratings`,
-  :func:`agreement_matrices`;
+  :func:`agreement_matrices`, and on human-rated sentences :func:`sentence_transfer` and
+  :func:`word_vs_sentence`;
 - :mod:`~vaxis.plots.ratings` -- what FACED's participants said of each clip (real ratings):
   :func:`positions_vs_participants`, :func:`clip_ratings`;
 - :mod:`~vaxis.plots.mapping` -- does one linear map of EEG track the V-axis (chapter 3):
@@ -61,7 +62,9 @@ from .language import (
     model_agreement_with_ratings,
     random_directions,
     rating_scatters,
+    sentence_transfer,
     specificity_controls,
+    word_vs_sentence,
 )
 from .ratings import clip_ratings, positions_vs_participants
 from .mapping import map_summary, target_comparison
@@ -77,4 +80,4 @@ from .findings import VERDICT_KIND_COLORS, verdict_kind, verdict_overview
 from .ensembles import ensemble_curves, ensemble_diversity
 
 __all__ = ['VERDICT_KIND_COLORS', 'verdict_kind', 'verdict_overview',
-           'accuracy_by_architecture', 'agreement_matrices', 'agreement_matrix', 'basin_share_vs_effect', 'CATEGORY_COLORS', 'category_positions', 'class_means_on_readout', 'clip_ratings', 'ensemble_curves', 'ensemble_diversity', 'frequency_split', 'layer_profile', 'layer_profiles', 'llm_source', 'map_summary', 'model_agreement_with_ratings', 'null_histogram', 'PARTICIPANTS_SOURCE', 'phase_diagram', 'positions_vs_participants', 'random_directions', 'rating_scatters', 'rediscovery', 'scatter_with_ratings', 'schedule_effects', 'SOURCE_GID', 'specificity_controls', 'STAMP_FONTSIZE', 'strategy_effects', 'target_comparison', 'VALENCE_COLORS', 'VERDICT_COLORS', 'verdict_map', 'weight_topomaps', 'WORD_RATINGS']
+           'accuracy_by_architecture', 'agreement_matrices', 'agreement_matrix', 'basin_share_vs_effect', 'CATEGORY_COLORS', 'category_positions', 'class_means_on_readout', 'clip_ratings', 'ensemble_curves', 'ensemble_diversity', 'frequency_split', 'layer_profile', 'layer_profiles', 'llm_source', 'map_summary', 'model_agreement_with_ratings', 'null_histogram', 'PARTICIPANTS_SOURCE', 'phase_diagram', 'positions_vs_participants', 'random_directions', 'rating_scatters', 'rediscovery', 'scatter_with_ratings', 'schedule_effects', 'sentence_transfer', 'SOURCE_GID', 'specificity_controls', 'STAMP_FONTSIZE', 'strategy_effects', 'target_comparison', 'VALENCE_COLORS', 'VERDICT_COLORS', 'verdict_map', 'weight_topomaps', 'word_vs_sentence', 'WORD_RATINGS']

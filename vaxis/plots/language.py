@@ -1,4 +1,5 @@
-"""Does the V-axis agree with people, and do language models agree with each other (chapters 1-2)?"""
+"""Does the V-axis agree with people (words and whole sentences), and do language models agree with each
+other (chapters 1-2)?"""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from ._common import _stamp
 from .panels import agreement_matrix, scatter_with_ratings
 
 
-def rating_scatters(panels: Mapping[str, tuple[np.ndarray, np.ndarray]], *, source: str) -> plt.Figure:
-    """Held-out items' positions against their human ratings, one panel per set: ``{title: (positions, ratings)}``."""
+def rating_scatters(panels: Mapping[str, tuple[np.ndarray, np.ndarray]], *, source: str,
+                    xlabel: str = "human valence rating (lexicon scale)") -> plt.Figure:
+    """Held-out items' positions against their human ratings, one panel per set: ``{title: (positions, ratings)}``
+    (``xlabel``: the ratings' scale)."""
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.6), squeeze=False)
     for ax, (title, (positions, ratings)) in zip(axes[0], panels.items()):
-        scatter_with_ratings(positions, ratings, title, ax=ax, source=source)
+        scatter_with_ratings(positions, ratings, title, ax=ax, source=source, xlabel=xlabel)
     return _stamp(fig, source)
 
 
@@ -168,4 +171,72 @@ def agreement_matrices(matrices: Mapping[str, pd.DataFrame], *, source: str) -> 
     return _stamp(fig, source)
 
 
-__all__ = ['agreement_matrices', 'frequency_split', 'layer_profiles', 'model_agreement_with_ratings', 'random_directions', 'rating_scatters', 'specificity_controls']
+
+
+def sentence_transfer(table: pd.DataFrame, title: str = "", *, source: str) -> plt.Figure:
+    """Chapters 1-2: the V-axis on human-rated sentences beside VADER, the best no-anchor principal
+    component and the supervised ridge ceiling, one panel per benchmark, one row per model.
+
+    ``table``: :func:`vaxis.llm.transfer.transfer_table` (index ``(model, benchmark)``; columns
+    ``rho``, ``vader``, ``pc``, ``ceiling`` with ``_low``/``_high``, ``random_p95``, ``n_test``).
+    Every marker is a Spearman rho with the mean human rating on the benchmark's test sentences
+    with its 95% bootstrap interval (the best PC's as a point); VADER scores the same sentences
+    whatever the model, so it is drawn once per row too; the grey bar reaches the 95th percentile
+    of random directions' ``|rho|``.
+    """
+    benches = list(dict.fromkeys(table.index.get_level_values("benchmark")))
+    models = list(dict.fromkeys(table.index.get_level_values("model")))
+    y = np.arange(len(models))[::-1]
+    fig, axes = plt.subplots(1, len(benches), figsize=(5.2 * len(benches), 0.5 * len(models) + 2.4), sharey=True,
+                             squeeze=False)
+    marks = (("ceiling", "^", "C2", "ridge ceiling (supervised, train split)"),
+             ("vader", "s", "C1", "VADER (rule-based)"),
+             ("rho", "o", "C3", "V-axis (nine sentences, zero-shot)"))
+    for ax, bench in zip(axes[0], benches):
+        t = table.xs(bench, level="benchmark").loc[models]
+        ax.barh(y, t["random_p95"], height=0.5, color="0.88", label="random directions: 95th percentile |rho|")
+        ax.plot(t["pc"], y, "D", color="C0", ms=5, label="best principal component (no anchors, chosen on dev)")
+        for i, (col, marker, color, label) in enumerate(marks):
+            off = (i - 1) * 0.15
+            ax.errorbar(t[col], y + off, xerr=[t[col] - t[f"{col}_low"], t[f"{col}_high"] - t[col]], fmt=marker,
+                        color=color, capsize=3, ms=5, label=label)
+        ax.axvline(0, color="0.6", lw=0.8)
+        ax.set_xlim(min(-0.05, float(np.nanmin(t[["rho_low", "vader_low", "ceiling_low", "pc"]].to_numpy())) - 0.05), 1)
+        ax.set_yticks(y, models)
+        ax.set_ylabel("language model")
+        ax.set_xlabel(f"Spearman rho with the human mean rating\n({int(t['n_test'].iloc[0])} test sentences; 95% CI)")
+        ax.set_title(f"{bench.replace('_', ' ')}", fontsize=10)
+    axes[0, 0].legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.1), frameon=False, ncol=2)
+    fig.suptitle(title or "Zero-shot transfer to human-rated sentences", fontsize=10)
+    fig.tight_layout()
+    return _stamp(fig, source)
+
+
+def word_vs_sentence(table: pd.DataFrame, agreement: pd.DataFrame | None = None, title: str = "", *,
+                     source: str) -> plt.Figure:
+    """Chapter 2: each model's rho on held-out words (x) against its rho on each benchmark's test
+    sentences (y), 95% intervals both ways; ``agreement`` (:func:`vaxis.llm.transfer.word_sentence_agreement`)
+    puts each benchmark's rho over models and exact p in the legend."""
+    benches = list(dict.fromkeys(table.index.get_level_values("benchmark")))
+    fig, ax = plt.subplots(figsize=(6.2, 4.4))
+    for i, bench in enumerate(benches):
+        t = table.xs(bench, level="benchmark")
+        label = bench.replace("_", " ")
+        if agreement is not None and bench in agreement.index and np.isfinite(agreement.loc[bench, "rho"]):
+            a = agreement.loc[bench]
+            label += f" (rho over {int(a['models'])} models {a['rho']:.2f}, exact p = {a['p']:.3f})"
+        ax.errorbar(t["word"], t["rho"], xerr=[t["word"] - t["word_low"], t["word_high"] - t["word"]],
+                    yerr=[t["rho"] - t["rho_low"], t["rho_high"] - t["rho"]], fmt="os"[i % 2], color=f"C{i}",
+                    capsize=2, label=label)
+        for m, row in t.iterrows():
+            ax.annotate(m, (row["word"], row["rho"]), fontsize=7, xytext=(4, 3), textcoords="offset points")
+    ax.set_xlabel("V-axis rho, held-out words (chapter 1's test split)")
+    ax.set_ylabel("V-axis rho, test sentences")
+    ax.set_title(title or "Does sentence-level agreement follow word-level agreement?", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    fig.tight_layout()
+    return _stamp(fig, source)
+
+
+__all__ = ['agreement_matrices', 'frequency_split', 'layer_profiles', 'model_agreement_with_ratings', 'random_directions',
+           'rating_scatters', 'sentence_transfer', 'specificity_controls', 'word_vs_sentence']

@@ -62,14 +62,14 @@ def category_positions(positions: Mapping[str, float], title: str = "", ax: plt.
 
 
 def scatter_with_ratings(positions: np.ndarray, ratings: np.ndarray, label: str = "", ax: plt.Axes | None = None, *,
-                         source: str) -> plt.Figure:
-    """Held-out item positions ``(n,)`` against their human ratings ``(n,)``."""
+                         source: str, xlabel: str = "human valence rating (lexicon scale)") -> plt.Figure:
+    """Held-out item positions ``(n,)`` against their human ratings ``(n,)`` (``xlabel``: their scale)."""
     if ax is None:
         fig, ax = plt.subplots(figsize=(4.2, 3.6))
     else:
         fig = ax.figure
     ax.scatter(ratings, positions, s=8, alpha=0.5)
-    ax.set_xlabel("human valence rating (lexicon scale)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("V-axis position (hidden-state units)")
     ax.set_title(label or "Held-out words", fontsize=10)
     fig.tight_layout()

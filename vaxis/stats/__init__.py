@@ -16,7 +16,9 @@ and every name is importable from ``vaxis.stats`` itself (``stats.spearman``, ``
 - :mod:`~vaxis.stats.agreement` -- rank and row-wise correlation (:func:`spearman`,
   :func:`pearson_rows`), the AUC, their intervals (:func:`spearman_interval`,
   :func:`bootstrap_corr`, :func:`bootstrap_auc`, :func:`bootstrap_pairwise_corr`: pairs of units,
-  the units resampled), a pattern's correlation with fold weights (:func:`pattern_correlation`),
+  the units resampled), two scorings of the same items compared on the same resamples
+  (:func:`paired_spearman`, :func:`paired_spearman_draws`: difference and ratio of their rhos), an
+  exact test of a rank correlation over a few units (:func:`exact_spearman`, :func:`exact_min_p`), a pattern's correlation with fold weights (:func:`pattern_correlation`),
   split-half reliability of raters' means (:func:`split_half_reliability`);
 - :mod:`~vaxis.stats.inference` -- multiple comparisons (:func:`benjamini_hochberg`, :func:`holm`),
   the paired comparison over independent units (:func:`paired_comparison`), its equivalence test
@@ -44,6 +46,10 @@ from .agreement import (
     bootstrap_auc,
     bootstrap_corr,
     bootstrap_pairwise_corr,
+    exact_min_p,
+    exact_spearman,
+    paired_spearman,
+    paired_spearman_draws,
     pattern_correlation,
     pearson_rows,
     spearman,
@@ -82,8 +88,9 @@ __all__ = [
     "EQUIVALENCE_MARGIN", "VERDICTS", "Estimate", "Seed", "all_permutations", "assignments", "auc",
     "balanced_accuracy", "balanced_accuracy_from_counts", "basin_basis", "benjamini_hochberg",
     "bootstrap_auc", "bootstrap_corr", "bootstrap_mean", "bootstrap_p", "bootstrap_pairwise_corr", "draw_permutations",
-    "equivalence_verdicts", "group_permutations", "hierarchical_bootstrap", "hierarchical_mean", "holm", "linear_cka", "min_detectable_effect",
-    "paired_comparison", "paired_power", "pattern_correlation", "pearson_rows", "percentile_interval",
+    "equivalence_verdicts", "exact_min_p", "exact_spearman", "group_permutations", "hierarchical_bootstrap",
+    "hierarchical_mean", "holm", "linear_cka", "min_detectable_effect", "paired_comparison", "paired_power",
+    "paired_spearman", "paired_spearman_draws", "pattern_correlation", "pearson_rows", "percentile_interval",
     "permutation_pvalue", "project_out", "relative_change", "resample_indices", "share_at_least",
     "spearman", "spearman_interval", "split_half_reliability", "tost_power", "tost_reach",
     "tost_sample_size", "tost_pvalue",

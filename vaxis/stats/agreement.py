@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -9,7 +10,7 @@ from scipy import stats as _st
 
 from .._checks import VaxisInputError, check_array
 from .estimate import Estimate, Seed
-from .resampling import draw_permutations, percentile_interval, resample_indices
+from .resampling import all_permutations, draw_permutations, percentile_interval, resample_indices, share_at_least
 
 
 def pearson_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -226,4 +227,74 @@ def bootstrap_pairwise_corr(x: Sequence[np.ndarray], y: Sequence[np.ndarray], n_
     return Estimate(point, lo, hi, level, int(sum(a.shape[0] for a in xs)))
 
 
-__all__ = ['auc', 'bootstrap_auc', 'bootstrap_corr', 'bootstrap_pairwise_corr', 'pattern_correlation', 'pearson_rows', 'spearman', 'spearman_interval', 'split_half_reliability']
+def paired_spearman_draws(a: np.ndarray, b: np.ndarray, y: np.ndarray, n_boot: int = 2000,
+                          seed: Seed = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Spearman rho with ``y`` of two scorings of the same items, on the same bootstrap resamples.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (n_items,)
+        Two scores of each item (e.g. V-axis positions and another method's).
+    y : ndarray, shape (n_items,)
+        What both are correlated with (e.g. human ratings).
+    n_boot, seed
+        Resamples of the items (:func:`resample_indices`: the same seed draws the same items as
+        every other bootstrap of the book).
+
+    Returns
+    -------
+    (ndarray, ndarray), each of shape (n_boot,)
+        Rho of ``a`` and of ``b`` on each resample (NaN where a resample is constant).
+    """
+    a = check_array("a", a, ndim=1)
+    b = check_array("b", b, shape=a.shape)
+    y = check_array("y", y, shape=a.shape)
+    idx = resample_indices(a.size, n_boot, seed)
+    ry = _st.rankdata(y[idx], axis=1)
+    return pearson_rows(_st.rankdata(a[idx], axis=1), ry), pearson_rows(_st.rankdata(b[idx], axis=1), ry)
+
+
+def paired_spearman(a: np.ndarray, b: np.ndarray, y: np.ndarray, n_boot: int = 2000, level: float = 0.95,
+                    seed: Seed = 0) -> dict[str, Estimate]:
+    """Two scorings of the same items compared by their Spearman rho with ``y``, paired bootstrap.
+
+    Returns ``{"a", "b", "diff", "ratio"}``, each an :class:`Estimate` over the ``n`` items: the two
+    rhos, ``rho(a) - rho(b)`` and ``rho(a) / rho(b)`` (e.g. the share of a ceiling one method
+    reaches), every interval from the same resamples for both rhos (:func:`paired_spearman_draws`).
+    """
+    ra, rb = paired_spearman_draws(a, b, y, n_boot, seed)
+    a, b, y = (np.asarray(v, dtype=float) for v in (a, b, y))
+    va, vb = spearman(a, y), spearman(b, y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = ra / rb
+    out = {}
+    for key, value, draws in (("a", va, ra), ("b", vb, rb), ("diff", va - vb, ra - rb),
+                              ("ratio", va / vb if vb else np.nan, ratio)):
+        lo, hi = percentile_interval(draws, level, ignore_nan=True)
+        out[key] = Estimate(float(value), lo, hi, level, int(y.size))
+    return out
+
+
+def exact_spearman(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Spearman rho of a few paired units and its exact one-sided p-value (``>= rho``) over every
+    ordering of ``y`` against ``x`` (all ``n!``, the observed one among them: the smallest p is
+    ``1 / n!``). ``n`` from 3 to 10, e.g. a handful of language models."""
+    x = check_array("x", x, ndim=1)
+    y = check_array("y", y, shape=x.shape)
+    if not 3 <= x.size <= 10:
+        raise VaxisInputError(f"exact_spearman needs 3 to 10 units, got {x.size}.")
+    rx, ry = _st.rankdata(x), _st.rankdata(y)
+    perms = all_permutations(x.size)
+    null = pearson_rows(np.broadcast_to(rx, perms.shape), ry[perms])
+    rho = float(pearson_rows(rx[None], ry[None])[0])
+    return rho, share_at_least(null, rho)
+
+
+def exact_min_p(n: int) -> float:
+    """The smallest p-value :func:`exact_spearman` can give with ``n`` units: ``1 / n!``."""
+    return 1 / math.factorial(int(n))
+
+
+__all__ = ['auc', 'bootstrap_auc', 'bootstrap_corr', 'bootstrap_pairwise_corr', 'exact_min_p', 'exact_spearman', 'paired_spearman',
+           'paired_spearman_draws', 'pattern_correlation', 'pearson_rows', 'spearman', 'spearman_interval',
+           'split_half_reliability']
