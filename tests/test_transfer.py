@@ -125,7 +125,7 @@ def _splits(name, rng, n=(30, 40, 40)):
 
 
 @pytest.mark.slow
-def test_model_transfer_on_a_tiny_model_chooses_on_dev_only(tiny_model_dir):
+def test_model_transfer_on_a_tiny_model_chooses_on_dev_only(tiny_model_dir, tmp_path):
     from vaxis.llm import hidden
     from vaxis.llm.axis import AxisEstimator
 
@@ -163,3 +163,17 @@ def test_model_transfer_on_a_tiny_model_chooses_on_dev_only(tiny_model_dir):
     table = tr.transfer_table({"tiny": out})
     assert table.shape[0] == 2 and {"rho", "vader", "ceiling", "share", "word"} <= set(table.columns)
     assert tr.transfer_summary(table).shape == (2, 8)
+    assert tr.method_summary(out).shape == (8, 4) and tr.paired_summary(out).shape == (8, 1)
+    text = tr.describe_worst(tr.worst_ranked(b.test, b.test.position.to_numpy(), k=3), width=40)
+    assert text.count("human mean") == 3 and max(len(line) for line in text.splitlines()[1::2]) <= 40
+    tags = tr.tag_summary(tr.by_tag(b.test, b.test.position.to_numpy(), n_boot=50))
+    assert list(tags.index) == list(sentences.TAGS) and set(tags.columns) >= {"V-axis rho", "VADER rho"}
+    # the result file and the scorecard's row read back what was computed
+    from vaxis import results
+
+    results.write_sentences(tmp_path, chapter="01", profile="test", transfers={"tiny": out}, n_sentences=110, seed=0)
+    saved = results.load_sentences(tmp_path, "01")
+    row = tr.scorecard_row(saved)
+    assert row["verdict"] == tr.verdict({k: v.summary() for k, v in out.benchmarks.items()})
+    assert row["verdict"] in ("agrees", "disagrees", "undecided") and "share of ceiling" in row["this book"]
+    assert results.load_sentences(tmp_path, "02") is None

@@ -400,6 +400,20 @@ def paired_summary(result: ModelTransfer) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(["benchmark", "comparison"])
 
 
+def tag_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`by_tag` for reading: shares in percent and each rho with its 95% interval in one column
+    (``"n < 10"`` where too few test sentences carry the tag). Works on one benchmark's table or on
+    several concatenated (a MultiIndex of benchmark and tag)."""
+    def ci(name: str) -> pd.Series:
+        v, lo, hi = table[f"{name} rho"], table[f"{name} low"], table[f"{name} high"]
+        return pd.Series([_ci(a, b, c) if np.isfinite(a) else "n < 10" for a, b, c in zip(v, lo, hi)], index=table.index)
+
+    return pd.DataFrame({"sentences": table["n"].astype(int),
+                         "share of all": (100 * table["share of all"]).map("{:.0f}%".format),
+                         "share of the worst tenth": (100 * table["share of worst"]).map("{:.0f}%".format),
+                         "V-axis rho": ci("V-axis"), "VADER rho": ci("VADER")}, index=table.index)
+
+
 def describe_worst(worst: pd.DataFrame, width: int = 96) -> str:
     """:func:`worst_ranked` as text a page can hold: one block per sentence, its full text wrapped at
     ``width`` characters under a line with the human mean, both percentiles, VADER and the tags."""
@@ -529,6 +543,6 @@ def scorecard_row(saved: Mapping[str, Any], bar: float = SHARE_BAR) -> dict[str,
             "data": "real LLM, real human-rated sentences (Hutto & Gilbert 2014)"}
 
 
-__all__ = ["describe_worst", "method_summary", "paired_summary", "scorecard_row", "BenchmarkTransfer", "CLEAR", "METHODS", "ModelTransfer", "RIDGE_ALPHAS", "SHARE_BAR", "by_tag",
+__all__ = ["describe_worst", "method_summary", "paired_summary", "scorecard_row", "tag_summary", "BenchmarkTransfer", "CLEAR", "METHODS", "ModelTransfer", "RIDGE_ALPHAS", "SHARE_BAR", "by_tag",
            "model_transfer", "percentile_ranks", "ridge_ceiling", "score_table", "sign_correct",
            "transfer_summary", "transfer_table", "verdict", "word_sentence_agreement", "worst_ranked"]
