@@ -35,6 +35,30 @@ def test_chapter_1_rows_come_out_either_way(tmp_path, lo, hi, want):
     assert rows.data.str.startswith("recorded").all() and "rank 3 among 1000" in rows["this book"].iloc[1]
 
 
+def _sentences(share_tweets, share_movies, rho_low=0.2):
+    def bench(share):
+        lo, hi = share
+        return {"sizes": {"dev": 20, "train": 40, "test": 40},
+                "scores": {"V-axis": {"rho": 0.4, "rho_low": rho_low, "rho_high": 0.6},
+                           "VADER": {"rho": 0.7, "rho_low": 0.6, "rho_high": 0.8},
+                           "ridge ceiling": {"rho": 0.6, "rho_low": 0.5, "rho_high": 0.7}},
+                "paired": {"share of ceiling": {"value": (lo + hi) / 2, "low": lo, "high": hi}}}
+    return {"models": {"m": {"benchmarks": {"tweets": bench(share_tweets), "movie_reviews": bench(share_movies)}}}}
+
+
+@pytest.mark.parametrize("tweets, movies, rho_low, want", [
+    ((0.55, 0.9), (0.5, 0.8), 0.2, "agrees"), ((0.2, 0.45), (0.6, 0.9), 0.2, "disagrees"),
+    ((0.4, 0.9), (0.6, 0.9), 0.2, "undecided"), ((0.6, 0.9), (0.6, 0.9), -0.05, "undecided")])
+def test_chapter_1_sentence_transfer_row_comes_out_every_way(tmp_path, tweets, movies, rho_low, want):
+    _write(tmp_path, results.AXIS_JSON, {"lead": {"model": "m", "vader_test_rho": {"value": 0.7, "low": 0.6,
+                                                                                   "high": 0.8}}})
+    _write(tmp_path, results.sentences_file("01"), _sentences(tweets, movies, rho_low))
+    row = scorecard.chapter_rows(tmp_path, "01").iloc[-1]
+    assert row.claim.startswith("1c.") and row.verdict == want and row.data.startswith("recorded")
+    assert "tweets (40 test sentences)" in row["this book"] and "at or above 0.5" in row.rule
+    assert row["this book"].index("tweets") < row["this book"].index("movie reviews")
+
+
 @pytest.mark.parametrize("p_cat, p_item, want", [(0.001, 0.01, "agrees"), (0.001, 0.6, "disagrees"),
                                                  (0.02, 0.2, "undecided")])
 def test_chapter_2_can_disagree(tmp_path, p_cat, p_item, want):

@@ -174,6 +174,6 @@ def test_model_transfer_on_a_tiny_model_chooses_on_dev_only(tiny_model_dir, tmp_
     results.write_sentences(tmp_path, chapter="01", profile="test", transfers={"tiny": out}, n_sentences=110, seed=0)
     saved = results.load_sentences(tmp_path, "01")
     row = tr.scorecard_row(saved)
-    assert row["verdict"] == tr.verdict({k: v.summary() for k, v in out.benchmarks.items()})
-    assert row["verdict"] in ("agrees", "disagrees", "undecided") and "share of ceiling" in row["this book"]
+    assert row["outcome"] == tr.verdict({k: v.summary() for k, v in out.benchmarks.items()})
+    assert row["outcome"] in ("agrees", "disagrees", "undecided") and "share of the ceiling" in row["this book"]
     assert results.load_sentences(tmp_path, "02") is None

@@ -51,7 +51,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from .. import stats
+from .. import stats, verdicts
+from ..tables import interval
 from .._checks import VaxisInputError, check_array
 from . import hidden, sentences, specificity
 from .model_axis import _Keeper, apply_template
@@ -500,6 +501,8 @@ def verdict(benchmarks: Mapping[str, Mapping[str, Any]], bar: float = SHARE_BAR)
     - ``"disagrees"``: on some benchmark the share's interval lies below ``bar``, or the rho's interval
       lies at or below 0;
     - ``"undecided"``: otherwise (an interval straddles the bar).
+
+    Returns the outcome (:data:`vaxis.verdicts.OUTCOMES`); on these recorded data it is the verdict.
     """
     if not benchmarks:
         raise VaxisInputError("verdict needs at least one benchmark.")
@@ -511,38 +514,45 @@ def verdict(benchmarks: Mapping[str, Mapping[str, Any]], bar: float = SHARE_BAR)
         rho_lows.append(rho["rho_low"])
         rho_highs.append(rho["rho_high"])
     if all(lo >= bar for lo in lows) and all(lo > 0 for lo in rho_lows):
-        return "agrees"
+        return verdicts.AGREES
     if any(hi < bar for hi in highs) or any(hi <= 0 for hi in rho_highs):
-        return "disagrees"
-    return "undecided"
+        return verdicts.DISAGREES
+    return verdicts.UNDECIDED
+
+
+#: The study's words for the claim the scorecard row tests.
+STUDY_CLAIM = "strong zero-shot transfer to sentiment benchmarks (qualitative)"
 
 
 def scorecard_row(saved: Mapping[str, Any], bar: float = SHARE_BAR) -> dict[str, str]:
     """The scorecard's row "zero-shot transfer to sentiment benchmarks" from chapter 1's result file.
 
-    ``saved``: :func:`vaxis.results.load_sentences` (``"01"``). Returns ``{"this book", "verdict",
-    "rule", "data"}``: the lead model's rho on each benchmark's test sentences beside VADER's and the
-    ridge ceiling's, and the share of the ceiling, each with its interval; the :func:`verdict` and its
-    rule in words.
+    ``saved``: :func:`vaxis.results.load_sentences` (``"01"``). Returns ``{"study", "this book",
+    "rule", "outcome", "data"}``: the lead model's rho on each benchmark's test sentences beside
+    VADER's and the ridge ceiling's, and the share of the ceiling, each with its 95% interval; the
+    outcome of :func:`verdict` (recorded data: it is the verdict) and its rule in words.
     """
-    (model, rec), = list(saved["models"].items())[:1]
-    benches = rec["benchmarks"]
+    if not saved.get("models"):
+        raise KeyError("models")
+    model, rec = next(iter(saved["models"].items()))
+    order = list(sentences.BENCHMARKS)
+    benches = dict(sorted(rec["benchmarks"].items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
     parts = []
     for bench, b in benches.items():
         sc, share = b["scores"], b["paired"]["share of ceiling"]
         v, vd, ce = sc["V-axis"], sc["VADER"], sc["ridge ceiling"]
-        parts.append(f"{bench.replace('_', ' ')}: rho {_ci(v['rho'], v['rho_low'], v['rho_high'])} "
-                     f"(VADER {_ci(vd['rho'], vd['rho_low'], vd['rho_high'])}, ridge ceiling "
-                     f"{_ci(ce['rho'], ce['rho_low'], ce['rho_high'])}; share of ceiling "
-                     f"{_ci(share['value'], share['low'], share['high'])}; {b['sizes']['test']} test sentences)")
-    return {"this book": f"{model}: " + "; ".join(parts),
-            "verdict": verdict(benches, bar),
-            "rule": (f"agrees if on every benchmark rho's 95% interval lies above 0 and the share of the "
-                     f"supervised ceiling's lies at or above {bar:g}; disagrees if one share interval lies below "
-                     f"{bar:g} or one rho interval at or below 0; else undecided"),
-            "data": "real LLM, real human-rated sentences (Hutto & Gilbert 2014)"}
+        parts.append(f"{bench.replace('_', ' ')} ({b['sizes']['test']} test sentences): rho "
+                     f"{interval(v['rho'], v['rho_low'], v['rho_high'])}, VADER {vd['rho']:.3f}, ridge ceiling "
+                     f"{ce['rho']:.3f}, share of the ceiling {interval(share['value'], share['low'], share['high'])}")
+    return {"study": STUDY_CLAIM, "this book": f"{model}: " + "; ".join(parts),
+            "rule": (f"agrees if on every benchmark rho's interval lies above 0 and the share of the supervised "
+                     f"ceiling's at or above {bar:g}; disagrees if one share interval lies below {bar:g} or one rho "
+                     f"interval at or below 0; else undecided"),
+            "outcome": verdict(benches, bar),
+            "data": f"{verdicts.RECORDED}: {model} hidden states, human-rated tweets and movie-review snippets "
+                    "(Hutto & Gilbert 2014)"}
 
 
-__all__ = ["describe_worst", "method_summary", "paired_summary", "scorecard_row", "tag_summary", "BenchmarkTransfer", "CLEAR", "METHODS", "ModelTransfer", "RIDGE_ALPHAS", "SHARE_BAR", "by_tag",
+__all__ = ["STUDY_CLAIM", "describe_worst", "method_summary", "paired_summary", "scorecard_row", "tag_summary", "BenchmarkTransfer", "CLEAR", "METHODS", "ModelTransfer", "RIDGE_ALPHAS", "SHARE_BAR", "by_tag",
            "model_transfer", "percentile_ranks", "ridge_ceiling", "score_table", "sign_correct",
            "transfer_summary", "transfer_table", "verdict", "word_sentence_agreement", "worst_ranked"]
