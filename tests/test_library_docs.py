@@ -31,6 +31,8 @@ SECTIONS: list[tuple[str, str, list[str] | None]] = [
     ("vaxis.llm.loading", "Loading a model; never installing one.", None),
     ("vaxis.llm.axis", "The estimator on arrays of hidden states.", None),
     ("vaxis.llm.stimuli", "The nine anchor sentences.", None),
+    ("vaxis.llm.sentences", "Human-rated sentences (the VADER paper's tweets and movie snippets), split and sampled.",
+     ["load_benchmark", "benchmark_splits", "vader_compound", "tag_sentences"]),
     ("vaxis.results", "The chapters' choices, read back.",
      ["axis_record", "load_axis", "category_positions", "category_vectors", "anchor_sentences"]),
 ]
