@@ -35,6 +35,8 @@
 #    own 123 participants gave the film clips of each category, beside the word norms.
 # 5. Repeats chapter 1's specificity controls on every model: random directions, principal
 #    components of the words (no anchors), common vs rare words.
+# 6. Takes every model's axis to human-rated sentences (chapter 1, section 8): beside VADER and a
+#    supervised ceiling, and asks whether models that rank words well also rank sentences well.
 #
 # ## Prerequisites
 #
@@ -81,7 +83,7 @@
 # - `models` -- registry names, local paths or Hugging Face hub ids; at least two. `minilm-l6`,
 #   `mpnet-base` and `embeddinggemma-300m` are sentence *encoders* (bidirectional), a contrast to
 #   the decoder LLMs; the `full` profile runs six registry models, `full-large` (machines with at
-#   least 16 GB) adds `qwen2.5-coder-1.5b` for a size comparison within Qwen (section 6).
+#   least 16 GB) adds `qwen2.5-coder-1.5b` for a size comparison within Qwen (section 7).
 #   EmbeddingGemma and Gemma-3 are used under the Gemma Terms of Use; `python -m vaxis.llm list`
 #   shows every model's licence.
 # - `n_items`, `n_afinn`, `templates`, `origin`, `seed` -- as in chapter 1 (same defaults, so the
@@ -90,6 +92,8 @@
 #   over FACED's participants in section 3).
 # - `n_random_directions`, `n_components` -- chapter 1's controls (section 5): random unit directions,
 #   and principal components of the dev words' hidden states offered as no-anchor baselines.
+# - `n_sentences` -- human-rated sentences per benchmark (section 6; as in chapter 1, whose lead
+#   model's sentences then come from the cache).
 # - `batch_size`, `profile`, `results_root` -- as in chapter 1.
 
 # %% tags=["parameters"]
@@ -106,6 +110,7 @@ n_perm = 10000
 n_boot = 1000
 n_random_directions = 1000
 n_components = 5
+n_sentences: Optional[int] = 250
 seed = 0
 batch_size = 64
 results_root: Optional[str] = None
@@ -117,7 +122,7 @@ import torch
 
 from vaxis import io, plots, results, tables
 from vaxis.eeg import ratings
-from vaxis.llm import consistency, norms, registry, specificity, stimuli, validation
+from vaxis.llm import consistency, norms, registry, sentences, specificity, stimuli, transfer, validation
 
 torch.set_num_threads(2)
 out_dir = io.results_dir(profile, results_root)
@@ -268,7 +273,52 @@ for reading, group in controls_table.groupby("rare_words", sort=False):
 # "no clear difference" the halves' intervals overlap too much to tell.
 
 # %% [markdown]
-# ## 6. Does agreement grow with size? Qwen2.5-Coder 0.5B and 1.5B
+# ## 6. Whole sentences, model by model
+#
+# Chapter 1, section 8 on every model: each model's own axis (layer, pooling, template and direction
+# as chosen on words above, untouched by sentences) places the test sentences of both benchmarks
+# (the same sentences for every model); beside it VADER's rule-based score (the same for every
+# model), the best no-anchor principal component of the dev sentences and the 95th percentile of
+# random directions, and a ridge probe trained on each model's own hidden states of the train
+# sentences (the ceiling of a linear read-out). The only choice made on sentences, on dev: shown
+# as written or in the model's word template.
+
+# %% tags=["nbval-ignore-output", "remove-stderr"]
+sentence_splits = [sentences.benchmark_splits(name, n_sentences, seed=seed) for name in sentences.BENCHMARKS]
+transfers = {name: transfer.model_transfer(name, run, sentence_splits, batch_size=batch_size, n_boot=n_boot,
+                                           n_random_directions=n_random_directions, n_components=n_components,
+                                           seed=seed)
+             for name, run in runs.items()}
+
+# %%
+sentence_table = transfer.transfer_table(transfers)
+transfer.transfer_summary(sentence_table)
+
+# %%
+fig = plots.sentence_transfer(sentence_table, source=plots.llm_source(models, sentences.SOURCE))
+
+# %% [markdown]
+# Does a model that ranks held-out *words* well also rank *sentences* well? Spearman rho over the
+# models between the two, with its exact p over every ordering of the models: with few models the
+# smallest possible p is large (column `min_p`), so only a perfect or near-perfect agreement of the
+# orders could be told from chance.
+
+# %%
+word_vs_sentences = transfer.word_sentence_agreement(sentence_table)
+display(word_vs_sentences.round(3))
+fig = plots.word_vs_sentence(sentence_table, word_vs_sentences, source=plots.llm_source(models, sentences.SOURCE))
+
+# %% [markdown]
+# Where each model's axis fails, by the tags of chapter 1 (rule-defined; sarcasm is not): its rho on
+# the test sentences that carry each tag (95% intervals in chapter 1's table for the lead model).
+
+# %%
+pd.DataFrame({(name, b): transfer.by_tag(t.benchmarks[b].test, t.benchmarks[b].test["position"].to_numpy(),
+                                         n_boot=n_boot, seed=seed)["V-axis rho"]
+              for name, t in transfers.items() for b in t.benchmarks}).T.round(2)
+
+# %% [markdown]
+# ## 7. Does agreement grow with size? Qwen2.5-Coder 0.5B and 1.5B
 #
 # When a run has both sizes of Qwen2.5-Coder (the `full-large` profile), the comparison fixed
 # before the 1.5B was run ({doc}`../size_predictions`): the difference (1.5B - 0.5B) in agreement
@@ -286,13 +336,15 @@ else:
     print(tables.wrap("This run does not have both Qwen2.5-Coder sizes (the full-large profile does); no size comparison."))
 
 # %% [markdown]
-# ## 7. Results for later chapters
+# ## 8. Results for later chapters
 
 # %%
 results.write_consistency(out_dir, profile=profile, models=models, runs=runs,
                           category=(cat_obs, cat_p, n_perm, cat_matrix), item=(item_obs, item_p, item_null.size, item_matrix),
                           controls=controls_table)
-print("wrote", results.CONSISTENCY_JSON)
+results.write_sentences(out_dir, chapter="02", profile=profile, transfers=transfers, n_sentences=n_sentences,
+                        seed=seed, agreement=word_vs_sentences)
+print("wrote", results.CONSISTENCY_JSON, "and", results.sentences_file("02"))
 
 # %% [markdown]
 # ## Summary
@@ -321,6 +373,7 @@ agreement = pd.DataFrame({"mean pairwise rho": [cat_obs, item_obs], "p": [cat_p,
 display(agreement.round(4))
 if size is not None:
     display(size[["delta", "low", "high", "verdict"]].round(3).rename_axis("Qwen 1.5B - 0.5B (97.5%)"))
+display(transfer.transfer_summary(sentence_table)[["V-axis rho", "VADER rho", "ridge ceiling rho", "share of ceiling"]])
 scorecard.chapter_rows(out_dir, "02")
 
 # %% [markdown]
@@ -336,7 +389,12 @@ scorecard.chapter_rows(out_dir, "02")
 # of billions of parameters, which the `paper` profile names but which were never run for this
 # book, so nothing here says how they behave. Section 5's control asks of every model what chapter
 # 1 asked of its lead model: whether the nine sentences beat the best direction found without them;
-# the scorecard's row 2b says whether that holds in every model, not only in the lead one.
+# the scorecard's row 2b says whether that holds in every model, not only in the lead one. On whole
+# sentences (section 6), every model's axis is set beside VADER and beside what a supervised
+# read-out of the same hidden states reaches: the share of that ceiling says how much of the
+# sentiment a model's states hold the nine sentences find without any sentence label; whether models
+# that rank words well also rank sentences well rests on a handful of models, and the exact p says
+# how little that many can show.
 #
 # **What's next.** [Chapter 3](03_eeg_mapping) asks whether EEG recorded while people watch emotional
 # film clips can be mapped onto this axis.
