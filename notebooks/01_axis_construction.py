@@ -318,12 +318,13 @@ fig = plots.positions_vs_participants({lead.model: lead.category_positions}, par
 # `vaxis`, see [Data](../data)). Each benchmark is split once, by a seeded rule stratified on the
 # rating, into *dev* (20%), *train* (40%) and *test* (40%); `n_sentences` are drawn from it.
 #
-# - **One choice, on dev only**: whether a sentence is shown as written or inside the word template
-#   chosen above (`I feel {w}.`), whichever ranks the dev sentences better.
-# - **Beside it, on the same test sentences**: VADER's own rule-based score (what a practitioner would
-#   use; its home ground: the same authors built its lexicon and rules, and 200 of the tweets were
-#   written to test them); 1,000 random directions and the best no-anchor principal component of the
-#   dev sentences (chosen on dev), as in section 5; and a **supervised ceiling**, a ridge probe
+# - **One choice, on dev only**: whether a sentence is shown as written or inside the template
+#   chosen for words above (e.g. `I feel {w}.`), whichever ranks the dev sentences better.
+# - **Beside it, on the same test sentences**: VADER's own
+#   {term}`rule-based score <VADER compound score>` (what a practitioner would use; its home ground:
+#   the same authors built its lexicon and rules, and 200 of the tweets were written to test them);
+#   `n_random_directions` random directions and the best no-anchor principal component of the dev
+#   sentences (chosen on dev), as in section 5; and a {term}`supervised ceiling`, a ridge probe
 #   {cite}`hoerl1970ridge` on the same hidden states, trained on the train split with its penalty
 #   chosen by cross-validation inside it.
 # - **Numbers, all on the test split**: Spearman rho with the human mean; for the clearly positive
@@ -335,8 +336,7 @@ fig = plots.positions_vs_participants({lead.model: lead.category_positions}, par
 # %% tags=["nbval-ignore-output", "remove-stderr"]
 sentence_splits = [sentences.benchmark_splits(name, n_sentences, seed=seed) for name in sentences.BENCHMARKS]
 lead_sentences = transfer.model_transfer(lead_model, lead, sentence_splits, batch_size=batch_size, n_boot=n_boot,
-                                         n_random_directions=n_random_directions, n_components=n_components,
-                                         n_worst=n_worst, seed=seed)
+                                         n_random_directions=n_random_directions, n_components=n_components, seed=seed)
 
 # %%
 for name, b in lead_sentences.benchmarks.items():

@@ -289,8 +289,8 @@ def ridge_ceiling(train: np.ndarray, train_rating: np.ndarray, test: np.ndarray,
 
 def model_transfer(model: str | os.PathLike, run: Any, splits: Sequence[sentences.SentenceSplits],
                    batch_size: int = 64, n_boot: int = 1000,
-                   n_random_directions: int = 1000, n_components: int = 5, n_worst: int = 8,
-                   seed: int = 0, progress: bool = True) -> ModelTransfer:
+                   n_random_directions: int = 1000, n_components: int = 5, seed: int = 0,
+                   progress: bool = True) -> ModelTransfer:
     """The V-axis of ``run`` on every benchmark of ``splits``, beside VADER, controls and the ceiling.
 
     Parameters
@@ -301,8 +301,6 @@ def model_transfer(model: str | os.PathLike, run: Any, splits: Sequence[sentence
         Its word validation: ``run.choice`` (layer, pooling, construction, template), ``run.direction``
         and ``run.origin`` (the axis, used unchanged), ``run.test["vader_test"]`` (its word rho).
     splits : sequence of :class:`vaxis.llm.sentences.SentenceSplits`
-    n_worst : int
-        Rows kept by :func:`worst_ranked` (the test frame keeps every sentence anyway).
 
     Presentations tried on each benchmark's dev split: as written (``"bare"``) and, when it differs,
     the template chosen for the axis on words (``run.choice["template"]``). Two batched extractions
@@ -343,8 +341,7 @@ def model_transfer(model: str | os.PathLike, run: Any, splits: Sequence[sentence
                                   direction, origin, n_boot, n_random_directions, n_components, seed)
     return ModelTransfer(str(run.model), {k: run.choice[k] for k in ("layer", "pooling", "construction", "template")
                                           if k in run.choice},
-                         run.test["vader_test"], out, {"seconds": round(time.perf_counter() - start, 1),
-                                                       "n_worst": n_worst})
+                         run.test["vader_test"], out, {"seconds": round(time.perf_counter() - start, 1)})
 
 
 def _benchmark(sp: sentences.SentenceSplits, presentation: str, dev_rho: dict[str, float], dev: np.ndarray,
