@@ -337,6 +337,7 @@ fig = plots.positions_vs_participants({lead.model: lead.category_positions}, par
 sentence_splits = [sentences.benchmark_splits(name, n_sentences, seed=seed) for name in sentences.BENCHMARKS]
 lead_sentences = transfer.model_transfer(lead_model, lead, sentence_splits, batch_size=batch_size, n_boot=n_boot,
                                          n_random_directions=n_random_directions, n_components=n_components, seed=seed)
+print(f"{lead_sentences.meta['seconds']} s for the sentences (extraction, VADER, controls, ceiling)")
 
 # %%
 for name, b in lead_sentences.benchmarks.items():
