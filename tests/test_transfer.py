@@ -8,7 +8,7 @@ import pytest
 
 from vaxis import stats
 from vaxis._checks import VaxisInputError
-from vaxis.llm import sentences, transfer as tr
+from vaxis.llm import sentences, transfer as tr, transfer_report as rep
 
 RATING = np.array([-3.0, -2.0, -0.5, 0.5, 2.0, 3.0])
 
@@ -162,18 +162,35 @@ def test_model_transfer_on_a_tiny_model_chooses_on_dev_only(tiny_model_dir, tmp_
     assert summary["benchmarks"]["tweets"]["presentation"] == b.presentation and summary["seconds"] >= 0
     table = tr.transfer_table({"tiny": out})
     assert table.shape[0] == 2 and {"rho", "vader", "ceiling", "share", "word"} <= set(table.columns)
-    assert tr.transfer_summary(table).shape == (2, 8)
-    assert tr.method_summary(out).shape == (8, 4) and tr.paired_summary(out).shape == (8, 1)
-    text = tr.describe_worst(tr.worst_ranked(b.test, b.test.position.to_numpy(), k=3), width=40)
+    assert rep.transfer_summary(table).shape == (2, 8)
+    assert rep.method_summary(out).shape == (8, 4) and rep.paired_summary(out).shape == (8, 1)
+    text = rep.describe_worst(tr.worst_ranked(b.test, b.test.position.to_numpy(), k=3), width=40)
     assert text.count("human mean") == 3 and max(len(line) for line in text.splitlines()[1::2]) <= 40
-    tags = tr.tag_summary(tr.by_tag(b.test, b.test.position.to_numpy(), n_boot=50))
+    tags = rep.tag_summary(tr.by_tag(b.test, b.test.position.to_numpy(), n_boot=50))
     assert list(tags.index) == list(sentences.TAGS) and set(tags.columns) >= {"V-axis rho", "VADER rho"}
     # the result file and the scorecard's row read back what was computed
     from vaxis import results
 
     results.write_sentences(tmp_path, chapter="01", profile="test", transfers={"tiny": out}, n_sentences=110, seed=0)
     saved = results.load_sentences(tmp_path, "01")
-    row = tr.scorecard_row(saved)
+    row = rep.scorecard_row(saved)
     assert row["outcome"] == tr.verdict({k: v.summary() for k, v in out.benchmarks.items()})
     assert row["outcome"] in ("agrees", "disagrees", "undecided") and "share of the ceiling" in row["this book"]
     assert results.load_sentences(tmp_path, "02") is None
+
+
+@pytest.mark.parametrize("share, diff, want", [
+    ((0.6, 0.9), (0.05, 0.2), ("at least 0.5 of the supervised ceiling", "better than VADER")),
+    ((0.2, 0.45), (-0.4, -0.1), ("less than 0.5", "worse than VADER")),
+    ((0.4, 0.7), (-0.1, 0.1), ("cannot be told from 0.5", "not told apart from VADER"))])
+def test_in_words_turn_with_the_intervals(share, diff, want):
+    b = {"paired": {"share of ceiling": {"value": sum(share) / 2, "low": share[0], "high": share[1]},
+                    "V-axis - VADER": {"value": sum(diff) / 2, "low": diff[0], "high": diff[1]}}}
+    text = rep.transfer_in_words("m", {"tweets": b}, width=None)
+    assert text.startswith("Zero-shot") and all(w in text for w in want) and "on tweets" in text
+    idx = pd.MultiIndex.from_tuples([("a", "tweets"), ("b", "tweets")], names=["model", "benchmark"])
+    table = pd.DataFrame({"share_low": [share[0], 0.6], "minus_vader_low": [diff[0], -0.2],
+                          "minus_vader_high": [diff[1], -0.05]}, index=idx)
+    text = rep.models_in_words(table, width=None)
+    half = int(share[0] >= 0.5) + 1
+    assert f"{half} of 2 reach at least 0.5" in text and f"{int(diff[0] > 0)} rank sentences better" in text

@@ -33,7 +33,7 @@ from .. import io, results, verdicts
 from ..decoding.ensembles.study import STUDY_GAIN
 from ..decoding.saturation.power import sweep_power
 from ..eeg.dataset import evidence_of
-from ..llm import transfer
+from ..llm import transfer_report
 from ..tables import FullText, interval, percent_interval
 from ..verdicts import AGREES, DISAGREES, RECORDED, SIMULATED, UNDECIDED
 from .contents import load_profile, root_dir
@@ -124,7 +124,7 @@ def _rows_01(folder: Path) -> list[Row]:
             verdicts.interval_outcome(adv["low"], adv["high"]), data))
     saved = results.load_sentences(folder, "01")
     if saved:
-        t = transfer.scorecard_row(saved)
+        t = transfer_report.scorecard_row(saved)
         rows.append(_row("1c. Zero-shot transfer to sentiment benchmarks: the axis ranks human-rated sentences",
                          t["study"], t["this book"], t["rule"], verdicts.with_study(t["outcome"], RECORDED), t["data"]))
     return rows

@@ -37,6 +37,8 @@ text and mechanical tags (:func:`vaxis.llm.sentences.tag_sentences`), and rho wi
 :func:`model_transfer` runs it all for one model (two batched hidden-state extractions at the one
 layer the axis uses, cached by :mod:`vaxis.llm.hidden`); :func:`transfer_table` and
 :func:`word_sentence_agreement` compare models (chapter 2); :func:`verdict` is the scorecard's rule.
+How the results read -- tables with intervals, the worst sentences as text, one sentence in words,
+the scorecard's row -- is :mod:`vaxis.llm.transfer_report`.
 """
 
 from __future__ import annotations
@@ -52,7 +54,6 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from .. import stats, verdicts
-from ..tables import interval
 from .._checks import VaxisInputError, check_array
 from . import hidden, sentences, specificity
 from .model_axis import _Keeper, apply_template
@@ -304,8 +305,9 @@ def model_transfer(model: str | os.PathLike, run: Any, splits: Sequence[sentence
 
     Presentations tried on each benchmark's dev split: as written (``"bare"``) and, when it differs,
     the template chosen for the axis on words (``run.choice["template"]``). Two batched extractions
-    of the one layer and pooling the axis uses: the dev sentences in each presentation, then the train and test sentences in each benchmark's chosen one (cached on disk;
-    the model is loaded at most once).
+    of the one layer and pooling the axis uses: the dev sentences in each presentation, then the
+    train and test sentences in each benchmark's chosen one (cached on disk; the model is loaded at
+    most once).
     """
     start = time.perf_counter()
     name = os.fspath(model)
@@ -372,61 +374,6 @@ def _benchmark(sp: sentences.SentenceSplits, presentation: str, dev_rho: dict[st
                              specificity.rank_among(table.loc["V-axis", "rho"], random), comps, ridge_info, frame)
 
 
-def _ci(v: float, lo: float, hi: float) -> str:
-    return f"{v:.2f} [{lo:.2f}, {hi:.2f}]"
-
-
-def method_summary(result: ModelTransfer) -> pd.DataFrame:
-    """One model's methods on each benchmark's test sentences, for reading: rows ``(benchmark,
-    method)``, each number with its 95% bootstrap interval over sentences (Spearman rho over all
-    test sentences; AUC and the sign's accuracy at the method's origin over the clearly rated ones)."""
-    rows = {}
-    for bench, b in result.benchmarks.items():
-        for m, r in b.scores.iterrows():
-            rows[(bench, m)] = {"Spearman rho": _ci(r.rho, r.rho_low, r.rho_high),
-                                "AUC (clear +/-)": _ci(r.auc, r.auc_low, r.auc_high),
-                                "sign accuracy": _ci(r.accuracy, r.accuracy_low, r.accuracy_high),
-                                "sentences": f"{int(r.n)} ({int(r.n_clear)} clear)"}
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(["benchmark", "method"])
-
-
-def paired_summary(result: ModelTransfer) -> pd.DataFrame:
-    """One model's paired comparisons on each benchmark (:attr:`BenchmarkTransfer.paired`): rows
-    ``(benchmark, comparison)``, the value with its paired 95% bootstrap interval over test sentences."""
-    rows = {(bench, k): {"value [95% CI]": _ci(r.value, r.low, r.high)}
-            for bench, b in result.benchmarks.items() for k, r in b.paired.iterrows()}
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(["benchmark", "comparison"])
-
-
-def tag_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`by_tag` for reading: shares in percent and each rho with its 95% interval in one column
-    (``"n < 10"`` where too few test sentences carry the tag). Works on one benchmark's table or on
-    several concatenated (a MultiIndex of benchmark and tag)."""
-    def ci(name: str) -> pd.Series:
-        v, lo, hi = table[f"{name} rho"], table[f"{name} low"], table[f"{name} high"]
-        return pd.Series([_ci(a, b, c) if np.isfinite(a) else "n < 10" for a, b, c in zip(v, lo, hi)], index=table.index)
-
-    return pd.DataFrame({"sentences": table["n"].astype(int),
-                         "share of all": (100 * table["share of all"]).map("{:.0f}%".format),
-                         "share of the worst tenth": (100 * table["share of worst"]).map("{:.0f}%".format),
-                         "V-axis rho": ci("V-axis"), "VADER rho": ci("VADER")}, index=table.index)
-
-
-def describe_worst(worst: pd.DataFrame, width: int = 96) -> str:
-    """:func:`worst_ranked` as text a page can hold: one block per sentence, its full text wrapped at
-    ``width`` characters under a line with the human mean, both percentiles, VADER and the tags."""
-    import textwrap
-
-    lines = []
-    for i, (_, r) in enumerate(worst.iterrows(), 1):
-        vader = f", VADER {r['VADER']:+.2f}" if "VADER" in r else ""
-        tags = f"; tags: {r['tags']}" if r["tags"] else ""
-        lines.append(f"{i}. human mean {r['rating']:+.2f} (percentile {100 * r['human percentile']:.0f}), "
-                     f"V-axis percentile {100 * r['axis percentile']:.0f}{vader}{tags}")
-        lines += textwrap.wrap(str(r["text"]), width, initial_indent="   ", subsequent_indent="   ")
-    return "\n".join(lines)
-
-
 # ----------------------------------------------------------------------------- several models
 def transfer_table(transfers: Mapping[str, ModelTransfer]) -> pd.DataFrame:
     """One row per (model, benchmark), numbers only: the word rho (chapter 1's held-out words) and,
@@ -452,17 +399,6 @@ def transfer_table(transfers: Mapping[str, ModelTransfer]) -> pd.DataFrame:
                 "random_p95": b.rank["p95_abs"], "rank": int(b.rank["rank"]), "n_random": int(b.rank["n"]),
             })
     return pd.DataFrame(rows).set_index(["model", "benchmark"])
-
-
-def transfer_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`transfer_table` for reading: each rho with its 95% interval in one short column."""
-    def ci(col: str) -> pd.Series:
-        return (table[col].map("{:.2f}".format) + " [" + table[f"{col}_low"].map("{:.2f}".format) + ", "
-                + table[f"{col}_high"].map("{:.2f}".format) + "]")
-
-    return pd.DataFrame({"shown as": table["presentation"], "V-axis rho": ci("rho"), "VADER rho": ci("vader"),
-                         "best PC rho": ci("pc"), "ridge ceiling rho": ci("ceiling"), "share of ceiling": ci("share"),
-                         "V-axis AUC": ci("auc"), "words rho": ci("word")}, index=table.index)
 
 
 def word_sentence_agreement(table: pd.DataFrame) -> pd.DataFrame:
@@ -517,39 +453,6 @@ def verdict(benchmarks: Mapping[str, Mapping[str, Any]], bar: float = SHARE_BAR)
     return verdicts.UNDECIDED
 
 
-#: The study's words for the claim the scorecard row tests.
-STUDY_CLAIM = "strong zero-shot transfer to sentiment benchmarks (qualitative)"
-
-
-def scorecard_row(saved: Mapping[str, Any], bar: float = SHARE_BAR) -> dict[str, str]:
-    """The scorecard's row "zero-shot transfer to sentiment benchmarks" from chapter 1's result file.
-
-    ``saved``: :func:`vaxis.results.load_sentences` (``"01"``). Returns ``{"study", "this book",
-    "rule", "outcome", "data"}``: the lead model's rho on each benchmark's test sentences beside
-    VADER's and the ridge ceiling's, and the share of the ceiling, each with its 95% interval; the
-    outcome of :func:`verdict` (recorded data: it is the verdict) and its rule in words.
-    """
-    if not saved.get("models"):
-        raise KeyError("models")
-    model, rec = next(iter(saved["models"].items()))
-    order = list(sentences.BENCHMARKS)
-    benches = dict(sorted(rec["benchmarks"].items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
-    parts = []
-    for bench, b in benches.items():
-        sc, share = b["scores"], b["paired"]["share of ceiling"]
-        v, vd, ce = sc["V-axis"], sc["VADER"], sc["ridge ceiling"]
-        parts.append(f"{bench.replace('_', ' ')} ({b['sizes']['test']} test sentences): rho "
-                     f"{interval(v['rho'], v['rho_low'], v['rho_high'])}, VADER {vd['rho']:.3f}, ridge ceiling "
-                     f"{ce['rho']:.3f}, share of the ceiling {interval(share['value'], share['low'], share['high'])}")
-    return {"study": STUDY_CLAIM, "this book": f"{model}: " + "; ".join(parts),
-            "rule": (f"agrees if on every benchmark rho's interval lies above 0 and the share of the supervised "
-                     f"ceiling's at or above {bar:g}; disagrees if one share interval lies below {bar:g} or one rho "
-                     f"interval at or below 0; else undecided"),
-            "outcome": verdict(benches, bar),
-            "data": f"{verdicts.RECORDED}: {model} hidden states, human-rated tweets and movie-review snippets "
-                    "(Hutto & Gilbert 2014)"}
-
-
-__all__ = ["STUDY_CLAIM", "describe_worst", "method_summary", "paired_summary", "scorecard_row", "tag_summary", "BenchmarkTransfer", "CLEAR", "METHODS", "ModelTransfer", "RIDGE_ALPHAS", "SHARE_BAR", "by_tag",
+__all__ = ["BenchmarkTransfer", "CLEAR", "METHODS", "ModelTransfer", "RIDGE_ALPHAS", "SHARE_BAR", "by_tag",
            "model_transfer", "percentile_ranks", "ridge_ceiling", "score_table", "sign_correct",
-           "transfer_summary", "transfer_table", "verdict", "word_sentence_agreement", "worst_ranked"]
+           "transfer_table", "verdict", "word_sentence_agreement", "worst_ranked"]
