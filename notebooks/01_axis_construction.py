@@ -129,7 +129,7 @@ import vaxis  # numerics (portable or native) come from the environment the runn
 from vaxis import io, plots, results, tables
 from vaxis.eeg import ratings
 from vaxis.book import scorecard
-from vaxis.llm import frequency, norms, sentences, specificity, stimuli, transfer, validation
+from vaxis.llm import frequency, norms, sentences, specificity, stimuli, transfer, transfer_report, validation
 
 torch.set_num_threads(2)  # pinned: results must not depend on the machine's core count
 out_dir = io.results_dir(profile, results_root)
@@ -343,7 +343,7 @@ print(f"{lead_sentences.meta['seconds']} s for the sentences (extraction, VADER,
 for name, b in lead_sentences.benchmarks.items():
     print(f"{name}: {b.sizes} sentences; shown {'as written' if b.presentation == 'bare' else 'in the template'} "
           f"(dev rho {', '.join(f'{k} {v:.3f}' for k, v in b.dev_rho.items())}); ridge penalty {b.ridge['alpha']:.3g}")
-transfer.method_summary(lead_sentences)
+transfer_report.method_summary(lead_sentences)
 
 # %%
 sentence_table = transfer.transfer_table({lead.model: lead_sentences})
@@ -357,7 +357,7 @@ fig = plots.sentence_transfer(sentence_table, title=f"{lead.model}: the V-axis o
 # the share of the ceiling the axis reaches.
 
 # %%
-transfer.paired_summary(lead_sentences)
+transfer_report.paired_summary(lead_sentences)
 
 # %%
 fig = plots.rating_scatters({f"{sp.label}, test split": (lead_sentences.benchmarks[sp.name].test["position"].to_numpy(),
@@ -377,11 +377,12 @@ fig = plots.rating_scatters({f"{sp.label}, test split": (lead_sentences.benchmar
 # %%
 for name, b in lead_sentences.benchmarks.items():
     print(f"{sentences.BENCHMARKS[name].label}, the {n_worst} worst-ranked of {len(b.test)} test sentences:")
-    print(transfer.describe_worst(transfer.worst_ranked(b.test, b.test["position"].to_numpy(), k=n_worst)), "\n")
+    print(transfer_report.describe_worst(transfer.worst_ranked(b.test, b.test["position"].to_numpy(), k=n_worst)), "\n")
 
 # %%
-transfer.tag_summary(pd.concat({name: transfer.by_tag(b.test, b.test["position"].to_numpy(), n_boot=n_boot, seed=seed)
-                                for name, b in lead_sentences.benchmarks.items()}))
+tags = {name: transfer.by_tag(b.test, b.test["position"].to_numpy(), n_boot=n_boot, seed=seed)
+        for name, b in lead_sentences.benchmarks.items()}
+transfer_report.tag_summary(pd.concat(tags))
 
 # %% [markdown]
 # ## 9. The result files later chapters read
@@ -429,6 +430,7 @@ for name, b in lead_sentences.benchmarks.items():
                       f"{sc.loc['V-axis', 'rho']:.3f} [{sc.loc['V-axis', 'rho_low']:.3f}, {sc.loc['V-axis', 'rho_high']:.3f}], "
                       f"VADER {sc.loc['VADER', 'rho']:.3f}, ridge ceiling {sc.loc['ridge ceiling', 'rho']:.3f}; share of "
                       f"the ceiling {share['value']:.2f} [{share['low']:.2f}, {share['high']:.2f}]."))
+print(transfer_report.transfer_in_words(lead.model, lead_sentences.benchmarks))
 scorecard.chapter_rows(out_dir, "01")
 
 # %% [markdown]

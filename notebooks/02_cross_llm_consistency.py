@@ -122,7 +122,7 @@ import torch
 
 from vaxis import io, plots, results, tables
 from vaxis.eeg import ratings
-from vaxis.llm import consistency, norms, registry, sentences, specificity, stimuli, transfer, validation
+from vaxis.llm import consistency, norms, registry, sentences, specificity, stimuli, transfer, transfer_report, validation
 
 torch.set_num_threads(2)
 out_dir = io.results_dir(profile, results_root)
@@ -294,7 +294,7 @@ print({name: t.meta["seconds"] for name, t in transfers.items()})
 
 # %%
 sentence_table = transfer.transfer_table(transfers)
-transfer.transfer_summary(sentence_table)
+transfer_report.transfer_summary(sentence_table)
 
 # %%
 fig = plots.sentence_transfer(sentence_table, source=plots.llm_source(models, sentences.SOURCE))
@@ -375,7 +375,8 @@ agreement = pd.DataFrame({"mean pairwise rho": [cat_obs, item_obs], "p": [cat_p,
 display(agreement.round(4))
 if size is not None:
     display(size[["delta", "low", "high", "verdict"]].round(3).rename_axis("Qwen 1.5B - 0.5B (97.5%)"))
-display(transfer.transfer_summary(sentence_table)[["V-axis rho", "VADER rho", "ridge ceiling rho", "share of ceiling"]])
+display(transfer_report.transfer_summary(sentence_table)[["V-axis rho", "VADER rho", "ridge ceiling rho", "share of ceiling"]])
+print(transfer_report.models_in_words(sentence_table))
 scorecard.chapter_rows(out_dir, "02")
 
 # %% [markdown]

@@ -182,7 +182,7 @@ def test_model_transfer_on_a_tiny_model_chooses_on_dev_only(tiny_model_dir, tmp_
 @pytest.mark.parametrize("share, diff, want", [
     ((0.6, 0.9), (0.05, 0.2), ("at least 0.5 of the supervised ceiling", "better than VADER")),
     ((0.2, 0.45), (-0.4, -0.1), ("less than 0.5", "worse than VADER")),
-    ((0.4, 0.7), (-0.1, 0.1), ("cannot be told from 0.5", "not told apart from VADER"))])
+    ((0.4, 0.7), (-0.1, 0.1), ("cannot be told from 0.5", "cannot be told apart from VADER"))])
 def test_in_words_turn_with_the_intervals(share, diff, want):
     b = {"paired": {"share of ceiling": {"value": sum(share) / 2, "low": share[0], "high": share[1]},
                     "V-axis - VADER": {"value": sum(diff) / 2, "low": diff[0], "high": diff[1]}}}

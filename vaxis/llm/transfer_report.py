@@ -96,8 +96,8 @@ def _share_words(share: Mapping[str, float], bar: float) -> str:
 
 
 def _vader_words(diff: Mapping[str, float]) -> str:
-    return ("better than VADER" if diff["low"] > 0 else "worse than VADER" if diff["high"] < 0
-            else "not told apart from VADER")
+    return ("ranks them better than VADER" if diff["low"] > 0 else "ranks them worse than VADER" if diff["high"] < 0
+            else "cannot be told apart from VADER")
 
 
 def transfer_in_words(model: str, benchmarks: Mapping[str, Any], bar: float = SHARE_BAR, width: int | None = 100) -> str:
@@ -110,7 +110,7 @@ def transfer_in_words(model: str, benchmarks: Mapping[str, Any], bar: float = SH
         b = b.summary() if hasattr(b, "summary") else b
         label = sentences.BENCHMARKS[name].label if name in sentences.BENCHMARKS else name
         share, diff = b["paired"]["share of ceiling"], b["paired"]["V-axis - VADER"]
-        parts.append(f"on {label} it reaches {_share_words(share, bar)} (share {share['value']:.2f}) and ranks "
+        parts.append(f"on {label} it reaches {_share_words(share, bar)} (share {share['value']:.2f}) and "
                      f"{_vader_words(diff)}")
     return _wrap(f"Zero-shot on human-rated sentences, {model}'s axis: " + "; ".join(parts) + ".", width)
 
@@ -131,7 +131,7 @@ def models_in_words(table: pd.DataFrame, bar: float = SHARE_BAR, width: int | No
 
 
 def _wrap(text: str, width: int | None) -> str:
-    return text if width is None else textwrap.fill(text, width)
+    return text if width is None else textwrap.fill(text, width, break_on_hyphens=False)
 
 
 #: The study's words for the claim the scorecard row tests.
