@@ -341,8 +341,9 @@ print(f"{lead_sentences.meta['seconds']} s for the sentences (extraction, VADER,
 
 # %%
 for name, b in lead_sentences.benchmarks.items():
-    print(f"{name}: {b.sizes} sentences; shown {'as written' if b.presentation == 'bare' else 'in the template'} "
-          f"(dev rho {', '.join(f'{k} {v:.3f}' for k, v in b.dev_rho.items())}); ridge penalty {b.ridge['alpha']:.3g}")
+    shown = "as written" if b.presentation == "bare" else "in the template"
+    print(tables.wrap(f"{name}: {b.sizes} sentences; shown {shown} (dev rho "
+                      f"{', '.join(f'{k} {v:.3f}' for k, v in b.dev_rho.items())}); ridge penalty {b.ridge['alpha']:.3g}"))
 transfer_report.method_summary(lead_sentences)
 
 # %%

@@ -289,8 +289,8 @@ transfers = {name: transfer.model_transfer(name, run, sentence_splits, batch_siz
                                            n_random_directions=n_random_directions, n_components=n_components,
                                            seed=seed)
              for name, run in runs.items()}
-print("seconds per model for the sentences (hidden states, VADER, controls, ceiling; cached states are read):")
-print({name: t.meta["seconds"] for name, t in transfers.items()})
+print(tables.wrap("seconds per model for the sentences (hidden states, VADER, controls, ceiling; cached "
+                  f"states are read): {({name: t.meta['seconds'] for name, t in transfers.items()})}"))
 
 # %%
 sentence_table = transfer.transfer_table(transfers)

@@ -10,7 +10,6 @@ scorecard's row "zero-shot transfer to sentiment benchmarks" (:func:`scorecard_r
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import verdicts
-from ..tables import interval
+from ..tables import LINE_WIDTH, interval, wrap
 from . import sentences
 from .transfer import SHARE_BAR, ModelTransfer, verdict
 
@@ -63,16 +62,17 @@ def tag_summary(table: pd.DataFrame) -> pd.DataFrame:
                          "V-axis rho": ci("V-axis"), "VADER rho": ci("VADER")}, index=table.index)
 
 
-def describe_worst(worst: pd.DataFrame, width: int = 96) -> str:
-    """:func:`worst_ranked` as text a page can hold: one block per sentence, its full text wrapped at
-    ``width`` characters under a line with the human mean, both percentiles, VADER and the tags."""
+def describe_worst(worst: pd.DataFrame, width: int = LINE_WIDTH) -> str:
+    """:func:`vaxis.llm.transfer.worst_ranked` as text a page can hold: one block per sentence, its
+    full text under a line with the human mean, both percentiles, VADER and the tags, every line at
+    most ``width`` characters (:func:`vaxis.tables.wrap`)."""
     lines = []
     for i, (_, r) in enumerate(worst.iterrows(), 1):
         vader = f", VADER {r['VADER']:+.2f}" if "VADER" in r else ""
         tags = f"; tags: {r['tags']}" if r["tags"] else ""
-        lines.append(f"{i}. human mean {r['rating']:+.2f} (percentile {100 * r['human percentile']:.0f}), "
-                     f"V-axis percentile {100 * r['axis percentile']:.0f}{vader}{tags}")
-        lines += textwrap.wrap(str(r["text"]), width, initial_indent="   ", subsequent_indent="   ")
+        lines.append(wrap(f"{i}. human mean {r['rating']:+.2f} (percentile {100 * r['human percentile']:.0f}), "
+                          f"V-axis percentile {100 * r['axis percentile']:.0f}{vader}{tags}", width))
+        lines.append(wrap("   " + " ".join(str(r["text"]).split()), width, indent=""))
     return "\n".join(lines)
 
 
@@ -100,7 +100,8 @@ def _vader_words(diff: Mapping[str, float]) -> str:
             else "cannot be told apart from VADER")
 
 
-def transfer_in_words(model: str, benchmarks: Mapping[str, Any], bar: float = SHARE_BAR, width: int | None = 100) -> str:
+def transfer_in_words(model: str, benchmarks: Mapping[str, Any], bar: float = SHARE_BAR,
+                      width: int | None = LINE_WIDTH) -> str:
     """Chapter 1's answer on sentences in one sentence, from the intervals: on each benchmark (name ->
     :class:`~vaxis.llm.transfer.BenchmarkTransfer` or its ``summary()``), does the axis reach ``bar`` of
     the supervised ceiling (share of the ceiling's interval) and does it rank sentences better or worse
@@ -115,7 +116,7 @@ def transfer_in_words(model: str, benchmarks: Mapping[str, Any], bar: float = SH
     return _wrap(f"Zero-shot on human-rated sentences, {model}'s axis: " + "; ".join(parts) + ".", width)
 
 
-def models_in_words(table: pd.DataFrame, bar: float = SHARE_BAR, width: int | None = 100) -> str:
+def models_in_words(table: pd.DataFrame, bar: float = SHARE_BAR, width: int | None = LINE_WIDTH) -> str:
     """Chapter 2's answer on sentences in one sentence: on each benchmark, in how many models the share
     of the ceiling's interval lies at or above ``bar`` and in how many the axis ranks sentences better
     than VADER (paired interval above 0); ``table``: :func:`vaxis.llm.transfer.transfer_table`. Wrapped at
@@ -131,7 +132,7 @@ def models_in_words(table: pd.DataFrame, bar: float = SHARE_BAR, width: int | No
 
 
 def _wrap(text: str, width: int | None) -> str:
-    return text if width is None else textwrap.fill(text, width, break_on_hyphens=False)
+    return text if width is None else wrap(text, width, indent="")
 
 
 #: The study's words for the claim the scorecard row tests.
