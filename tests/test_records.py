@@ -41,7 +41,8 @@ def test_page_run_times_come_from_the_record(path, record):
 
 
 def test_every_page_has_its_generated_parts():
-    assert records.blocks((ROOT / "README.md").read_text()) == ["readme"]
+    assert records.blocks((ROOT / "README.md").read_text()) == ["faced-bids-short", "readme"]
+    assert records.blocks((ROOT / "book" / "data.md").read_text()) == ["faced-bids"]
     assert records.blocks((ROOT / "book" / "intro.md").read_text()) == ["intro"]
     assert records.blocks((ROOT / "book" / "teaching.md").read_text()) == ["teaching"]
     for chapter in CHAPTERS:
