@@ -212,3 +212,66 @@ def test_knob_fields_name_data_properties_only():
     assert {"congruence", "felt_emotion", "within_class", "label_noise", "multi_view"} <= knob_names
     assert not knob_names & set(alignment.STRATEGIES)
     assert not any(w in n for n in knob_names for w in FORBIDDEN_WORDS + ("weight",))
+
+
+# ----------------------------------------------------------------------------- blindness, by running the generator
+def _opened_files(fn):
+    """Call ``fn`` and return it with every path Python's audit hooks saw opened meanwhile."""
+    import sys
+
+    seen, on = [], [True]
+
+    def hook(event, args):
+        if on[0] and event == "open" and args and isinstance(args[0], (str, bytes, Path)):
+            seen.append(Path(args[0] if not isinstance(args[0], bytes) else args[0].decode()))
+
+    sys.addaudithook(hook)  # hooks cannot be removed: this one switches itself off
+    try:
+        return fn(), seen
+    finally:
+        on[0] = False
+
+
+def test_the_cohort_at_a_grid_point_is_the_same_whatever_the_question(tmp_path, monkeypatch):
+    """The cohort a grid point trains on depends on its knobs and the draw's seed only: writing result
+    files, pointing the results and cache folders at them, registering a new loss, changing the
+    representative losses, their weights and the ensembles' members changes no number, and the
+    generator opens no file but its packaged human ratings and MNE's montage."""
+    import json
+
+    import vaxis
+    from vaxis import results
+    from vaxis.decoding import alignment
+    from vaxis.decoding.saturation import phase
+    from vaxis.eeg import ratings as R
+
+    point = phase.grid_points({"B": {"multi_view": [1.2], "congruence": [-1.0]}}, n_subjects=4)[0]
+    before = phase.cohort_at(point, 3).de.copy()
+
+    folder = tmp_path / "results" / "quick"
+    folder.mkdir(parents=True)
+    for name in (results.PHASE_JSON, results.SATURATION_JSON, results.ENSEMBLING_JSON):
+        (folder / name).write_text(json.dumps({"effects": [], "regime": ["B: multi_view=1.2, congruence=-1"]}))
+    np.savez(folder / results.AXIS_NPZ, anchor_vectors=np.ones((9, 4)), anchor_categories=np.array(FACED_CATEGORIES))
+    monkeypatch.setenv("VAXIS_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("VAXIS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setitem(phase.REPRESENTATIVES, "distillation", "kd_t4")
+    import dataclasses
+
+    monkeypatch.setitem(alignment.STRATEGIES, "kd_t2", dataclasses.replace(alignment.get("kd_t2"), weights=(7.0,)))
+    alignment.register("peeking_loss", "control", "a loss the generator must not see", version=1)(
+        lambda z, logits, y, targets, params: z.sum() * 0)
+    try:
+        M._anti_order.cache_clear()
+        R._table.cache_clear()
+        after, opened = _opened_files(lambda: phase.cohort_at(point, 3).de)
+    finally:
+        alignment.STRATEGIES.pop("peeking_loss", None)
+    assert np.array_equal(before, after)
+    assert not [p for p in opened if str(tmp_path) in str(p.resolve())], opened
+    package = Path(vaxis.__file__).resolve().parent
+    mine = [p for p in opened if package in p.resolve().parents]
+    assert {p.resolve() for p in mine} <= {R.FACED_RATINGS_FILE.resolve()}, mine
+    assert R.FACED_RATINGS_FILE.resolve() in {p.resolve() for p in mine}  # the hook saw the ratings being read
+    other = [p for p in opened if package not in p.resolve().parents]
+    assert all("site-packages" in str(p) or "/usr/" in str(p) or "/proc/" in str(p) for p in other), other
