@@ -150,24 +150,23 @@ def geometry_rdm(vectors: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=4)
 def _anti_order(key: bytes, shape: tuple[int, int]) -> tuple[int, ...]:
-    g = np.frombuffer(key, dtype=float).reshape(shape)
-    k = shape[0]
-    full = np.full((k, k), np.nan)
-    iu = np.triu_indices(k, 1)
-    full[iu] = geometry_rdm(g)
-    full[(iu[1], iu[0])] = full[iu]
     from scipy.stats import rankdata
 
-    src = rankdata(full[iu])
-    src = (src - src.mean()) / src.std()
+    g = np.frombuffer(key, dtype=float).reshape(shape)
+    k = shape[0]
+    iu = np.triu_indices(k, 1)
+    rank = np.zeros((k, k))
+    rank[iu] = rankdata(geometry_rdm(g))  # average ranks of the pairs' distances
+    rank = rank + rank.T
+    # a relabelling moves the same distances to other pairs: the permuted RDM's ranks are the same
+    # ranks gathered in another order, with the same mean and SD, so Spearman's rho is their
+    # centred inner product with the original ranks (scaled alike for every ordering)
+    src = rank[iu] - rank[iu].mean()
     best, best_r = None, np.inf
     for chunk in np.array_split(stats.all_permutations(k).astype(np.intp), max(1, math.factorial(k) // 40_000)):
-        pr = full[chunk[:, iu[0]], chunk[:, iu[1]]]
-        rk = rankdata(pr, axis=1)
-        rk = (rk - rk.mean(axis=1, keepdims=True)) / rk.std(axis=1, keepdims=True)
-        r = (rk * src).mean(axis=1)
+        r = (rank[chunk[:, iu[0]], chunk[:, iu[1]]] - rank[iu].mean()) @ src
         i = int(np.argmin(r))
-        if r[i] < best_r - 1e-12:
+        if r[i] < best_r - 1e-9:
             best, best_r = chunk[i], float(r[i])
     return tuple(int(i) for i in best)
 
