@@ -165,7 +165,7 @@ def test_the_regime_where_losses_hurt_and_the_ensemble_gains():
     res = world(effect, gain=lambda v: 0.08 if v["multi_view"] > 1 and v["congruence"] < 0 else 0.0)
     assert predictions.regime_points(res) == ["B: multi_view=1.2, congruence=-1"]
     words = predictions.regime_in_words(res)
-    assert "appears at 1 of" in words and "multi-view structure (1.2)" in words and "congruence -1" in words
+    assert "appears at 1 of" in words and "multi-view structure (1.2)" in words and "congruence -1, a relabelled" in words
     assert scored(res).result["R13"] == verdicts.FAILED
     failed = world(effect, gain=lambda v: 0.08 if v["multi_view"] > 1 and v["congruence"] < 0 else 0.0,
                    passed=lambda v, knob: knob != "multi_view")
@@ -198,3 +198,16 @@ def test_effects_intervals_cover_the_planted_effect_and_verdicts_need_the_margin
     assert ((kd.ci_low < 0.01) & (0.01 < kd.ci_high)).mean() >= 0.8
     assert (kd.q < 0.05).all() and (kd.verdict != "helped").all()  # significant, inside the margin
     assert (vr.verdict == "helped").all()
+
+
+def test_narrow_summaries_of_checks_effects_and_ensembles():
+    res = world(hypothesis)
+    chk = phase.check_summary(res.check_table)
+    assert list(chk.columns) == ["point", "knob", "measure", "value", "twin", "passed"]
+    cong = chk[(chk.point == "A: congruence=-1, n_subjects=15") & (chk.knob == "congruence")]
+    assert list(cong.measure) == ["planted", "targets"] and cong.value.tolist() == pytest.approx([0.9, 0.05])
+    eff = phase.effect_summary(res.effects, arm="fixed")
+    row = res.effects[res.effects.arm == "fixed"].iloc[0]
+    assert eff.iloc[0]["effect [95% CI]"] == f"{row.mean_diff:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
+    ens = phase.ensemble_summary(res.ensembles)
+    assert len(ens) == res.ensembles.point.nunique() and ens.iloc[0]["relative [95% CI]"].endswith("%]")

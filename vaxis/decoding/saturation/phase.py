@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ... import results, stats
+from ... import results, stats, tables
 from ..._checks import VaxisInputError
 from ...eeg import cohort
 from ...eeg.montage import BAND_GROUPS, BANDS
@@ -332,6 +332,38 @@ def run_grid(points: Sequence[GridPoint], targets: alignment.AlignmentTargets, s
                         fixed_weights, settings)
 
 
+def check_summary(check_table: pd.DataFrame) -> pd.DataFrame:
+    """The checks in long form, one row per (point, knob, measure): ``value`` at the point, ``twin``
+    (the same draws with the knob at 0) and whether the knob's check ``passed`` (a narrow table)."""
+    measures = {"congruence": ("planted", "targets"), "multi_view": ("complementarity",),
+                "clip_identity": ("clip_accuracy",)}
+    rows = [{"point": r["point"], "knob": r["knob"], "measure": m, "value": r[m], "twin": r[f"{m}_twin"],
+             "passed": bool(r["passed"])}
+            for _, r in check_table.drop_duplicates(["point", "knob"]).iterrows() for m in measures[r["knob"]]]
+    return pd.DataFrame(rows, columns=["point", "knob", "measure", "value", "twin", "passed"])
+
+
+def effect_summary(effects: pd.DataFrame, arm: str | None = None) -> pd.DataFrame:
+    """Each loss comparison in four narrow columns: the effect with its 95 % interval, the effect the
+    design could detect, the verdict (one row per point, strategy and arm)."""
+    e = effects if arm is None else effects[effects.arm == arm]
+    return pd.DataFrame({"point": e.point, "strategy": e.strategy, "arm": e.arm,
+                         "effect [95% CI]": [tables.interval(*x) for x in zip(e.mean_diff, e.ci_low, e.ci_high)],
+                         "detectable": e.detectable.round(3), "verdict": e.verdict}).set_index(["point", "strategy", "arm"])
+
+
+def ensemble_summary(ensembles: pd.DataFrame) -> pd.DataFrame:
+    """Per point: both ensembles' accuracy, the gain with its interval and verdict, and the relative
+    gain over the strongest other ensemble with its interval (the study's measure)."""
+    e = ensembles.drop_duplicates("point")
+    return pd.DataFrame({"point": e.point, "all members": e.all_bacc.round(3), "residual": e.residual_bacc.round(3),
+                         "gain [95% CI]": [tables.interval(*x) for x in zip(e.gain, e.ci_low, e.ci_high)],
+                         "verdict": e.verdict,
+                         "relative [95% CI]": [tables.percent_interval({"value": v, "low": lo, "high": hi})
+                                               for v, lo, hi in zip(e.relative, e.relative_low, e.relative_high)]
+                         }).set_index("point")
+
+
 def networks_trained(settings: Mapping[str, Any], n_cohorts: int) -> int:
     """How many networks a grid trains: per cohort and draw, folds x seeds per (loss, weight) task
     and the baseline, and folds x member seeds per member spec."""
@@ -380,6 +412,6 @@ def verdict_grid(effects: pd.DataFrame, arm: str = "fixed") -> pd.DataFrame:
 
 
 __all__ = ["N_SUBJECTS", "PLANE_KNOBS", "REFERENCE", "REPRESENTATIVES", "GridPoint", "PhaseResults", "available_knobs",
-           "band_mask", "cohort_at", "grid_points", "llm_geometry", "networks_trained", "plane_table",
+           "band_mask", "check_summary", "cohort_at", "effect_summary", "ensemble_summary", "grid_points", "llm_geometry", "networks_trained", "plane_table",
            "reference_point", "reference_rows", "reference_values", "run_grid", "split_planes", "train_members",
            "verdict_grid"]

@@ -374,8 +374,8 @@ __all__ = ["GEOMETRY_LOSSES", "PREDICTIONS", "PROTOTYPE_LOSSES", "REGIME_MIN_GAI
 def _property(knob: str, value: float) -> str:
     """A knob's value in words (what the data had at a point)."""
     if knob == "congruence":
-        return (f"the participants' category geometry (congruence {value:+g})" if value > 0 else
-                f"a relabelled geometry that conflicts with the participants' (congruence {value:+g})")
+        return (f"congruence {value:+g}, the participants' category geometry" if value > 0 else
+                f"congruence {value:+g}, a relabelled geometry that conflicts with the participants'")
     if knob == "multi_view":
         return f"multi-view structure ({value:g})"
     if knob == "clip_identity":
@@ -403,16 +403,16 @@ def regime_in_words(res: PhaseResults) -> str:
         common = sorted(set.intersection(*props)) if props else []
         return (f"The study's regime ({rule}) appears at {len(where)} of {res.points.point.nunique()} grid points: "
                 f"{'; '.join(where)}. "
-                + (f"Every one of them had {', '.join(common)}." if common else
+                + (f"Every one of them had {'; '.join(common)}." if common else
                    "They share no data property beyond the reference cohort's."))
     e, ens = res.effects, res.ensembles
     hurt = e[(e.arm == "fixed") & (e.verdict == "hurt")].groupby("point").size()
     most = hurt.idxmax() if len(hurt) else None
     best = ens.loc[ens.relative.idxmax()]
     words = (f"The study's regime ({rule}) appears nowhere on this grid of {res.points.point.nunique()} points. "
-             + (f"Most losses hurt at {most}: {int(hurt.max())} of 5" + (
-                 f" (with {', '.join(properties(res, most))})" if properties(res, most) else " (the reference cohort)")
-                + ". " if most is not None else "No loss was hurt anywhere. ")
+             + (f"Most losses hurt at {most}: {int(hurt.max())} of 5; there the data had "
+                + ("; ".join(properties(res, most)) or "nothing beyond the reference cohort") + ". "
+                if most is not None else "No loss was hurt anywhere. ")
              + f"The largest ensemble gain was {best.relative:+.1%} [{best.relative_low:+.1%}, "
                f"{best.relative_high:+.1%}] at {best.point}.")
     return words
