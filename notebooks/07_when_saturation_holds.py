@@ -147,9 +147,12 @@ from vaxis.llm import hidden
 torch.set_num_threads(2)
 out_dir = io.results_dir(profile, results_root)
 pd.set_option("display.width", 90)
+
+# %%
 if faced_dir is not None:  # `make book FACED=...`: the recorded EEG is chapters 3-6's; this grid needs the generator
-    print(f"faced_dir={faced_dir!r} is not read: this chapter is a simulation by design. Its grid plants mechanisms in "
-          "simulated cohorts, which recorded EEG cannot vary; the recorded FACED EEG enters chapters 3-6.")
+    print(tables.wrap(f"faced_dir={faced_dir!r} is not read: this chapter is a simulation by design. Its grid plants "
+                      "mechanisms in simulated cohorts, which recorded EEG cannot vary; the recorded FACED EEG "
+                      "enters chapters 3-6."))
 
 # %% [markdown]
 # ## 1. The predictions, stated first
@@ -159,7 +162,7 @@ if faced_dir is not None:  # `make book FACED=...`: the recorded EEG is chapters
 # the rule written there:
 
 # %%
-pd.DataFrame([(k, text) for k, (text, _) in predictions.PREDICTIONS.items()], columns=["id", "prediction"])
+tables.FullText([(k, text) for k, (text, _) in predictions.PREDICTIONS.items()], columns=["id", "prediction"])
 
 # %% [markdown]
 # ## 2. The mechanisms, as properties of the data
@@ -187,7 +190,7 @@ people = checks.participants_geometry(reference)
 for name, g in (("participants'", people), ("relabelled (anti-congruent)", checks.planted_geometry(reference, -1))):
     print(f"lead model vs the {name} geometry: rho {stats.spearman(mechanisms.geometry_rdm(lead), mechanisms.geometry_rdm(g)):+.3f}")
 for plane, why in missing_planes.items():
-    print(f"plane {plane} is set aside: {why} (issue 28 adds it); its predictions are not tested")
+    print(tables.wrap(f"plane {plane} is set aside: {why} (issue 28 adds it); its predictions are not tested"))
 
 # %% [markdown]
 # ## 3. The grid
@@ -286,7 +289,7 @@ phase.ensemble_summary(phased.ensembles)
 # %%
 scored = predictions.score_predictions(phased)
 for r in scored.itertuples():
-    print(f"{r.id:4s} {r.result:33s} detectable {r.detectable:.3f}  {r.prediction[:44]}")
+    print(f"{r.id:4s} {r.result:33s} detectable effect {r.detectable:.3f}")
 
 # %%
 Markdown(tables.markdown(scored[["id", "result", "evidence"]]))
@@ -306,7 +309,7 @@ display(phased.effects.drop_duplicates(["cohort", "strategy", "arm"]).verdict.va
         .reindex(list(stats.VERDICTS), fill_value=0).to_frame("comparisons").T)
 display(phase.reference_rows(phased.effects, n_subjects)[["strategy", "arm", "mean_diff", "ci_low", "ci_high",
                                                           "verdict"]].round(3).set_index(["strategy", "arm"]))
-print(scored.result.value_counts().to_dict())
+print(tables.wrap(str(scored.result.value_counts().to_dict())))
 regime_words = predictions.regime_in_words(phased)
 Markdown(regime_words)
 
