@@ -74,6 +74,7 @@ import numpy as np
 
 from .. import stats
 from .._checks import VaxisInputError
+from .montage import BAND_GROUPS, BANDS
 
 #: The mechanism knobs (fields of SimulationParams) and what each means, for tables in the book.
 MECHANISM_KNOBS: dict[str, str] = {
@@ -223,6 +224,13 @@ def congruent_residuals(random_residual: np.ndarray, source_geometry: np.ndarray
     src /= np.sqrt(np.mean(src**2))  # unit mean square over categories: relative geometry kept
     a = abs(congruence)
     return np.sqrt(1 - a) * random_residual + np.sqrt(a) * src
+
+
+def band_groups(n_bands: int) -> list[list[int]]:
+    """Indices (into the first ``n_bands`` of :data:`~vaxis.eeg.montage.BANDS`) of each band group of
+    :data:`~vaxis.eeg.montage.BAND_GROUPS`."""
+    names = list(BANDS)[:n_bands]
+    return [[names.index(b) for b in g if b in names] for g in BAND_GROUPS.values()]
 
 
 def view_patterns(n_categories: int, band_groups: Sequence[Sequence[int]], chol: np.ndarray, n_bands: int,

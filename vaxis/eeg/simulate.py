@@ -80,9 +80,9 @@ Mechanisms (off by default)
 ---------------------------
 Four more knobs plant what decides whether an alignment loss can help or hurt and whether a
 residual-diversity ensemble can gain (:mod:`vaxis.eeg.mechanisms`, where the equations are):
-``congruence`` (signed share of each category's residual pattern from the participants' category
-geometry, built from FACED's ratings; negative: the categories relabelled against it), ``felt_emotion`` (each subject's response follows their
-own FACED ratings), ``within_class`` (category-specific sub-types: label information in the
+``congruence`` (signed share of each category's residual from the participants' rating geometry;
+negative: relabelled against it), ``felt_emotion`` (each subject's response follows their own
+FACED ratings), ``within_class`` (category-specific sub-types: label information in the
 covariance), ``label_noise`` (trials felt as another category carry its patterns) and
 ``multi_view`` (one view pattern per category in each band group, one view per trial). All 0 by
 default: the default cohort and its calibration are unchanged bit for bit. They are properties of
@@ -116,7 +116,6 @@ from .features import differential_entropy, signals_from_de
 from . import mechanisms as _mechanisms
 from . import ratings as _ratings
 from .montage import (
-    BAND_GROUPS,
     BANDS,
     FACED_CATEGORIES,
     FACED_CHANNELS,
@@ -447,9 +446,8 @@ def _mechanism_signals(cohort: _Cohort, params: SimulationParams, seed: int, n_s
         source = _mechanisms.rating_geometry(_ratings.subject_ratings(), clip_category, categories)
     residual = _mechanisms.congruent_residuals(cohort.residual, source, p.congruence, cohort.smooth_chol,
                                                n_bands, cohort.basis, seed)
-    groups = [[list(BANDS).index(b) for b in g if list(BANDS).index(b) < n_bands] for g in BAND_GROUPS.values()]
-    views = (_mechanisms.view_patterns(len(categories), groups, cohort.smooth_chol, n_bands, cohort.basis, seed)
-             if p.multi_view else None)
+    views = (_mechanisms.view_patterns(len(categories), _mechanisms.band_groups(n_bands), cohort.smooth_chol, n_bands,
+                                       cohort.basis, seed) if p.multi_view else None)
     sub_rng = np.random.default_rng(np.random.SeedSequence([seed, 3]))
     subtypes = _mechanisms.smooth_patterns(len(categories), cohort.smooth_chol, n_bands, cohort.basis, sub_rng)
     own = None
