@@ -32,6 +32,7 @@ import pandas as pd
 from .. import io, plots, results, tables, verdicts
 from .._checks import VaxisDataError, VaxisError
 from ..verdicts import RECORDED
+from ..decoding.saturation import phase
 from . import scorecard
 from .contents import root_dir
 
@@ -128,10 +129,9 @@ def phase_markdown(p: dict[str, Any]) -> str:
     parts = ["Chapter 7 (second edition): " + (p.get("regime_words") or "regime at "
                                                 + (", ".join(p.get("regime") or []) or "no point")),
              "### Predictions\n\n" + table(p["predictions"], ["id", "prediction", "result", "evidence"]),
-             "### Manipulation checks (means over draws)\n\n" + table(
-                 p.get("checks", []), ["point", "knob", "planted", "planted_twin", "targets", "targets_twin",
-                                       "complementarity", "complementarity_twin", "clip_accuracy",
-                                       "clip_accuracy_twin", "passed"]),
+             "### Manipulation checks (means over draws; twin: the same draws with the knob at 0)\n\n" + table(
+                 phase.check_summary(pd.DataFrame(p["checks"])).to_dict("records") if p.get("checks") else [],
+                 ["point", "knob", "measure", "value", "twin", "passed"]),
              "### Fixed weights (half the label loss's initial gradient norm)\n\n" + table(
                  p.get("fixed_weights", []), ["strategy", "weight", "grad_norm", "ce_grad_norm"]),
              "### Loss effects, fixed arm\n\n" + table(effects, ["point", "strategy", "mean_diff", "ci_low", "ci_high",
