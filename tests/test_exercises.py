@@ -190,11 +190,11 @@ CASES: dict[str, Case] = {
         lambda a, b: float(((a @ a.T) * (b @ b.T)).sum() / (np.linalg.norm(a @ a.T) * np.linalg.norm(b @ b.T))),
         "centre"),
     "check_verdicts": Case(
-        lambda: (np.array([0.02, -0.03, 0.0, 0.004]), np.array([0.01, 0.02, 0.5, np.nan]),
-                 np.array([0.6, 0.9, 0.01, 0.03]), 0.05),
-        lambda m, qd, qe, a: np.where(qe < a, "equivalent", np.where(qd < a, np.where(m > 0, "helped", "hurt"),
-                                                                     "undecided")),
-        "difference test decides first"),
+        lambda: (np.array([0.02, -0.03, 0.0, 0.004, 0.01]), np.array([0.01, 0.02, 0.5, np.nan, 0.001]),
+                 np.array([0.6, 0.9, 0.01, 0.03, 0.5]), 0.05, 0.02),
+        lambda m, qd, qe, a, d: np.where(qd < a, np.where(m > 0, "helped", "hurt"),
+                                         np.where(qe < a, "equivalent", "undecided")),
+        "inside +-0.02"),
     "check_congruence_change": Case(
         lambda: (pd.DataFrame({"plane": ["A"] * 8 + ["B"] * 2, "arm": ["fixed", "chosen"] * 5,
                                "strategy": ["x", "x", "y", "y"] * 2 + ["x", "y"],

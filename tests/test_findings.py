@@ -85,3 +85,17 @@ def test_the_committed_pages_show_the_committed_full_profile():
     table, _ = findings.published_table("full", ROOT)
     assert all(verdicts.is_verdict(v) for v in table.verdict)
     assert (ROOT / findings.FIGURE).is_file()
+
+
+def test_chapter_7s_copy_formats_its_result_file():
+    p = {"regime": [], "regime_words": "The study's regime appears nowhere on this grid of 2 points.",
+         "predictions": [{"id": "R1", "prediction": "nothing helps", "result": "held", "evidence": "0 helped | of 5"}],
+         "effects": [{"cohort": 0, "point": "A: x=0", "strategy": "kd_t2", "arm": "fixed", "mean_diff": -0.01234},
+                     {"cohort": 0, "point": "B: y=0", "strategy": "kd_t2", "arm": "fixed", "mean_diff": -0.01234},
+                     {"cohort": 0, "point": "A: x=0", "strategy": "kd_t2", "arm": "chosen", "mean_diff": 0.5}],
+         "ensembles": [{"cohort": 0, "point": "A: x=0", "gain": 0.001}], "missing_planes": {"C": "no knob"}}
+    md = findings.phase_markdown(p)
+    assert md.startswith("Chapter 7 (second edition): The study's regime appears nowhere")
+    assert "Planes set aside: C: no knob." in md and "0 helped \\| of 5" in md
+    effects = md[md.index("### Loss effects"):md.index("### Ensembles")]
+    assert effects.count("kd_t2") == 1 and "-0.012" in effects and "0.5" not in effects  # fixed arm, once per cohort

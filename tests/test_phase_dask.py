@@ -23,9 +23,10 @@ def _targets(k: int) -> alignment.AlignmentTargets:
 
 def test_grid_on_a_local_cluster_given_its_address(tmp_path):
     distributed = pytest.importorskip("distributed")
-    points = phase.grid_points({"A": {"congruence": [0.0], "n_subjects": [6]}})
+    points = phase.grid_points({"A": {"congruence": [0.0], "n_subjects": [6]}}, n_subjects=6)
     classes = engine.TrainData.from_dataset(phase.cohort_at(points[0])).classes
-    kwargs = dict(losses=["v_regression"], weights=[1.0], fixed_weight=1.0, seeds=[0], n_splits=3,
+    fixed = pd.DataFrame({"weight": {"v_regression": 0.5}})
+    kwargs = dict(fixed_weights=fixed, losses=["v_regression"], weights=None, seeds=[0], n_splits=3, n_draws=1,
                   config=engine.TrainConfig(max_epochs=2, patience=2, window_stride=20),
                   members=("logreg",), member_seeds=(0, 1), n_boot=200, progress=False)
     targets = _targets(len(classes))

@@ -161,12 +161,21 @@ def test_chapter_6_direction_and_size_against_the_studys_number(tmp_path, lo, hi
 
 
 def test_chapter_7_row_says_where_the_generator_produces_the_regime(tmp_path):
-    preds = [{"id": "P1", "result": "held"}, {"id": "P2", "result": "failed"}, {"id": "P11", "result": "failed"}]
-    _write(tmp_path, results.PHASE_JSON, {"profile": "quick", "predictions": preds, "regime": ["B:within_class=0.4"]})
+    preds = [{"id": "R1", "result": verdicts.HELD}, {"id": "R2", "result": verdicts.NOT_TESTED_POWER},
+             {"id": "R3", "result": verdicts.FAILED}, {"id": "R4", "result": verdicts.NOT_TESTED_MANIPULATION},
+             {"id": "R5", "result": verdicts.FAILED}]
+    regime = ["B: multi_view=1.2, congruence=-1", "C: clip_identity=0.4, congruence=-1"]
+    _write(tmp_path, results.PHASE_JSON, {"profile": "full", "predictions": preds, "regime": regime})
     row = scorecard.chapter_rows(tmp_path, "07").iloc[0]
-    assert row.verdict == "where the generator produces it: B:within_class=0.4" and "1 held, 2 failed" in row["this book"]
+    assert row.verdict == ("where the generator produces it: B: multi_view=1.2, congruence=-1; "
+                           "C: clip_identity=0.4, congruence=-1")
+    assert ("5 predictions written before the grid ran: 1 held, 2 failed, 1 not tested (manipulation failed), "
+            "1 not tested (underpowered) (full profile)") == row["this book"]
+    assert "every manipulation check passes" in row.rule and verdicts.is_verdict(row.verdict)
     _write(tmp_path, results.PHASE_JSON, {"profile": "quick", "predictions": preds, "regime": []})
     assert _verdicts(tmp_path, "07") == ["where the generator produces it: nowhere in this grid"]
+    _write(tmp_path, results.PHASE_JSON, {"profile": "quick", "predictions": preds})
+    assert _verdicts(tmp_path, "07") == [verdicts.NOT_RUN]
 
 
 # ----------------------------------------------------------------------------- the table and its page

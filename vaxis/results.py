@@ -349,17 +349,34 @@ PHASE_JSON = "07_phase.json"
 
 
 def write_phase(folder: str | Path, *, profile: str, planes: Mapping[str, Any], effects: Any, ensembles: Any,
-                predictions: Any, margin: float, regime: Sequence[str] = ()) -> Path:
+                predictions: Any, margin: float, regime: Sequence[str] = (), checks: Any = None,
+                fixed_weights: Any = None, settings: Mapping[str, Any] | None = None,
+                missing_planes: Mapping[str, str] | None = None, regime_words: str = "") -> Path:
     """Chapter 7's results: ``effects`` and ``ensembles`` are the grid's tables
-    (:func:`vaxis.decoding.saturation.phase.run_grid`), ``predictions`` the scored predictions
+    (:class:`vaxis.decoding.saturation.phase.PhaseResults`), ``predictions`` the scored predictions
     (:func:`vaxis.decoding.saturation.predictions.score_predictions`); ``margin`` is the equivalence
     margin fixed in advance (balanced accuracy); ``regime`` the grid points where the generator
-    produces the study's regime (:func:`vaxis.decoding.saturation.predictions.regime_points`)."""
+    produces the study's regime (:func:`vaxis.decoding.saturation.predictions.regime_points`) and
+    ``regime_words`` the chapter's sentence about it. Optional: the manipulation checks per point
+    (``checks``), the fixed arm's weights, the run's ``settings`` (draws, seeds, resamples, ...) and
+    the planes of the profile the generator could not run (``missing_planes``: plane -> why)."""
     def records(frame: Any) -> list[dict[str, Any]]:
         return frame.round(5).astype(object).where(frame.notna(), None).to_dict("records")
-    return io.save_json(Path(folder) / PHASE_JSON, {
-        "profile": profile, "planes": {k: dict(v) for k, v in planes.items()}, "margin": margin,
-        "regime": list(regime), "effects": records(effects), "ensembles": records(ensembles), "predictions": records(predictions)})
+
+    out = {"profile": profile, "planes": {k: dict(v) for k, v in planes.items()}, "margin": margin,
+           "regime": list(regime), "effects": records(effects), "ensembles": records(ensembles),
+           "predictions": records(predictions)}
+    if checks is not None:
+        out["checks"] = records(checks)
+    if fixed_weights is not None:
+        out["fixed_weights"] = records(fixed_weights.reset_index(names="strategy"))
+    if settings is not None:
+        out["settings"] = {k: v for k, v in settings.items()}
+    if missing_planes:
+        out["missing_planes"] = dict(missing_planes)
+    if regime_words:
+        out["regime_words"] = regime_words
+    return io.save_json(Path(folder) / PHASE_JSON, out)
 
 
 # ----------------------------------------------------------------------------- controls (chapters 1, 3)

@@ -4,7 +4,7 @@
 (pandas cuts text after 50 characters by default, which hid the key numbers of the scorecard's rows);
 :func:`wrap` breaks a printed line that would be wider than the rendered page (:data:`LINE_WIDTH`);
 :func:`interval` and :func:`percent_interval` are the one way an estimate with its interval is
-written in a table cell.
+written in a table cell; :func:`markdown` writes a table as a Markdown pipe table.
 """
 
 from __future__ import annotations
@@ -70,4 +70,14 @@ def percent_interval(estimate: Any) -> str:
     return f"{v:+.1%} [{lo:+.1%}, {hi:+.1%}]"
 
 
-__all__ = ["LINE_WIDTH", "FullText", "interval", "percent_interval", "wrap"]
+def markdown(frame: pd.DataFrame) -> str:
+    """A pipe table of ``frame`` (its columns, not its index), pipes inside cells escaped: long text
+    a page shows as a table that wraps instead of a printed line that scrolls."""
+    cols = [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
+    for _, r in frame.iterrows():
+        lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in r.tolist()) + " |")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["LINE_WIDTH", "FullText", "interval", "markdown", "percent_interval", "wrap"]

@@ -29,9 +29,10 @@ from typing import Any
 
 import pandas as pd
 
-from .. import io, plots, results, verdicts
+from .. import io, plots, results, tables, verdicts
 from .._checks import VaxisDataError, VaxisError
 from ..verdicts import RECORDED
+from ..decoding.saturation import phase
 from . import scorecard
 from .contents import root_dir
 
@@ -56,14 +57,6 @@ def _commit(root: Path) -> str:
                               text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-
-
-def _markdown_table(frame: pd.DataFrame) -> str:
-    cols = [str(c) for c in frame.columns]
-    lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
-    for _, r in frame.iterrows():
-        lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in r.tolist()) + " |")
-    return "\n".join(lines) + "\n"
 
 
 def _saturation_table(s: dict[str, Any]) -> pd.DataFrame:
@@ -103,25 +96,66 @@ def publish(profile: str = "full", root: Path | None = None, results_root: str |
     if sat.is_file():
         (out / "05_saturation.md").write_text(head + "Chapter 5: every loss against the label-only baseline "
                                               "(held-out subjects; BH q; verdict with the equivalence margin).\n\n"
-                                              + _markdown_table(_saturation_table(io.load_json(sat))))
+                                              + tables.markdown(_saturation_table(io.load_json(sat))))
         written.append(out / "05_saturation.md")
     ens = folder / results.ENSEMBLING_JSON
     if ens.is_file():
-        parts = [f"### {name}\n\n" + _markdown_table(t) for name, t in _ensembling_tables(io.load_json(ens)).items()]
+        parts = [f"### {name}\n\n" + tables.markdown(t) for name, t in _ensembling_tables(io.load_json(ens)).items()]
         (out / "06_ensembling.md").write_text(head + "Chapter 6: every method on held-out subjects.\n\n"
                                               + "\n".join(parts))
         written.append(out / "06_ensembling.md")
-    phase = folder / results.PHASE_JSON
-    if phase.is_file():
-        p = io.load_json(phase)
-        preds = pd.DataFrame(p["predictions"])
-        (out / "07_phase.md").write_text(head + "Chapter 7: the predictions, scored; the regime's grid points: "
-                                         + (", ".join(p.get("regime") or []) or "none") + ".\n\n"
-                                         + _markdown_table(preds))
-        written.append(out / "07_phase.md")
+    if (folder / results.PHASE_JSON).is_file():
+        written.append(write_phase_copy(profile, root, results_root, head))
     written.append(write_figure(profile, root))
     written += write_pages(profile, root)
     return written
+
+
+def phase_markdown(p: dict[str, Any]) -> str:
+    """Chapter 7's result file as Markdown: where the regime appears (the chapter's sentence), the
+    predictions with their outcomes, the manipulation checks, the fixed weights, and every point's
+    loss effects (fixed arm) and ensemble gain. Only formats what the file holds."""
+    def table(rows: list[dict[str, Any]], cols: list[str]) -> str:
+        frame = pd.DataFrame(rows)
+        return tables.markdown(frame[[c for c in cols if c in frame]].round(3)) if len(frame) else "(none)\n"
+
+    eff = [r for r in p.get("effects", []) if r.get("arm") == "fixed"]
+    seen, effects = set(), []
+    for r in eff:  # a point shared by two planes once
+        if (r.get("cohort"), r.get("strategy")) not in seen:
+            seen.add((r.get("cohort"), r.get("strategy")))
+            effects.append(r)
+    ens = list({r.get("cohort"): r for r in p.get("ensembles", [])}.values())
+    parts = ["Chapter 7 (second edition): " + (p.get("regime_words") or "regime at "
+                                                + (", ".join(p.get("regime") or []) or "no point")),
+             "### Predictions\n\n" + table(p["predictions"], ["id", "prediction", "result", "evidence"]),
+             "### Manipulation checks (means over draws; twin: the same draws with the knob at 0)\n\n" + table(
+                 phase.check_summary(pd.DataFrame(p["checks"])).to_dict("records") if p.get("checks") else [],
+                 ["point", "knob", "measure", "value", "twin", "passed"]),
+             "### Fixed weights (half the label loss's initial gradient norm)\n\n" + table(
+                 p.get("fixed_weights", []), ["strategy", "weight", "grad_norm", "ce_grad_norm"]),
+             "### Loss effects, fixed arm\n\n" + table(effects, ["point", "strategy", "mean_diff", "ci_low", "ci_high",
+                                                                 "detectable", "q", "verdict"]),
+             "### Ensembles\n\n" + table(ens, ["point", "gain", "ci_low", "ci_high", "verdict", "relative",
+                                                "relative_low", "relative_high", "strongest"])]
+    if p.get("missing_planes"):
+        parts.insert(1, "Planes set aside: " + "; ".join(f"{k}: {v}" for k, v in p["missing_planes"].items()) + ".")
+    return "\n\n".join(parts) + "\n"
+
+
+def write_phase_copy(profile: str = "full", root: Path | None = None, results_root: str | Path | None = None,
+                     head: str | None = None) -> Path:
+    """``book/results/<profile>/07_phase.md`` from ``results/<profile>/``'s chapter 7 file (also on its
+    own, e.g. after a run of chapter 7 alone)."""
+    root = root or root_dir()
+    p = io.load_json(io.results_dir(profile, results_root) / results.PHASE_JSON)
+    out = published_dir(profile, root)
+    out.mkdir(parents=True, exist_ok=True)
+    head = head or (f"The `{profile}` profile's chapter 7, as published on {datetime.date.today().isoformat()} "
+                    f"from commit `{_commit(root)}`.\n\n")
+    path = out / "07_phase.md"
+    path.write_text(head + phase_markdown(p))
+    return path
 
 
 def published_table(profile: str = "full", root: Path | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -247,9 +281,12 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Publish a profile's results into book/results/ and the pages.")
     parser.add_argument("--profile", default="full")
     parser.add_argument("--pages-only", action="store_true", help="only regenerate the pages from book/results/")
+    parser.add_argument("--only-07", action="store_true",
+                        help="only copy chapter 7's result file into book/results/<profile>/07_phase.md")
     args = parser.parse_args(argv)
     try:
-        paths = write_pages(args.profile) if args.pages_only else publish(args.profile)
+        paths = ([write_phase_copy(args.profile)] if args.only_07 else
+                 write_pages(args.profile) if args.pages_only else publish(args.profile))
     except VaxisError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -259,4 +296,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 __all__ = ["BEGIN", "END", "FIGURE", "PAGES", "PUBLISHED", "evidence_group", "findings_block", "main", "publish", "published_dir",
-           "published_table", "readme_block", "render", "scorecard_block", "write_figure", "write_pages"]
+           "phase_markdown", "published_table", "readme_block", "render", "scorecard_block", "write_figure",
+           "write_pages", "write_phase_copy"]

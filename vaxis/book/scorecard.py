@@ -284,9 +284,10 @@ def _rows_07(folder: Path) -> list[Row]:
     book = (f"{len(preds)} predictions written before the grid ran: "
             + ", ".join(f"{int(tally[r])} {r}" for r in sorted(tally.index, key=_outcome_order))
             + f" ({s.get('profile')} profile)")
-    where = ", ".join(s["regime"])
+    where = "; ".join(s["regime"])
     return [_row(CLAIMS["07"], "qualitative (the study's explanation)", book,
-                 "the grid points where no loss helps, at least three hurt and the ensemble gains at least 5%",
+                 "the grid points where every manipulation check passes, no loss helps, at least three of five "
+                 "hurt and the residual-diversity ensemble gains at least 5% (interval above 0)",
                  verdicts.regime(where), "simulated EEG only (mechanisms planted by the generator)")]
 
 

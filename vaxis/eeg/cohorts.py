@@ -68,7 +68,7 @@ COHORTS: dict[str, CohortSpec] = {
 
 def cohort(name: str, folder: str | Path | None = None, n_subjects: int | None = None, seed: int = 0,
            knobs: Mapping[str, float] | None = None, *, reference_channels: bool | None = None,
-           ratings: str | None = None, category_geometry: Any = None, **load_kwargs: Any) -> EEGDataset:
+           ratings: str | None = None, **load_kwargs: Any) -> EEGDataset:
     """The EEG data a chapter works on: the real release in ``folder``, or its simulation.
 
     Parameters
@@ -94,9 +94,6 @@ def cohort(name: str, folder: str | Path | None = None, n_subjects: int | None =
         (``"auto"`` for the loader: files, else the packaged table; ``"participants"`` for the
         simulation); ``"norms"``: word norms. See :func:`vaxis.eeg.faced.load_faced` and
         :func:`vaxis.eeg.simulate.simulate_faced`.
-    category_geometry : ndarray (n_categories, D), optional
-        Simulation only: a language model's category vectors, read by the ``congruence`` knob
-        (:mod:`vaxis.eeg.mechanisms`); ignored for real data.
     **load_kwargs
         Passed to the loader of the release (e.g. ``features="PSD"`` for FACED).
     """
@@ -108,8 +105,7 @@ def cohort(name: str, folder: str | Path | None = None, n_subjects: int | None =
         raise VaxisInputError(f"The {name} cohort takes no option {unknown} (it takes {list(spec.options) or 'none'}).")
     n = spec.n_subjects if n_subjects is None else int(n_subjects)
     if folder is None:
-        geometry = {} if category_geometry is None else {"category_geometry": category_geometry}
-        return spec.simulate(n_subjects=n, seed=seed, **options, **geometry, **dict(knobs or {}))
+        return spec.simulate(n_subjects=n, seed=seed, **options, **dict(knobs or {}))
     subjects = None
     if n < spec.n_subjects:
         if spec.available is None:

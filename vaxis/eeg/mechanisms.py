@@ -9,16 +9,20 @@ today's cohort bit for bit). They read human ratings and, for congruence, an arr
 vectors; they never read, name or depend on an alignment strategy, a loss weight or an ensemble
 (``tests/test_mechanisms.py`` checks it).
 
-Congruence :math:`\kappa \in [0, 1]`
-    Share of the variance of each category's residual pattern that comes from a language model's
-    own category geometry instead of at random:
-    :math:`r_k = \sqrt{1-\kappa}\, r^{\rm rand}_k + \sqrt{\kappa}\, r^{\rm LLM}_k`, where
-    :math:`r^{\rm LLM}_k` are the centred category vectors ``category_geometry`` (K, D) carried into
-    the feature space by a fixed random Gaussian map (D -> channels x bands, smoothed across the
-    scalp like every pattern), orthogonal to the valence and arousal patterns, scaled to unit mean
-    square over categories (so their relative geometry is kept). A random map preserves inner
-    products on average (Johnson-Lindenstrauss), so the EEG's class-mean geometry then *is* the
-    LLM's, up to noise.
+Congruence :math:`\kappa \in [-1, 1]`
+    Share :math:`|\kappa|` of the variance of each category's residual pattern that comes from the
+    **participants'** category geometry instead of at random:
+    :math:`r_k = \sqrt{1-|\kappa|}\, r^{\rm rand}_k + \sqrt{|\kappa|}\, r^{\rm src}_{\pi(k)}`. The
+    source :math:`r^{\rm src}` is :func:`rating_geometry`: each category's mean profile over the 12
+    items FACED's 123 participants rated (z-scored across categories), carried into the feature
+    space by a fixed random Gaussian map (smoothed across the scalp like every pattern), orthogonal
+    to the valence and arousal patterns, scaled to unit mean square over categories (relative
+    geometry kept). For :math:`\kappa > 0`, :math:`\pi` is the identity; for :math:`\kappa < 0` (the
+    *anti-congruent* arm) it is :func:`anti_congruent_order`, the relabelling of the categories
+    whose geometry disagrees most with the participants' own. The source is human data, never a
+    language model: a language model's geometry (what alignment losses use as targets) agrees with
+    it only as much as the model agrees with people, and that agreement is measured on the analysis
+    side, never read here.
 Felt emotion :math:`f \in [0, 1]`
     Each subject's response to a clip follows that subject's own FACED ratings of it:
     valence and arousal terms use :math:`(1-f)\,v_c + f\,\tilde v_{n,c}` (the subject's own rating,
@@ -35,29 +39,50 @@ Label noise :math:`\eta \in [0, 1]`
     emotion item, from FACED's ratings) carries, with probability :math:`\eta`, that felt category's
     residual and sub-type patterns, while its label stays the clip's category.
 
+Multi-view structure :math:`\mu \ge 0` (``multi_view``)
+    Every category has one *view* pattern :math:`d_{k,g}` in each band group :math:`g` of
+    :data:`~vaxis.eeg.montage.BAND_GROUPS` (delta-theta, alpha, beta-gamma): a smooth scalp
+    pattern that is zero outside that group's bands, orthogonal to the valence and arousal patterns,
+    unit RMS over all features. Every trial (subject x clip) carries exactly **one** view of its
+    category, drawn at random: :math:`+\mu\, d_{k, g_{n,c}}`. The class means move by
+    :math:`\mu / 3 \sum_g d_{k,g}`, but a trial's label information sits in one band group, a
+    different one from trial to trial: a read-out of one group sees a third of the trials clearly and
+    the rest not at all, one of all features sees every trial through the noise of the two groups
+    that carry nothing for it. Read-outs of different band groups therefore hold complementary label
+    information (the data property an ensemble needs to gain beyond averaging noise).
+
 The number of training subjects is the cohort's size (``n_subjects``) and the folds; no knob here.
 
-Random streams: the LLM map comes from ``SeedSequence([seed, 4])``, the sub-type patterns from
-``SeedSequence([seed, 3])`` and each subject's label-noise draws and sub-type signs from
-``SeedSequence([seed, 2, n])``; none of them touches the streams of the default cohort.
+Random streams: the geometry map comes from ``SeedSequence([seed, 4])``, the sub-type patterns from
+``SeedSequence([seed, 3])``, the view patterns from ``SeedSequence([seed, 5])``, each subject's
+label-noise draws and sub-type signs from ``SeedSequence([seed, 2, n])`` and their views from
+``SeedSequence([seed, 6, n])``; none of them touches the streams of the default cohort.
+
+Every input of these functions is an array the generator built or a human rating; no function here
+opens a file, and none reads, names or depends on an alignment strategy, a loss weight or an
+ensemble (``tests/test_mechanisms.py`` checks it by running the generator, not by reading its code).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from .. import stats
 from .._checks import VaxisInputError
+from .montage import BAND_GROUPS, BANDS
 
 #: The mechanism knobs (fields of SimulationParams) and what each means, for tables in the book.
 MECHANISM_KNOBS: dict[str, str] = {
-    "congruence": "share of each category's residual pattern from the LLM's category geometry (0..1)",
+    "congruence": "share of each category's residual from the participants' category geometry (-1..1; < 0: relabelled)",
     "felt_emotion": "weight of each subject's own ratings of a clip on their response (0..1)",
     "within_class": "size of category-specific sub-type patterns (label information in covariance)",
     "label_noise": "probability that a trial felt as another category carries that category's patterns",
+    "multi_view": "size of per-category view patterns, one per band group, one view per trial",
 }
 
 #: Emotion items of FACED's ratings that name a category (the other categories' items).
@@ -69,14 +94,18 @@ NEUTRAL_FELT_THRESHOLD = 4.0
 EMOTION_FELT_THRESHOLD = 1.0
 
 
-def active(congruence: float, felt_emotion: float, within_class: float, label_noise: float) -> bool:
+def active(congruence: float, felt_emotion: float, within_class: float, label_noise: float,
+           multi_view: float = 0.0) -> bool:
     """Whether any mechanism is switched on (all 0: the default cohort, untouched)."""
-    return any(x != 0 for x in (congruence, felt_emotion, within_class, label_noise))
+    return any(x != 0 for x in (congruence, felt_emotion, within_class, label_noise, multi_view))
 
 
 def check_knobs(congruence: float, felt_emotion: float, label_noise: float) -> None:
-    """Shares must lie in 0..1 (``within_class`` is a size: any number >= 0)."""
-    for name, v in (("congruence", congruence), ("felt_emotion", felt_emotion), ("label_noise", label_noise)):
+    """Shares must lie in 0..1, congruence in -1..1 (``within_class`` and ``multi_view`` are sizes:
+    any number >= 0)."""
+    if not -1 <= congruence <= 1:
+        raise VaxisInputError(f"congruence={congruence!r} is a signed share and must lie in -1..1.")
+    for name, v in (("felt_emotion", felt_emotion), ("label_noise", label_noise)):
         if not 0 <= v <= 1:
             raise VaxisInputError(f"{name}={v!r} is a share and must lie in 0..1.")
 
@@ -93,41 +122,151 @@ def smooth_patterns(n: int, chol: np.ndarray, n_bands: int, basis: np.ndarray,
     return pats / np.sqrt(np.mean(pats**2, axis=1, keepdims=True))
 
 
-def congruent_residuals(random_residual: np.ndarray, category_geometry: np.ndarray | None, congruence: float,
+def rating_geometry(subject_ratings: np.ndarray, clip_category: Sequence[str], categories: Sequence[str]) -> np.ndarray:
+    """The participants' category geometry: (K, I) mean rating profile of each category.
+
+    ``subject_ratings`` (P, C, I): every participant's ratings of every clip (FACED: 123 x 28 x 12
+    items); each category's mean over participants and its clips, then each item z-scored across
+    the K categories (every item counts alike). Rows in ``categories`` order.
+    """
+    r = np.asarray(subject_ratings, dtype=float)
+    clip = np.asarray(clip_category).astype(str)
+    if r.ndim != 3 or r.shape[1] != len(clip):
+        raise VaxisInputError(f"rating_geometry needs ratings (participants, {len(clip)} clips, items); got {r.shape}.")
+    missing = [c for c in categories if not np.any(clip == c)]
+    if missing:
+        raise VaxisInputError(f"No clip of the categories {missing}.")
+    m = np.stack([r[:, clip == c].mean(axis=(0, 1)) for c in categories])
+    sd = m.std(axis=0)
+    return (m - m.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+
+
+def geometry_rdm(vectors: np.ndarray) -> np.ndarray:
+    """Upper triangle (K (K - 1) / 2,) of the correlation-distance RDM of centred category vectors (K, D)."""
+    x = np.asarray(vectors, dtype=float)
+    x = x - x.mean(axis=0)
+    iu = np.triu_indices(x.shape[0], 1)
+    return 1 - np.corrcoef(x)[iu]
+
+
+@lru_cache(maxsize=4)
+def _anti_order(key: bytes, shape: tuple[int, int]) -> tuple[int, ...]:
+    from scipy.stats import rankdata
+
+    g = np.frombuffer(key, dtype=float).reshape(shape)
+    k = shape[0]
+    iu = np.triu_indices(k, 1)
+    rank = np.zeros((k, k))
+    rank[iu] = rankdata(geometry_rdm(g))  # average ranks of the pairs' distances
+    rank = rank + rank.T
+    # a relabelling moves the same distances to other pairs: the permuted RDM's ranks are the same
+    # ranks gathered in another order, with the same mean and SD, so Spearman's rho is their
+    # centred inner product with the original ranks (scaled alike for every ordering)
+    src = rank[iu] - rank[iu].mean()
+    best, best_r = None, np.inf
+    for chunk in np.array_split(stats.all_permutations(k).astype(np.intp), max(1, math.factorial(k) // 40_000)):
+        r = (rank[chunk[:, iu[0]], chunk[:, iu[1]]] - rank[iu].mean()) @ src
+        i = int(np.argmin(r))
+        if r[i] < best_r - 1e-9:
+            best, best_r = chunk[i], float(r[i])
+    return tuple(int(i) for i in best)
+
+
+def anti_congruent_order(geometry: np.ndarray) -> np.ndarray:
+    """The relabelling of the categories whose geometry disagrees most with ``geometry``'s own.
+
+    Among all K! orderings ``pi`` (K <= 10), the one minimising the Spearman correlation of the
+    RDM of ``geometry[pi]`` with the RDM of ``geometry`` (:func:`geometry_rdm`); the first in
+    lexicographic order on ties. Row ``k`` of the anti-congruent geometry is ``geometry[pi[k]]``: the
+    same set of distances, attached to other pairs of categories. (K,) int array.
+    """
+    g = np.ascontiguousarray(np.asarray(geometry, dtype=float))
+    if g.ndim != 2 or not 3 <= g.shape[0] <= 10:
+        raise VaxisInputError(f"anti_congruent_order needs a (K, D) geometry with 3 <= K <= 10; got {g.shape}.")
+    return np.array(_anti_order(g.tobytes(), g.shape))
+
+
+def congruent_residuals(random_residual: np.ndarray, source_geometry: np.ndarray | None, congruence: float,
                         chol: np.ndarray, n_bands: int, basis: np.ndarray, seed: int) -> np.ndarray:
-    """Residual patterns (K, F) with a share ``congruence`` of their variance from ``category_geometry``.
+    """Residual patterns (K, F) with a share ``|congruence|`` of their variance from ``source_geometry``.
 
     Parameters
     ----------
     random_residual : (K, F) the default cohort's random residual patterns (unit RMS each).
-    category_geometry : (K, D) category vectors of a language model, rows in the cohort's category
-        order (e.g. the lead model's hidden-state category means from chapter 1); centred here.
-    congruence : share 0..1; 0 returns ``random_residual`` unchanged.
+    source_geometry : (K, D) the category geometry the EEG's residuals follow (the participants':
+        :func:`rating_geometry`), rows in the cohort's category order; centred here.
+    congruence : signed share -1..1; 0 returns ``random_residual`` unchanged; < 0 uses the source
+        relabelled by :func:`anti_congruent_order`.
     chol, n_bands, basis : spatial smoothing, bands and the (F, 2) valence/arousal basis, as in
         :func:`smooth_patterns`.
     seed : the cohort's seed (the random map is ``SeedSequence([seed, 4])``).
     """
     if congruence == 0:
         return random_residual
-    if category_geometry is None:
-        raise VaxisInputError("congruence > 0 needs category_geometry: a language model's category vectors "
-                              "(n_categories, D), rows in the cohort's category order (e.g. chapter 1's "
-                              "vaxis.results.category_vectors).")
-    g = np.asarray(category_geometry, dtype=float)
+    if source_geometry is None:
+        raise VaxisInputError("congruence != 0 needs the participants' ratings of every clip (FACED's), from which "
+                              "the category geometry is built; this cohort has none (e.g. SEED-V).")
+    g = np.asarray(source_geometry, dtype=float)
     K, F = random_residual.shape
     if g.ndim != 2 or g.shape[0] != K or not np.isfinite(g).all():
-        raise VaxisInputError(f"category_geometry must be a finite ({K}, D) array, got shape {g.shape}.")
+        raise VaxisInputError(f"source_geometry must be a finite ({K}, D) array, got shape {g.shape}.")
     g = g - g.mean(axis=0)
     if not np.any(g):
-        raise VaxisInputError("category_geometry has no spread between categories (all rows equal).")
+        raise VaxisInputError("source_geometry has no spread between categories (all rows equal).")
+    if congruence < 0:
+        g = g[anti_congruent_order(g)]
     n_ch = chol.shape[0]
     rng = np.random.default_rng(np.random.SeedSequence([seed, 4]))
     mapping = rng.standard_normal((g.shape[1], n_ch, n_bands)) / np.sqrt(g.shape[1])
-    llm = np.einsum("ij,kjb->kib", chol, np.einsum("kd,djb->kjb", g, mapping)).reshape(K, F)
-    llm -= llm.mean(axis=1, keepdims=True)
-    llm -= (llm @ basis) @ basis.T
-    llm /= np.sqrt(np.mean(llm**2))  # unit mean square over categories: relative geometry kept
-    return np.sqrt(1 - congruence) * random_residual + np.sqrt(congruence) * llm
+    src = np.einsum("ij,kjb->kib", chol, np.einsum("kd,djb->kjb", g, mapping)).reshape(K, F)
+    src -= src.mean(axis=1, keepdims=True)
+    src -= (src @ basis) @ basis.T
+    src /= np.sqrt(np.mean(src**2))  # unit mean square over categories: relative geometry kept
+    a = abs(congruence)
+    return np.sqrt(1 - a) * random_residual + np.sqrt(a) * src
+
+
+def band_groups(n_bands: int) -> list[list[int]]:
+    """Indices (into the first ``n_bands`` of :data:`~vaxis.eeg.montage.BANDS`) of each band group of
+    :data:`~vaxis.eeg.montage.BAND_GROUPS`."""
+    names = list(BANDS)[:n_bands]
+    return [[names.index(b) for b in g if b in names] for g in BAND_GROUPS.values()]
+
+
+def view_patterns(n_categories: int, band_groups: Sequence[Sequence[int]], chol: np.ndarray, n_bands: int,
+                  basis: np.ndarray, seed: int) -> np.ndarray:
+    """The multi-view patterns :math:`d_{k,g}`: (K, G, F), one per category and band group.
+
+    Each is a smooth scalp pattern (``chol``) in the bands ``band_groups[g]`` (indices into the
+    cohort's bands) and zero in the others, orthogonal to ``basis`` (F, m: valence and arousal)
+    within its bands, unit RMS over all F features. Drawn from ``SeedSequence([seed, 5])``.
+    """
+    n_ch = chol.shape[0]
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 5]))
+    z = rng.standard_normal((n_categories, len(band_groups), n_ch, n_bands))
+    pats = np.einsum("ij,kgjb->kgib", chol, z)
+    out = np.zeros((n_categories, len(band_groups), n_ch * n_bands))
+    for g, bands in enumerate(band_groups):
+        mask = np.zeros((n_ch, n_bands), bool)
+        mask[:, list(bands)] = True
+        m = mask.ravel()
+        q = np.linalg.qr(basis[m])[0]  # the valence/arousal basis within the group's features
+        p = pats[:, g].reshape(n_categories, -1)[:, m]
+        p = p - p.mean(axis=1, keepdims=True)
+        p -= (p @ q) @ q.T
+        out[:, g, m] = p
+    return out / np.sqrt(np.mean(out**2, axis=2, keepdims=True))
+
+
+def subject_views(n: int, seed: int, n_clips: int, n_groups: int) -> np.ndarray:
+    """Which view (band group index) each clip's trial of subject ``n`` carries: (n_clips,) ints,
+    uniform, from ``SeedSequence([seed, 6, n])``."""
+    return np.random.default_rng(np.random.SeedSequence([seed, 6, n])).integers(0, n_groups, n_clips)
+
+
+def multi_view_term(category: np.ndarray, views: np.ndarray, patterns: np.ndarray, multi_view: float) -> np.ndarray:
+    """The multi-view part of one subject's clip signal: (C, F) = ``multi_view * patterns[category, views]``."""
+    return multi_view * patterns[np.asarray(category), np.asarray(views)]
 
 
 def felt_categories(clip_category: Sequence[str], subject_ratings: np.ndarray, items: Sequence[str],

@@ -70,6 +70,10 @@ BANDS: dict[str, tuple[float, float]] = {
     "gamma": (30.0, 47.0),
 }
 
+#: Groups of neighbouring bands (name -> band names): slow (delta, theta), alpha, fast (beta, gamma).
+#: A property of the features' frequency structure, used wherever the book splits them by band.
+BAND_GROUPS: dict[str, tuple[str, ...]] = {"slow": ("delta", "theta"), "alpha": ("alpha",), "fast": ("beta", "gamma")}
+
 #: FACED channel order of the 32 rows of ``Processed_data`` and ``EEG_Features`` (see the module
 #: docstring for the sources): 30 scalp channels, then the two reference/auxiliary rows A2, A1.
 #: Checked: LJL-6666/clisa-eeg-emotion preprocessing/Preprocessing.py lines 282-287 (channel_modify);

@@ -80,10 +80,11 @@ Mechanisms (off by default)
 ---------------------------
 Four more knobs plant what decides whether an alignment loss can help or hurt and whether a
 residual-diversity ensemble can gain (:mod:`vaxis.eeg.mechanisms`, where the equations are):
-``congruence`` (share of each category's residual pattern from a language model's category
-geometry, passed as ``category_geometry``), ``felt_emotion`` (each subject's response follows their
-own FACED ratings), ``within_class`` (category-specific sub-types: label information in the
-covariance) and ``label_noise`` (trials felt as another category carry its patterns). All 0 by
+``congruence`` (signed share of each category's residual from the participants' rating geometry;
+negative: relabelled against it), ``felt_emotion`` (each subject's response follows their own
+FACED ratings), ``within_class`` (category-specific sub-types: label information in the
+covariance), ``label_noise`` (trials felt as another category carry its patterns) and
+``multi_view`` (one view pattern per category in each band group, one view per trial). All 0 by
 default: the default cohort and its calibration are unchanged bit for bit. They are properties of
 the data and read nothing about strategies, loss weights or ensembles (``tests/test_mechanisms.py``).
 
@@ -161,12 +162,13 @@ class SimulationParams:
         :math:`\\phi`, relative SD of the response's strength from window to window.
     noise_smoothness : float
         Share (0..1) of noise variance that is spatially smooth across the scalp.
-    congruence, felt_emotion, within_class, label_noise : float
-        The mechanisms of :mod:`vaxis.eeg.mechanisms` (all 0: off): the share of each category's
-        residual pattern from a language model's category geometry (needs ``category_geometry``),
-        the weight of each subject's own ratings on their response, the size of category-specific
-        sub-type patterns, and the probability that a trial felt as another category carries that
-        category's patterns. Properties of the data; none names a strategy, weight or ensemble.
+    congruence, felt_emotion, within_class, label_noise, multi_view : float
+        The mechanisms of :mod:`vaxis.eeg.mechanisms` (all 0: off): the signed share (-1..1) of each
+        category's residual pattern from the participants' category geometry (FACED's ratings;
+        negative: relabelled to disagree with it), the weight of each subject's own ratings on their
+        response, the size of category-specific sub-type patterns, the probability that a trial felt
+        as another category carries that category's patterns, and the size of the per-band-group view
+        patterns (one view per trial). Properties of the data; none names a strategy, weight or ensemble.
     """
 
     valence_strength: float = 0.20
@@ -184,11 +186,12 @@ class SimulationParams:
     felt_emotion: float = 0.0
     within_class: float = 0.0
     label_noise: float = 0.0
+    multi_view: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
             v = getattr(self, f.name)
-            if not np.isfinite(v) or v < 0:
+            if not np.isfinite(v) or (v < 0 and f.name != "congruence"):
                 raise VaxisInputError(f"{f.name}={v!r} must be a finite number >= 0.")
         if self.temporal_rho >= 1:
             raise VaxisInputError(f"temporal_rho={self.temporal_rho} must be < 1.")
@@ -353,16 +356,14 @@ def _faced_ratings(ratings: str) -> _Ratings:
 def _simulate(*, channels: Sequence[str], clip_category: Sequence[str], categories: Sequence[str],
               n_subjects: int, n_windows: int, seed: int, params: SimulationParams, mode: str,
               sfreq: float, window_s: float, source: str, clip_session: np.ndarray | None,
-              clip_ids: Sequence[str] | None, subject_prefix: str, ratings: _Ratings,
-              category_geometry: np.ndarray | None = None) -> EEGDataset:
+              clip_ids: Sequence[str] | None, subject_prefix: str, ratings: _Ratings) -> EEGDataset:
     check_option("mode", mode, ("features", "raw"))
     if int(n_subjects) < 1 or int(n_windows) < 1:
         raise VaxisInputError("n_subjects and n_windows must be >= 1.")
     bands = dict(BANDS)
     n_ch, n_b = len(channels), len(bands)
     clip_category = np.asarray(clip_category).astype(str)
-    model = _LatentModel.build(channels, clip_category, categories, n_subjects, seed, params, ratings,
-                               category_geometry)
+    model = _LatentModel.build(channels, clip_category, categories, n_subjects, seed, params, ratings)
     cohort, meta = model.cohort, model.meta
     out = np.empty((n_subjects, len(clip_category), n_windows, n_ch, n_b), dtype=np.float32)
     for n in range(n_subjects):  # per-subject streams: subject n is the same whatever n_subjects
@@ -408,8 +409,7 @@ class _LatentModel:
 
     @classmethod
     def build(cls, channels: Sequence[str], clip_category: np.ndarray, categories: Sequence[str], n_subjects: int,
-              seed: int, params: SimulationParams, ratings: _Ratings,
-              category_geometry: np.ndarray | None) -> _LatentModel:
+              seed: int, params: SimulationParams, ratings: _Ratings) -> _LatentModel:
         n_b = len(BANDS)
         cat_index = np.array([list(categories).index(c) for c in clip_category])
         root = np.random.SeedSequence(seed)
@@ -422,7 +422,7 @@ class _LatentModel:
                        + params.residual_strength * (cohort.residual[cat_index]
                                                      + params.clip_variability * cohort.clip_pattern))
         signals, meta = _mechanism_signals(cohort, params, seed, n_subjects, clip_category, categories, cat_index,
-                                           v, a, ratings, category_geometry, n_b)
+                                           v, a, ratings, n_b)
         return cls(cohort, clip_signal, signals, params, seed, len(channels), n_b, meta)
 
     def subject_de(self, n: int, n_windows: int) -> tuple[np.ndarray, np.random.Generator]:
@@ -435,15 +435,19 @@ class _LatentModel:
 
 def _mechanism_signals(cohort: _Cohort, params: SimulationParams, seed: int, n_subjects: int,
                        clip_category: np.ndarray, categories: Sequence[str], cat_index: np.ndarray,
-                       v: np.ndarray, a: np.ndarray, ratings: _Ratings,
-                       category_geometry: np.ndarray | None, n_bands: int) -> tuple[Any, dict[str, Any]]:
+                       v: np.ndarray, a: np.ndarray, ratings: _Ratings, n_bands: int) -> tuple[Any, dict[str, Any]]:
     """Per-subject clip signals with the mechanisms of :mod:`vaxis.eeg.mechanisms`, or ``None`` when
     all are off (then every subject gets the shared clip signal: the default cohort, bit for bit)."""
     p = params
-    if not _mechanisms.active(p.congruence, p.felt_emotion, p.within_class, p.label_noise):
+    if not _mechanisms.active(p.congruence, p.felt_emotion, p.within_class, p.label_noise, p.multi_view):
         return None, {}
-    residual = _mechanisms.congruent_residuals(cohort.residual, category_geometry, p.congruence, cohort.smooth_chol,
+    source = None
+    if p.congruence != 0 and ratings.per_subject is not None:  # the participants' geometry: human data
+        source = _mechanisms.rating_geometry(_ratings.subject_ratings(), clip_category, categories)
+    residual = _mechanisms.congruent_residuals(cohort.residual, source, p.congruence, cohort.smooth_chol,
                                                n_bands, cohort.basis, seed)
+    views = (_mechanisms.view_patterns(len(categories), _mechanisms.band_groups(n_bands), cohort.smooth_chol, n_bands,
+                                       cohort.basis, seed) if p.multi_view else None)
     sub_rng = np.random.default_rng(np.random.SeedSequence([seed, 3]))
     subtypes = _mechanisms.smooth_patterns(len(categories), cohort.smooth_chol, n_bands, cohort.basis, sub_rng)
     own = None
@@ -454,9 +458,13 @@ def _mechanism_signals(cohort: _Cohort, params: SimulationParams, seed: int, n_s
                                        None if own is None else own[n]) for n in range(n_subjects)]
 
     def signal(n: int) -> np.ndarray:
-        return _mechanisms.subject_signal(terms[n], cohort.p_valence, cohort.p_arousal, residual,
-                                          cohort.clip_pattern, subtypes, p.valence_strength, p.arousal_strength,
-                                          p.residual_strength, p.clip_variability, p.within_class)
+        sig = _mechanisms.subject_signal(terms[n], cohort.p_valence, cohort.p_arousal, residual,
+                                         cohort.clip_pattern, subtypes, p.valence_strength, p.arousal_strength,
+                                         p.residual_strength, p.clip_variability, p.within_class)
+        if views is not None:
+            which = _mechanisms.subject_views(n, seed, len(cat_index), views.shape[1])
+            sig = sig + _mechanisms.multi_view_term(terms[n].category, which, views, p.multi_view)
+        return sig
 
     share = float(np.mean([t.category != cat_index for t in terms]))
     return signal, {"label_noise_share": share}
@@ -480,7 +488,6 @@ def simulate_faced(
     params: SimulationParams | None = None,
     ratings: str = "participants",
     reference_channels: bool = False,
-    category_geometry: np.ndarray | None = None,
     **knobs: float,
 ) -> EEGDataset:
     """A FACED-shaped simulated cohort: 28 clips x 30 scalp channels x 5 bands, 1-s windows at 250 Hz.
@@ -505,9 +512,6 @@ def simulate_faced(
     reference_channels : bool
         Keep the two reference rows A2, A1 (32 channels, the released layout); default: the 30
         scalp channels, exactly as the loader returns real FACED.
-    category_geometry : ndarray (9, D), optional
-        A language model's category vectors (rows in :data:`FACED_CATEGORIES` order), read only
-        by the ``congruence`` mechanism (:mod:`vaxis.eeg.mechanisms`).
 
     Returns
     -------
@@ -522,7 +526,7 @@ def simulate_faced(
         channels=FACED_CHANNELS, clip_category=FACED_CLIP_CATEGORIES, categories=FACED_CATEGORIES,
         n_subjects=n_subjects, n_windows=n_windows, seed=seed, params=p, mode=mode,
         sfreq=FACED_SFREQ, window_s=1.0, source="simulated-faced", clip_session=None,
-        clip_ids=None, subject_prefix="sim", ratings=_faced_ratings(ratings), category_geometry=category_geometry,
+        clip_ids=None, subject_prefix="sim", ratings=_faced_ratings(ratings),
     )
     return ds if reference_channels else ds.without_reference_channels()
 

@@ -1,5 +1,5 @@
-"""Chapter 7's checkers: the four verdicts of a comparison with an equivalence margin, and how a
-loss's effect changes with congruence."""
+"""Chapter 7's checkers: the four verdicts of a comparison with an equivalence margin (help or hurt
+needs the effect beyond it), and how a loss's effect changes with congruence."""
 
 from __future__ import annotations
 
@@ -9,35 +9,37 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..stats import equivalence_verdicts
+from ..stats import EQUIVALENCE_MARGIN, equivalence_verdicts
 from ._core import NOT_DONE, Verdict, call, correct, missing, wrong
 
 __all__ = ["check_congruence_change", "check_verdicts"]
 
 
 def check_verdicts(fn: Callable[..., Any], mean_diff: np.ndarray, q_difference: np.ndarray,
-                   q_equivalence: np.ndarray, alpha: float = 0.05) -> Verdict:
-    """Check ``fn(mean_diff, q_difference, q_equivalence, alpha) -> verdicts`` (one string per comparison).
+                   q_equivalence: np.ndarray, alpha: float = 0.05, margin: float = EQUIVALENCE_MARGIN) -> Verdict:
+    """Check ``fn(mean_diff, q_difference, q_equivalence, alpha, margin) -> verdicts`` (one string per
+    comparison).
 
-    ``helped`` / ``hurt`` when the difference test is significant (by the sign of the mean
-    difference); otherwise ``equivalent`` when the equivalence test (TOST, margin fixed in advance)
-    is; otherwise ``undecided``. A NaN q-value is a test not run: not significant. The checker also
-    tries a case of its own with every verdict and a NaN.
+    ``helped`` / ``hurt`` when the difference test is significant and the mean difference lies
+    beyond the margin (at least ``+margin`` / at most ``-margin``); otherwise ``equivalent`` when the
+    equivalence test (margin fixed in advance) is significant; otherwise ``undecided``. A NaN q-value
+    is a test not run: not significant. The checker also tries a case of its own with every verdict,
+    a NaN and a significant difference inside the margin.
     """
     arrays = [np.asarray(a, dtype=float) for a in (mean_diff, q_difference, q_equivalence)]
-    mine = call(fn, *[a.copy() for a in arrays], alpha, hint="significant difference (q_difference < alpha) -> "
-                "helped or hurt by the sign; else significant equivalence (q_equivalence < alpha) -> equivalent; "
-                "else undecided (NaN counts as not significant).")
+    mine = call(fn, *[a.copy() for a in arrays], alpha, margin, hint="significant difference (q_difference < alpha) "
+                "beyond the margin -> helped or hurt by the sign; else significant equivalence (q_equivalence < "
+                "alpha) -> equivalent; else undecided (NaN counts as not significant).")
     if missing(mine):
         return NOT_DONE
-    own = [np.array([0.03, -0.04, 0.001, 0.01, -0.02, 0.05, 0.004]),
-           np.array([0.01, 0.001, 0.8, 0.3, np.nan, 0.2, 0.01]),
-           np.array([0.9, 0.7, 0.01, 0.4, 0.02, np.nan, 0.01])]  # the last: different *and* equivalent
+    own = [np.array([0.03, -0.04, 0.001, 0.01, -0.02, 0.05, 0.004, 0.012]),
+           np.array([0.01, 0.001, 0.8, 0.3, np.nan, 0.2, 0.01, 0.001]),
+           np.array([0.9, 0.7, 0.01, 0.4, 0.02, np.nan, 0.01, 0.4])]  # different *and* equivalent; inside the margin
     for case, got in ((arrays, mine), (own, None)):
         if got is None:
-            got = fn(*[a.copy() for a in case], alpha)
+            got = fn(*[a.copy() for a in case], alpha, margin)
         got = np.asarray(got).astype(str)
-        ref = equivalence_verdicts(*case, alpha=alpha)
+        ref = equivalence_verdicts(*case, alpha=alpha, margin=margin)
         if got.shape != ref.shape:
             return wrong(f"return one verdict per comparison: {ref.size}, got shape {got.shape}.")
         if np.array_equal(got, ref):
@@ -47,8 +49,9 @@ def check_verdicts(fn: Callable[..., Any], mean_diff: np.ndarray, q_difference: 
         return wrong(f"mean_diff {md:+.3f}, q {qd:.3g}, q_tost {qe:.3g} should be '{ref[i]}', got '{got[i]}'"
                      + (" (a NaN q is a test not run: not significant)." if np.isnan(qd) or np.isnan(qe) else
                         " (the difference test decides first; equivalence only when no difference is shown)."
-                        if ref[i] in ("helped", "hurt") else "."))
-    counts = pd.Series(equivalence_verdicts(*arrays, alpha=alpha)).value_counts().to_dict()
+                        if ref[i] in ("helped", "hurt") else
+                        f" (a significant difference inside +-{margin:g} is not help or hurt)." if qd < alpha else "."))
+    counts = pd.Series(equivalence_verdicts(*arrays, alpha=alpha, margin=margin)).value_counts().to_dict()
     return correct(f"the verdicts match vaxis.stats.equivalence_verdicts: {counts}.")
 
 

@@ -113,8 +113,12 @@ def phase_diagram(effects: pd.DataFrame, ensembles: pd.DataFrame, plane: str, ar
 
 
 def _plane_axes(e: pd.DataFrame) -> tuple[str, str]:
-    """The two knobs a plane varies (columns with more than one value among the knob columns)."""
-    knobs = ["congruence", "within_class", "felt_emotion", "label_noise", "valence_strength", "n_subjects"]
+    """The two knobs a plane varies: its ``x_knob`` and ``y_knob`` when the table names them, else the
+    columns with more than one value among the knob columns."""
+    if {"x_knob", "y_knob"} <= set(e.columns) and len(e):
+        return str(e.x_knob.iloc[0]), str(e.y_knob.iloc[0])
+    knobs = ["congruence", "multi_view", "clip_identity", "within_class", "felt_emotion", "label_noise",
+             "valence_strength", "residual_strength", "n_subjects"]
     varied = [k for k in knobs if k in e and e[k].nunique() > 1]
     return (varied + [k for k in knobs if k not in varied])[0], (varied + [k for k in knobs if k not in varied])[1]
 

@@ -8,7 +8,8 @@ and every name is importable from ``vaxis.stats`` itself (``stats.spearman``, ``
 - :mod:`~vaxis.stats.resampling` -- the bootstrap's draws (:func:`resample_indices`) and intervals
   (:func:`percentile_interval`, :func:`bootstrap_mean`, :func:`relative_change`: a ratio of paired
   means; :func:`hierarchical_bootstrap` / :func:`hierarchical_mean` for units nested in clusters they
-  share, e.g. held-out subjects in training runs in generator draws; :func:`bootstrap_p`); permutations (:func:`draw_permutations`, :func:`all_permutations`, :func:`assignments`
+  share, e.g. held-out subjects in training runs in generator draws, vectorised when asked;
+  :func:`bootstrap_p`, and :func:`bootstrap_tost_p` for equivalence); permutations (:func:`draw_permutations`, :func:`all_permutations`, :func:`assignments`
   with the identity first, :func:`group_permutations`: every permutation that keeps group
   membership, e.g. within negative / neutral / positive); p-values from a null
   (:func:`permutation_pvalue`, observed counted once; :func:`share_at_least`, a null that already
@@ -25,7 +26,8 @@ and every name is importable from ``vaxis.stats`` itself (``stats.spearman``, ``
   (:func:`tost_pvalue`, the one :data:`EQUIVALENCE_MARGIN`) and its four :data:`VERDICTS`
   (:func:`equivalence_verdicts`);
 - :mod:`~vaxis.stats.power` -- what a paired design of ``n`` units can detect
-  (:func:`paired_power`, :func:`min_detectable_effect`) and call equivalent (:func:`tost_power`,
+  (:func:`paired_power`, :func:`min_detectable_effect`, :func:`detectable_effect` from a standard
+  error) and call equivalent (:func:`tost_power`,
   :func:`tost_reach`, :func:`tost_sample_size`);
 - :mod:`~vaxis.stats.accuracy` -- :func:`balanced_accuracy` (labels) and
   :func:`balanced_accuracy_from_counts` (the same statistic from per-class counts, for resampling
@@ -67,12 +69,13 @@ from .inference import (
     paired_comparison,
     tost_pvalue,
 )
-from .power import min_detectable_effect, paired_power, tost_power, tost_reach, tost_sample_size
+from .power import detectable_effect, min_detectable_effect, paired_power, tost_power, tost_reach, tost_sample_size
 from .resampling import (
     all_permutations,
     assignments,
     bootstrap_mean,
     bootstrap_p,
+    bootstrap_tost_p,
     draw_permutations,
     group_permutations,
     hierarchical_bootstrap,
@@ -87,7 +90,8 @@ from .resampling import (
 __all__ = [
     "EQUIVALENCE_MARGIN", "VERDICTS", "Estimate", "Seed", "all_permutations", "assignments", "auc",
     "balanced_accuracy", "balanced_accuracy_from_counts", "basin_basis", "benjamini_hochberg",
-    "bootstrap_auc", "bootstrap_corr", "bootstrap_mean", "bootstrap_p", "bootstrap_pairwise_corr", "draw_permutations",
+    "bootstrap_auc", "bootstrap_corr", "bootstrap_mean", "bootstrap_p", "bootstrap_pairwise_corr", "bootstrap_tost_p",
+    "detectable_effect", "draw_permutations",
     "equivalence_verdicts", "exact_min_p", "exact_spearman", "group_permutations", "hierarchical_bootstrap",
     "hierarchical_mean", "holm", "linear_cka", "min_detectable_effect", "paired_comparison", "paired_power",
     "paired_spearman", "paired_spearman_draws", "pattern_correlation", "pearson_rows", "percentile_interval",

@@ -104,11 +104,12 @@ VERDICTS: tuple[str, ...] = ("helped", "equivalent", "undecided", "hurt")
 
 
 def equivalence_verdicts(mean_diff: np.ndarray, q_difference: np.ndarray, q_equivalence: np.ndarray,
-                         alpha: float = 0.05) -> np.ndarray:
+                         alpha: float = 0.05, margin: float | None = None) -> np.ndarray:
     """helped / hurt / equivalent / undecided for each comparison (arrays of equal length).
 
     - ``helped`` / ``hurt``: the difference test is significant (``q_difference < alpha``) and the
-      mean difference is positive / negative;
+      mean difference is positive / negative (with ``margin``: also at least ``+margin`` / at most
+      ``-margin``, so a verdict of help or hurt needs an effect beyond the margin);
     - ``equivalent``: otherwise, when the equivalence test (:func:`tost_pvalue`, margin fixed in
       advance) is significant (``q_equivalence < alpha``);
     - ``undecided``: neither (too little data to say "different" or "the same").
@@ -119,6 +120,8 @@ def equivalence_verdicts(mean_diff: np.ndarray, q_difference: np.ndarray, q_equi
         raise VaxisInputError(f"mean_diff, q_difference and q_equivalence must have one shape; got {m.shape}, "
                               f"{qd.shape}, {qe.shape}.")
     diff, equiv = np.nan_to_num(qd, nan=1.0) < alpha, np.nan_to_num(qe, nan=1.0) < alpha
+    if margin is not None:
+        diff &= np.abs(m) >= margin
     return np.where(diff, np.where(m > 0, "helped", "hurt"), np.where(equiv, "equivalent", "undecided"))
 
 

@@ -50,6 +50,17 @@ def min_detectable_effect(n: int, sd: float, alpha: float = 0.05, power: float =
     return float(brentq(lambda e: paired_power(n, sd, e, alpha) - power, 0.0, hi, xtol=1e-10 * sd))
 
 
+def detectable_effect(se: float, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Smallest true effect a two-sided test at ``alpha`` detects with probability ``power`` when
+    its estimate is normal with standard error ``se`` (e.g. the SD of bootstrap statistics):
+    ``(z_{1 - alpha / 2} + z_{power}) * se`` (2.80 se at 0.05 and 80 %)."""
+    if not (se >= 0 and math.isfinite(se)):
+        raise VaxisInputError(f"se={se!r} must be a finite number >= 0.")
+    if not 0 < alpha < 1 or not alpha < power < 1:
+        raise VaxisInputError(f"alpha={alpha!r} and power={power!r} must satisfy 0 < alpha < power < 1.")
+    return float((_st.norm.ppf(1 - alpha / 2) + _st.norm.ppf(power)) * se)
+
+
 def tost_power(n: int, sd: float, margin: float, effect: float = 0.0, alpha: float = 0.05) -> float:
     """Probability that the equivalence test :func:`tost_pvalue` gives ``p < alpha`` within ``+-margin``.
 
@@ -117,4 +128,4 @@ def tost_sample_size(sd: float, margin: float, effect: float = 0.0, alpha: float
     return lo
 
 
-__all__ = ['min_detectable_effect', 'paired_power', 'tost_power', 'tost_reach', 'tost_sample_size']
+__all__ = ['detectable_effect', 'min_detectable_effect', 'paired_power', 'tost_power', 'tost_reach', 'tost_sample_size']

@@ -42,7 +42,7 @@ def bootstrap_mean(values: np.ndarray, n_boot: int = 2000, level: float = 0.95, 
 
 
 def hierarchical_bootstrap(values: np.ndarray, levels: Sequence[np.ndarray], n_boot: int = 2000,
-                           seed: Seed = 0) -> np.ndarray:
+                           seed: Seed = 0, vectorized: bool = False) -> np.ndarray:
     """Bootstrap means of ``values`` resampled level by level: the clusters of ``levels[0]`` with
     replacement, then within each drawn cluster those of ``levels[1]``, ..., then the rows.
 
@@ -52,27 +52,39 @@ def hierarchical_bootstrap(values: np.ndarray, levels: Sequence[np.ndarray], n_b
 
     Parameters
     ----------
-    values : ndarray (n,)
-        One value per unit (e.g. a held-out subject's paired difference).
+    values : ndarray (n,) or (n, k)
+        One value per unit (e.g. a held-out subject's paired difference); with k columns (e.g. two
+        methods' accuracies, for a ratio of their means) every column is resampled with the same
+        draws.
     levels : sequence of ndarray (n,)
         Cluster labels from the outermost level in (e.g. ``[draw, run]``); a cluster drawn twice
         contributes twice. ``[]`` is the plain bootstrap of the rows.
     n_boot, seed
         Resamples and their seed.
+    vectorized : bool
+        Draw every resample at once (arrays padded to the largest cluster): the same distribution,
+        other draws than the default loop (which walks the clusters resample by resample), and
+        hundreds of times faster for many bootstraps (chapter 7). Both are exact for unequal cluster
+        sizes.
 
     Returns
     -------
-    ndarray (n_boot,)
+    ndarray (n_boot,) or (n_boot, k)
         The mean of each resample (rows weigh equally; a resample has as many rows as its clusters hold).
     """
-    v = check_array("values", values, ndim=1)
+    v = np.asarray(values, dtype=float)
+    if v.ndim not in (1, 2) or not np.isfinite(v).all():
+        raise VaxisInputError(f"values must be a finite (n,) or (n, k) array, got shape {v.shape}.")
     labs = [np.asarray(lv) for lv in levels]
     for i, lv in enumerate(labs):
-        if lv.shape != v.shape:
-            raise VaxisInputError(f"levels[{i}] has shape {lv.shape}; it needs one label per value, {v.shape}.")
-    if v.size < 2 or n_boot < 1:
-        raise VaxisInputError(f"hierarchical_bootstrap needs at least 2 values and n_boot >= 1, got {v.size}, {n_boot}.")
+        if lv.shape != v.shape[:1]:
+            raise VaxisInputError(f"levels[{i}] has shape {lv.shape}; it needs one label per value, {v.shape[:1]}.")
+    if v.shape[0] < 2 or n_boot < 1:
+        raise VaxisInputError(f"hierarchical_bootstrap needs at least 2 values and n_boot >= 1, got {v.shape[0]}, "
+                              f"{n_boot}.")
     rng = np.random.default_rng(seed)
+    if vectorized:
+        return _hierarchical_vectorized(v, labs, n_boot, rng)
 
     def tree(rows: np.ndarray, depth: int) -> Any:  # nested groups of row indices
         if depth == len(labs):
@@ -85,8 +97,51 @@ def hierarchical_bootstrap(values: np.ndarray, levels: Sequence[np.ndarray], n_b
             return [node[rng.integers(0, node.size, node.size)]]
         return [part for i in rng.integers(0, len(node), len(node)) for part in draw(node[i])]
 
-    root = tree(np.arange(v.size), 0)
-    return np.array([v[np.concatenate(draw(root))].mean() for _ in range(n_boot)])
+    root = tree(np.arange(v.shape[0]), 0)
+    return np.array([v[np.concatenate(draw(root))].mean(axis=0) for _ in range(n_boot)])
+
+
+def _hierarchical_vectorized(v: np.ndarray, labs: list[np.ndarray], n_boot: int,
+                             rng: np.random.Generator) -> np.ndarray:
+    """:func:`hierarchical_bootstrap` with every resample drawn at once.
+
+    The clusters form a tree (level 0 .. L - 1, then the rows). Each level's nodes keep a padded
+    table of their children; a resample draws, for every slot of every drawn node, a child uniformly
+    among that node's own children (slots beyond a node's size are masked), level by level down to
+    the rows. Memory: ``n_boot`` x the product of the largest fan-out of each level.
+    """
+    n = v.shape[0]
+    # node ids per level: tuples of labels from the top, so equal labels under different parents differ
+    keys = [np.zeros(n, dtype=np.int64)]
+    for lv in labs:
+        _, code = np.unique(np.stack([keys[-1], np.unique(lv, return_inverse=True)[1]], axis=1), axis=0,
+                            return_inverse=True)
+        keys.append(code.ravel().astype(np.int64))
+    keys.append(np.arange(n, dtype=np.int64))  # the rows are the leaves
+    tables = []
+    for parent, child in zip(keys[:-1], keys[1:]):
+        n_parent = int(parent.max()) + 1
+        pairs = np.unique(np.stack([parent, child], axis=1), axis=0)
+        counts = np.bincount(pairs[:, 0], minlength=n_parent)
+        table = np.zeros((n_parent, int(counts.max())), dtype=np.int64)
+        start = np.r_[0, np.cumsum(counts)[:-1]]
+        table[pairs[:, 0], np.arange(len(pairs)) - start[pairs[:, 0]]] = pairs[:, 1]
+        tables.append((table, counts))
+    nodes = np.zeros((n_boot, 1), dtype=np.int64)  # every resample starts at the root
+    mask = np.ones((n_boot, 1), dtype=bool)
+    for table, counts in tables:
+        width = table.shape[1]
+        k = counts[nodes]  # (B, m): children of each drawn node
+        pick = np.floor(rng.random((*nodes.shape, width)) * k[..., None]).astype(np.int64)
+        child = np.take_along_axis(table[nodes], pick, axis=-1)
+        slot_ok = np.arange(width) < k[..., None]
+        mask = (mask[..., None] & slot_ok).reshape(n_boot, -1)
+        nodes = child.reshape(n_boot, -1)
+    w = mask.astype(float)
+    vals = v[nodes]  # (B, m) or (B, m, k)
+    if v.ndim == 1:
+        return (vals * w).sum(axis=1) / w.sum(axis=1)
+    return (vals * w[..., None]).sum(axis=1) / w.sum(axis=1)[:, None]
 
 
 def hierarchical_mean(values: np.ndarray, levels: Sequence[np.ndarray], n_boot: int = 2000, level: float = 0.95,
@@ -99,6 +154,16 @@ def hierarchical_mean(values: np.ndarray, levels: Sequence[np.ndarray], n_boot: 
     v = np.asarray(values, dtype=float)
     n = int(np.unique(np.asarray(levels[0])).size) if len(levels) else int(v.size)
     return Estimate(float(v.mean()), lo, hi, level, n), bootstrap_p(boots)
+
+
+def bootstrap_tost_p(boots: np.ndarray, margin: float) -> float:
+    """Equivalence within ``+-margin`` from bootstrap statistics: the larger of the shares of
+    resamples at or below ``-margin`` and at or above ``+margin`` (two one-sided tests). ``p <
+    alpha`` exactly when the ``1 - 2 alpha`` percentile interval lies inside the margin."""
+    if not margin > 0:
+        raise VaxisInputError(f"margin={margin!r} must be > 0.")
+    b = np.asarray(boots, dtype=float)
+    return float(max(np.mean(b <= -margin), np.mean(b >= margin)))
 
 
 def bootstrap_p(boots: np.ndarray, null: float = 0.0) -> float:
@@ -208,6 +273,6 @@ def share_at_least(null: np.ndarray, observed: float) -> float:
     return float(np.mean(np.asarray(null) >= observed - 1e-12))
 
 
-__all__ = ["all_permutations", "assignments", "bootstrap_mean", "bootstrap_p", "draw_permutations", "group_permutations",
+__all__ = ["all_permutations", "assignments", "bootstrap_mean", "bootstrap_p", "bootstrap_tost_p", "draw_permutations", "group_permutations",
            "hierarchical_bootstrap", "hierarchical_mean", "percentile_interval", "permutation_pvalue", "relative_change",
            "resample_indices", "share_at_least"]

@@ -41,7 +41,11 @@ Saturation diagnostics
 Modules: :mod:`~.tasks` (the sweep's plumbing), :mod:`~.statistics` (weights, paired tests,
 verdicts), :mod:`~.power` (what the sweep's held-out subjects can detect: :func:`sweep_power`),
 :mod:`~.diagnostics` (the saturation diagnostics) and :mod:`~.targets` (the alignment
-targets from chapter 1's results and arrays the LLM side computed; no model runs here).
+targets from chapter 1's results and arrays the LLM side computed; no model runs here). Chapter 7:
+:mod:`~.phase` (the grid over the generator's mechanisms, run as sweep tasks), :mod:`~.checks` (the
+knobs' manipulation checks), :mod:`~.scaling` (the fixed arm's weights from gradient norms),
+:mod:`~.comparisons` (statistics over draws > runs > subjects) and :mod:`~.predictions` (the second
+edition's predictions, scored with four outcomes).
 """
 
 from .diagnostics import (alignment_during_training, baseline_representation, basin_in_words, basin_share,

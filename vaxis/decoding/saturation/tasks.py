@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import pickle
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,9 +42,11 @@ class SweepSetup:
         """Hash of the shared inputs and of the code's versions: part of every task key."""
         t = {f: getattr(self.targets, f).numpy().round(6).tobytes().hex()[:64]
              for f in ("category_vectors", "v_positions", "sentence_embeddings", "arousal")}
+        # the thread count changes the numbers (summation order); 2, the book's, keeps the keys it always had
+        threads = [] if self.threads == 2 else [f"threads={self.threads}"]
         return io.stable_hash(self.data.fingerprint(), [f.as_dict() for f in self.folds], self.seeds,
                               self.arch, self.config.key(), self.arch_kwargs, t, ENGINE_VERSION,
-                              ARCHITECTURES[self.arch].version, numerics.fingerprint(), ROWS_VERSION)
+                              ARCHITECTURES[self.arch].version, numerics.fingerprint(), ROWS_VERSION, *threads)
 
 
 def save_setup(setup: SweepSetup, path: Path) -> Path:
@@ -61,8 +63,12 @@ def _load_setup(path: str) -> SweepSetup:
 
 
 def make_tasks(setup: SweepSetup, strategies: Sequence[str],
-               weights: Sequence[float] | None = None) -> list[sweep.Task]:
+               weights: Sequence[float] | Mapping[str, Sequence[float]] | None = None) -> list[sweep.Task]:
     """The baseline (weight 0) and every (strategy, weight); each covers every fold and seed.
+
+    ``weights``: one grid for every strategy, a grid per strategy (a mapping; e.g. chapter 7's
+    scaled fixed weight of each loss with the chosen arm's grid; repeated weights run once), or
+    ``None`` for each strategy's own grid.
 
     A strategy's tasks carry its :func:`vaxis.decoding.alignment.aux_key` (name, version,
     parameters) in their context: bumping a strategy's version redoes its tasks only.
@@ -75,7 +81,9 @@ def make_tasks(setup: SweepSetup, strategies: Sequence[str],
     ctx = setup.context()
     tasks = [sweep.Task(BASELINE, {"weight": 0.0}, ctx)]
     for name in strategies:
-        grid = weights if weights is not None else alignment.get(name).weights
+        grid = (weights.get(name, ()) if isinstance(weights, Mapping) else weights) if weights is not None \
+            else alignment.get(name).weights
+        grid = list(dict.fromkeys(float(w) for w in grid))
         if not len(grid) or any(w <= 0 for w in grid):
             raise VaxisInputError(f"weights for {name} must be positive numbers, got {list(grid)}.")
         key = io.stable_hash(ctx, alignment.aux_key(name))
@@ -113,7 +121,8 @@ def run_task(setup_path: str, task: sweep.Task) -> list[dict[str, Any]]:
 
 
 def run_sweep(setup: SweepSetup, strategies: Sequence[str], store_dir: Path, backend: str = "loky",
-              n_jobs: int = 1, weights: Sequence[float] | None = None, progress: bool = True) -> pd.DataFrame:
+              n_jobs: int = 1, weights: Sequence[float] | Mapping[str, Sequence[float]] | None = None,
+              progress: bool = True) -> pd.DataFrame:
     """Run (or resume) the sweep; returns one row per (task, seed)."""
     store = sweep.ResultStore(store_dir)
     path = save_setup(setup, Path(store_dir) / f"setup-{setup.context()}.pkl")
