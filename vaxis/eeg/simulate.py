@@ -18,14 +18,16 @@ Cohort-level patterns, each scaled to unit root-mean-square over the F features:
   orthogonalised against :math:`p_V`.
 - :math:`r_k` -- one residual pattern per category (random smooth scalp maps, orthogonal to
   :math:`p_V` and :math:`p_A`): category information that valence and arousal do not carry.
-- :math:`u_c` -- one idiosyncratic pattern per clip, orthogonal to :math:`p_V, p_A`.
+- :math:`u_c` -- one signature pattern per clip (its *identity*: what that film does to the EEG
+  whatever its emotion, e.g. its pictures and sounds), orthogonal to :math:`p_V, p_A` and drawn
+  independently of the clip's category and valence.
 
 Clip signal, with :math:`v_c, a_c` the clip's human valence and arousal z-scored across the
 clips:
 
 .. math::
 
-   s_c = \beta_V v_c\, p_V + \beta_A a_c\, p_A + \beta_R (r_{k(c)} + \gamma\,u_c)
+   s_c = \beta_V v_c\, p_V + \beta_A a_c\, p_A + \beta_R\, r_{k(c)} + \beta_C\, u_c
 
 Subject :math:`n`, clip :math:`c`, window :math:`w`:
 
@@ -47,7 +49,7 @@ Subject :math:`n`, clip :math:`c`, window :math:`w`:
   covariance (a share ``noise_smoothness`` of the variance is smooth across the scalp).
 
 Knobs: ``valence_strength`` :math:`\beta_V`, ``arousal_strength`` :math:`\beta_A`,
-``residual_strength`` :math:`\beta_R`, ``clip_variability`` :math:`\gamma`,
+``residual_strength`` :math:`\beta_R`, ``clip_identity`` :math:`\beta_C`,
 ``subject_variability`` :math:`\lambda`, ``subject_offset`` :math:`\omega`, ``trial_noise``
 :math:`\tau`, ``noise`` :math:`\sigma`, ``temporal_rho`` :math:`\rho`, ``response_fluctuation``
 :math:`\phi`, ``noise_smoothness``.
@@ -141,8 +143,14 @@ class SimulationParams:
         :math:`\\beta_A`, same for arousal.
     residual_strength : float
         :math:`\\beta_R`, RMS size of the category-specific residual patterns.
-    clip_variability : float
-        :math:`\\gamma`, size of each clip's own pattern relative to its category residual.
+    clip_identity : float
+        :math:`\\beta_C`, RMS size (nats) of each clip's own signature :math:`u_c`: the same units
+        as ``valence_strength`` and ``residual_strength`` (a clip's signature of size 0.2 moves its
+        DE as far as a 1-SD valence difference does). Each clip's signature is a random smooth scalp
+        pattern, orthogonal to the valence and arousal patterns and drawn independently of the
+        clip's category and valence (seeded with the cohort), so a decoder can learn it from the
+        clips it trains on but not transfer it to a clip it never saw. 0: clips of one category
+        differ only by their ratings.
     subject_variability : float
         :math:`\\lambda`, size of each subject's channel mixing perturbation (norm-preserving on
         average) and twice the SD of its log-gain (mean gain 1).
@@ -169,7 +177,7 @@ class SimulationParams:
     valence_strength: float = 0.20
     arousal_strength: float = 0.10
     residual_strength: float = 0.21  # 0.20 until the reference rows were left out (see Calibration)
-    clip_variability: float = 0.5
+    clip_identity: float = 0.105  # set by the calibration below (see "Clip identity")
     subject_variability: float = 1.0
     subject_offset: float = 0.5
     trial_noise: float = 1.4
@@ -199,7 +207,7 @@ KNOB_DESCRIPTIONS: dict[str, str] = {
     "valence_strength": "size of the shared valence topography per 1 SD of human valence",
     "arousal_strength": "size of the arousal topography per 1 SD of human arousal",
     "residual_strength": "size of category-specific patterns orthogonal to valence/arousal",
-    "clip_variability": "size of each clip's own pattern, relative to its category's",
+    "clip_identity": "size of each clip's own signature, independent of its category and valence",
     "subject_variability": "per-subject channel mixing and gain (individual differences)",
     "subject_offset": "per-subject DE offsets (removed by within-subject z-scoring)",
     "trial_noise": "trial-level state noise (does not average out over windows)",
@@ -436,8 +444,8 @@ def _simulate(*, channels: Sequence[str], clip_category: Sequence[str], categori
     a = _zscore_ratings(ratings.arousal)
     clip_signal = (params.valence_strength * v[:, None] * cohort.p_valence
                    + params.arousal_strength * a[:, None] * cohort.p_arousal
-                   + params.residual_strength * (cohort.residual[cat_index]
-                                                 + params.clip_variability * cohort.clip_pattern))
+                   + params.residual_strength * cohort.residual[cat_index]
+                   + params.clip_identity * cohort.clip_pattern)
     signals, meta = _mechanism_signals(cohort, params, seed, n_subjects, clip_category, categories, cat_index,
                                        v, a, ratings, category_geometry, n_b)
     out = np.empty((n_subjects, len(clip_category), n_windows, n_ch, n_b), dtype=np.float32)
@@ -494,7 +502,7 @@ def _mechanism_signals(cohort: _Cohort, params: SimulationParams, seed: int, n_s
     def signal(n: int) -> np.ndarray:
         return _mechanisms.subject_signal(terms[n], cohort.p_valence, cohort.p_arousal, residual,
                                           cohort.clip_pattern, subtypes, p.valence_strength, p.arousal_strength,
-                                          p.residual_strength, p.clip_variability, p.within_class)
+                                          p.residual_strength, p.clip_identity, p.within_class)
 
     share = float(np.mean([t.category != cat_index for t in terms]))
     return signal, {"label_noise_share": share}
