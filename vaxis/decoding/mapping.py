@@ -58,6 +58,7 @@ import pandas as pd
 from .. import stats
 from .._checks import VaxisInputError, check_array, check_option
 from ..stats import Estimate
+from .folds import Fold
 
 #: Default ridge penalty grid (features are z-scored within subject).
 DEFAULT_ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.logspace(-1, 5, 13))
@@ -210,7 +211,10 @@ class LinearMapCV:
         Subjects in order of first appearance (the columns of :meth:`evaluate`).
     folds_ : list of MapFold
     fold_of_ : dict
-        Subject -> index of the fold that holds it out.
+        Subject -> index of the (first) fold that holds it out.
+    units_of_ : dict
+        Subject -> indices of every fold that scores it (one, unless a crossed split of
+        :mod:`vaxis.decoding.folds` scores it on several clip rotations).
     X_, C_, groups_ : the training data, the row-by-category indicator (n, K), the row subjects.
     pairs_ : tuple of arrays
         Indices (i, j), i <= j, of the position products ``v_i v_j``.
@@ -221,8 +225,21 @@ class LinearMapCV:
         self.inner_splits = inner_splits
         self.alphas = alphas
 
-    def fit(self, X: np.ndarray, categories: np.ndarray, groups: np.ndarray) -> LinearMapCV:
-        """Precompute the folds for trial features ``X`` (n, F), their ``categories`` and subjects ``groups``."""
+    def fit(self, X: np.ndarray, categories: np.ndarray, groups: np.ndarray, *, clips: np.ndarray | None = None,
+            folds: Sequence[Fold] | None = None, train_clips: Sequence[int] | None = None,
+            test_clips: Sequence[int] | None = None) -> LinearMapCV:
+        """Precompute the folds for trial features ``X`` (n, F), their ``categories`` and subjects ``groups``.
+
+        By default the outer folds are :class:`~sklearn.model_selection.GroupKFold` by subject
+        (``n_splits``). To hold clips out as well (:mod:`vaxis.decoding.folds`), give each row's clip
+        position ``clips`` (n,) and either ``folds`` (e.g. :meth:`vaxis.decoding.folds.ClipSubjectSplit.units`:
+        subject ids = ``groups``; validation subjects are trained on, the penalty being chosen by the
+        inner folds) or ``train_clips`` / ``test_clips`` applied to every GroupKFold fold (training
+        rows from the training subjects' ``train_clips``, scored rows from the held-out subjects'
+        ``test_clips``). A subject scored in several units (a crossed split) gets the mean of its
+        units' correlations. A held-out row's category need not occur in training: its prediction is
+        linear in the positions of the training rows' categories all the same.
+        """
         from sklearn.model_selection import GroupKFold
 
         X = check_array("X", X, ndim=2)
@@ -244,13 +261,39 @@ class LinearMapCV:
         n_splits = min(int(self.n_splits), len(subjects))
         if n_splits < 2:
             raise VaxisInputError("n_splits must be >= 2.")
+        clip_restricted = folds is not None or train_clips is not None or test_clips is not None
+        if clip_restricted and clips is None and (folds is None or any(f.restricts_clips for f in folds)):
+            raise VaxisInputError("Holding clips out needs each row's clip position: pass clips=(n,) array.")
+        if folds is not None and (train_clips is not None or test_clips is not None):
+            raise VaxisInputError("Give train_clips/test_clips inside the folds when folds are given.")
         self.alphas_, self.categories_, self.subjects_ = alphas, cats, subjects
         self.X_, self.groups_ = X, groups
         self.C_ = (categories[:, None] == np.asarray(cats)[None, :]).astype(float)
         self.pairs_ = np.triu_indices(K)
-        self.folds_ = [self._fold(f, tr, te) for f, (tr, te) in
-                       enumerate(GroupKFold(n_splits=n_splits).split(X, categories, groups))]
-        self.fold_of_ = {m.subject: f.index for f in self.folds_ for m in f.subjects}
+        splits = list(GroupKFold(n_splits=n_splits).split(X, categories, groups)) if folds is None else None
+        if clip_restricted:
+            if folds is None:
+                folds = [Fold(k, tuple(dict.fromkeys(groups[tr].tolist())), (), tuple(dict.fromkeys(groups[te].tolist())),
+                              None if train_clips is None else tuple(int(c) for c in train_clips),
+                              None if test_clips is None else tuple(int(c) for c in test_clips))
+                         for k, (tr, te) in enumerate(splits)]
+            splits = []
+            for f in folds:
+                tr, va, te = f.rows(groups, None if clips is None else np.asarray(clips))
+                tr = np.sort(np.concatenate([tr, va]))
+                if tr.size == 0 or te.size == 0:
+                    raise VaxisInputError(f"Fold {f.index} has no training or no scored rows.")
+                splits.append((tr, te))
+        self.folds_ = [self._fold(f, tr, te) for f, (tr, te) in enumerate(splits)]
+        units: dict[str, list[int]] = {}
+        for f in self.folds_:
+            for m in f.subjects:
+                units.setdefault(m.subject, []).append(f.index)
+        missing = [s for s in subjects if s not in units]
+        if missing:
+            raise VaxisInputError(f"Subject(s) {missing[:5]} are scored in no fold.")
+        self.units_of_ = units
+        self.fold_of_ = {s: u[0] for s, u in units.items()}
         return self
 
     def _fold(self, index: int, tr: np.ndarray, te: np.ndarray) -> MapFold:
@@ -325,7 +368,7 @@ class LinearMapCV:
         -------
         r : ndarray, shape (N, n_subjects)
             Columns in :attr:`subjects_` order; NaN where a subject's target or prediction is
-            constant.
+            constant (in every fold that scores it; else the mean over the folds where it is not).
         """
         self._check_fitted()
         V = check_array("V", np.atleast_2d(V), ndim=2)
@@ -335,6 +378,10 @@ class LinearMapCV:
         N = V.shape[0]
         out = np.full((N, len(self.subjects_)), np.nan)
         col = {s: i for i, s in enumerate(self.subjects_)}
+        several = any(len(u) > 1 for u in self.units_of_.values())
+        if several:
+            total = np.zeros((N, len(self.subjects_)))
+            count = np.zeros((N, len(self.subjects_)))
         for start in range(0, N, chunk_size):
             sl = slice(start, min(N, start + chunk_size))
             V2 = self._products(V[sl])
@@ -344,20 +391,36 @@ class LinearMapCV:
                 else:
                     ai = np.asarray(alpha_index)
                     choice = np.broadcast_to(ai[f] if ai.ndim == 1 else ai[f, sl], (V2.shape[0],))
-                subs = fold.subjects
-                R = np.stack([m.R for m in subs], axis=1)  # (P, n_s)
-                den_c = V2 @ R
-                for g in np.unique(choice):
-                    rows = np.flatnonzero(choice == g)
-                    Pm = np.stack([m.P[g] for m in subs], axis=1)
-                    Qm = np.stack([m.Qp[g] for m in subs], axis=1)
-                    Vg = V2[rows]
-                    num, den_b = Vg @ Pm, Vg @ Qm
-                    with np.errstate(invalid="ignore", divide="ignore"):
-                        den = np.sqrt(np.clip(den_b, 0, None) * np.clip(den_c[rows], 0, None))
-                        r = np.where(den > 1e-12 * (np.abs(num) + 1), num / den, np.nan)
-                    idx = [col[m.subject] for m in subs]
-                    out[start + rows[:, None], np.asarray(idx)[None, :]] = np.clip(r, -1, 1)
+                idx = np.asarray([col[m.subject] for m in fold.subjects])
+                r = self._fold_r(fold, V2, choice)
+                if several:
+                    ok = np.isfinite(r)
+                    total[start:sl.stop, idx] += np.where(ok, r, 0.0)
+                    count[start:sl.stop, idx] += ok
+                else:
+                    out[start + np.arange(r.shape[0])[:, None], idx[None, :]] = r
+        if several:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        return out
+
+    def _fold_r(self, fold: MapFold, V2: np.ndarray, choice: np.ndarray) -> np.ndarray:
+        """Held-out r (N, n_fold_subjects) of one fold's subjects for position products ``V2`` (N, P)
+        with penalty indices ``choice`` (N,)."""
+        subs = fold.subjects
+        R = np.stack([m.R for m in subs], axis=1)  # (P, n_s)
+        den_c = V2 @ R
+        out = np.full((V2.shape[0], len(subs)), np.nan)
+        for g in np.unique(choice):
+            rows = np.flatnonzero(choice == g)
+            Pm = np.stack([m.P[g] for m in subs], axis=1)
+            Qm = np.stack([m.Qp[g] for m in subs], axis=1)
+            Vg = V2[rows]
+            num, den_b = Vg @ Pm, Vg @ Qm
+            with np.errstate(invalid="ignore", divide="ignore"):
+                den = np.sqrt(np.clip(den_b, 0, None) * np.clip(den_c[rows], 0, None))
+                r = np.where(den > 1e-12 * (np.abs(num) + 1), num / den, np.nan)
+            out[rows] = np.clip(r, -1, 1)
         return out
 
     def mean_r(self, categories: Sequence[str], V: np.ndarray) -> np.ndarray:
@@ -374,14 +437,35 @@ class LinearMapCV:
         return self.choose_alpha(v[None])[:, 0] if alpha_index is None else np.asarray(alpha_index)
 
     def predictions(self, v: np.ndarray, alpha_index: np.ndarray | None = None) -> np.ndarray:
-        """Held-out prediction of every row for one position vector ``v`` (K,)."""
+        """Held-out prediction of every row for one position vector ``v`` (K,); NaN for rows no fold
+        scores (with clips held out: a clip no rotation holds out), the last scoring fold's otherwise."""
         v = np.asarray(v, dtype=float)
         ai = self._alphas_for(v, alpha_index)
-        pred = np.empty(self.X_.shape[0])
+        pred = np.full(self.X_.shape[0], np.nan)  # NaN: a row no fold scores (clips never held out)
         for f, fold in enumerate(self.folds_):
             for m in fold.subjects:
                 pred[m.rows] = m.B[ai[f]] @ v
         return pred
+
+    def per_fold_r(self, V: np.ndarray) -> np.ndarray:
+        """Held-out r of every subject (:attr:`subjects_` order) when fold ``f`` is scored with its own
+        position vector ``V[f]`` (V: (n_folds, K)); penalties re-chosen in each fold; a subject scored
+        in several folds gets the mean of its folds' r."""
+        self._check_fitted()
+        V = check_array("V", np.atleast_2d(V), ndim=2)
+        if V.shape != (len(self.folds_), len(self.categories_)):
+            raise VaxisInputError(f"V must have shape {(len(self.folds_), len(self.categories_))}, got {V.shape}.")
+        col = {s: i for i, s in enumerate(self.subjects_)}
+        total, count = np.zeros(len(self.subjects_)), np.zeros(len(self.subjects_))
+        for f, fold in enumerate(self.folds_):
+            V2 = self._products(V[f:f + 1])
+            r = self._fold_r(fold, V2, np.argmin(V2 @ fold.Q.T, axis=1))[0]
+            idx = np.asarray([col[m.subject] for m in fold.subjects])
+            ok = np.isfinite(r)
+            total[idx] += np.where(ok, r, 0.0)
+            count[idx] += ok
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
     def weights(self, v: np.ndarray, alpha_index: np.ndarray | None = None) -> np.ndarray:
         """Map weights (n_folds, n_features) of each outer fold for position vector ``v``."""
@@ -538,7 +622,9 @@ def cross_validate_map(
     finite = r_obs[np.isfinite(r_obs)]
     ci = (stats.bootstrap_mean(finite, n_boot=n_boot, level=level, seed=seed) if finite.size >= 2
           else Estimate(mean_r, np.nan, np.nan, level, int(finite.size)))
-    pooled = float(np.corrcoef(pred, target)[0, 1]) if np.ptp(pred) > 0 else float("nan")
+    scored = np.isfinite(pred)  # every row, unless clips were held out (a clip no rotation holds out)
+    pooled = (float(np.corrcoef(pred[scored], target[scored])[0, 1]) if scored.sum() > 2 and np.ptp(pred[scored]) > 0
+              else float("nan"))
 
     null, p, kind = None, None, "none"
     if permutations not in (0, None, "none"):
