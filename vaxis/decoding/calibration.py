@@ -110,6 +110,7 @@ DEFAULT_SWEEP: dict[str, tuple[float, ...]] = {
     "subject_variability": (0.0, 0.5, 1.0, 2.0),
     "trial_noise": (0.7, 1.4, 2.8),
     "noise": (0.45, 0.9, 1.8),
+    "clip_identity": (0.0, 0.2, 0.4, 0.8),
 }
 
 
