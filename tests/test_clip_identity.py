@@ -107,3 +107,22 @@ def test_readout_on_clips_the_representation_never_saw(knobs, transfers):
     with pytest.raises(Exception, match="held clips out"):
         plain = rediscovery.raw_feature_units(train_data, split.subject_folds)
         rediscovery.readout_results(plain, cats, positions, "raw", score_clips=HELD_OUT_CLIPS)
+
+
+def test_result_file_round_trip(tmp_path, clip_only):
+    from vaxis import results
+
+    data, split, row = clip_only
+    table = row.to_frame().T
+    s = CI.summary(table, None, data.source, data.meta)
+    per = {("V-axis (LLM)", SAME_CLIPS): [0.1, np.nan]}
+    results.write_clip_identity(tmp_path, "03", profile="test", source=data.source, split=split,
+                                tables={"maps": table, "per": __import__("pandas").DataFrame(per)}, summary=s)
+    back = results.load_clip_identity(tmp_path, "03")
+    assert back["summary"]["targets"]["V-axis (LLM)"]["held_r"] == pytest.approx(row.held_r)
+    assert back["tables"]["per"][1]["V-axis (LLM) | same clips"] is None  # NaN written as null
+    assert len(back["split"]["holdouts"]) == 3 and back["split"]["crossed"] is True
+    assert CI.verdict(back["summary"])["verdict"] == CI.verdict(s)["verdict"]
+    assert results.load_clip_identity(tmp_path, "04") is None
+    with pytest.raises(Exception, match="chapters"):
+        results.write_clip_identity(tmp_path, "05", profile="t", source="x", split=split, tables={})

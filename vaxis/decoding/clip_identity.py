@@ -138,11 +138,14 @@ def _vector(lmap: LinearMapCV, target: Mapping[str, float]) -> np.ndarray:
 
 
 @threadpool_limits.wrap(limits=1)
-def _null_p(lmap: LinearMapCV, v: np.ndarray, observed: float, permutations: str | int, seed: int) -> tuple[float, int]:
+def _null_p(lmap: LinearMapCV, v: np.ndarray, observed: float, permutations: str | int, seed: int,
+            chunk: int = 20000) -> tuple[float, int]:
     """Share of assignments of ``v`` to the labels whose mean r is at least ``observed`` (penalty re-chosen)."""
     perms = stats.assignments(v.size, permutations if (permutations != "exact" or v.size <= 10) else 10000, seed)
-    with np.errstate(invalid="ignore"):
-        null = np.nanmean(lmap.evaluate(v[perms]), axis=1)
+    null = np.empty(perms.shape[0])
+    for a in range(0, perms.shape[0], chunk):  # (chunk, n_subjects) at a time: 9! x 123 subjects would be 0.4 GB
+        with np.errstate(invalid="ignore"):
+            null[a:a + chunk] = np.nanmean(lmap.evaluate(v[perms[a:a + chunk]]), axis=1)
     null[0] = observed
     return stats.share_at_least(null, observed), int(null.size)
 
@@ -232,6 +235,15 @@ def leave_one_out_mean(values: np.ndarray) -> np.ndarray:
     return (v.sum(axis=0, keepdims=True) - v) / (v.shape[0] - 1)
 
 
+def _cross_r(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pearson r of every row of ``a`` (n, c) with every row of ``b`` (m, c): (n, m); NaN for a constant row."""
+    def z(x: np.ndarray) -> np.ndarray:
+        x = x - x.mean(axis=1, keepdims=True)
+        norm = np.linalg.norm(x, axis=1, keepdims=True)
+        return np.where(norm > 0, x / np.where(norm > 0, norm, 1.0), np.nan)
+    return z(np.asarray(a, float)) @ z(np.asarray(b, float)).T
+
+
 def _r(a: np.ndarray, b: np.ndarray) -> float:
     if a.size < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
         return float("nan")
@@ -283,16 +295,15 @@ def own_valence_table(data: Any, split: ClipSubjectSplit, item: str = "valence",
         rng = np.random.default_rng([seed, 7])
         dev_stat = np.zeros(n_perm)
         dev_sub = [[] for _ in range(S)]
+        n_scored = 0
         for cl, who, pred in scored:
-            perms = [np.arange(len(who))] + [rng.permutation(len(who)) for _ in range(n_perm - 1)]
-            d = dev[np.asarray(who)][:, cl]  # (s, c)
-            for k, p in enumerate(perms):
-                rs = [_r(pred[i], d[p[i]]) for i in range(len(who))]
-                if k == 0:
-                    for i, s in enumerate(who):
-                        dev_sub[s].append(rs[i])
-                dev_stat[k] += np.nansum(rs)
-        n_scored = sum(len(who) for _, who, _ in scored)
+            R = _cross_r(pred, dev[np.asarray(who)][:, cl])  # R[i, j]: subject i's predictions vs subject j's deviations
+            n = len(who)
+            perms = np.stack([np.arange(n)] + [rng.permutation(n) for _ in range(n_perm - 1)])
+            dev_stat += np.nansum(R[np.arange(n)[None, :], perms], axis=1)
+            for i, s in enumerate(who):
+                dev_sub[s].append(R[i, i])
+            n_scored += n
         dev_stat /= n_scored
         own_s = np.array([np.nanmean(r) if r else np.nan for r in own_r])
         dev_s = np.array([np.nanmean(r) if r else np.nan for r in dev_sub])
@@ -322,6 +333,24 @@ def felt_labels(data: Any, classes: Sequence[str], rule: str = "book") -> np.nda
     if unknown:
         raise VaxisInputError(f"Felt categories {unknown} are outside the classes {list(classes)}.")
     return np.array([code[c] for c in names], dtype=np.int64)
+
+
+def trial_concordance(data: Any, rule: str = "book") -> np.ndarray:
+    """Each trial's :func:`vaxis.eeg.ratings.concordance` label (subject-major, as
+    :class:`~vaxis.decoding.engine.TrainData`'s trials): concordant, discordant or neutral clip."""
+    if data.subject_ratings is None:
+        raise VaxisInputError(f"{data.source}: no per-subject ratings, so no concordance (FACED-shaped data only).")
+    felt = _ratings.felt_categories(data.clip_category, data.subject_ratings, data.rating_items, data.categories,
+                                    rule=rule)
+    return _ratings.concordance(felt, data.clip_category, data.categories).ravel()
+
+
+def subset(trained: Any, architectures: Sequence[str], seeds: Sequence[int]) -> Any:
+    """The units of a :class:`~vaxis.decoding.engine.TrainResults` with these architectures and seeds."""
+    units = [u for u in trained.units if u.arch in set(architectures) and u.seed in set(int(s) for s in seeds)]
+    if not units:
+        raise VaxisInputError(f"No unit of {list(architectures)} x seeds {list(seeds)} in this training job.")
+    return dataclasses.replace(trained, units=units)
 
 
 def _subject_bacc(trained: Any, labels: np.ndarray, trials: Mapping[int, np.ndarray] | None = None) -> pd.Series:
@@ -511,4 +540,4 @@ def verdict(s: Mapping[str, Any], level: float = LEVEL) -> dict[str, str]:
 
 __all__ = ["EVALUATIONS", "LEVEL", "REFERENCE", "ClipMaps", "concordance_table", "ensemble_table", "felt_labels",
            "fit_clip_maps", "label_table", "leave_one_out_mean", "map_table", "own_valence_table", "readout_table",
-           "summary", "verdict", "with_scored_clips"]
+           "subset", "summary", "trial_concordance", "verdict", "with_scored_clips"]
