@@ -369,10 +369,13 @@ CLIP_IDENTITY_JSON: dict[str, str] = {"03": "03_clip_identity.json", "04": "04_c
 
 
 def write_clip_identity(folder: str | Path, chapter: str, *, profile: str, source: str, split: Any,
-                        tables: Mapping[str, Any], summary: Mapping[str, Any] | None = None) -> Path:
+                        tables: Mapping[str, Any], summary: Mapping[str, Any] | None = None,
+                        setup: Mapping[str, Any] | None = None) -> Path:
     """One chapter's held-out-clips results: ``split`` (:class:`vaxis.decoding.folds.ClipSubjectSplit`),
-    ``tables`` (name -> DataFrame, e.g. :func:`vaxis.decoding.clip_identity.map_table`'s) and, for
-    chapter 3, ``summary`` (:func:`vaxis.decoding.clip_identity.summary`, what the verdict reads)."""
+    ``tables`` (name -> DataFrame, e.g. :func:`vaxis.decoding.clip_identity.map_table`'s), for chapter 3
+    ``summary`` (:func:`vaxis.decoding.clip_identity.summary`, what the verdict reads) and for chapter 4
+    ``setup`` (``architectures``, ``seeds``, ``n_rotations``: what chapter 6 trains again,
+    :class:`vaxis.decoding.clip_identity.HeldOutSetup`)."""
     if chapter not in CLIP_IDENTITY_JSON:
         raise VaxisInputError(f"chapter={chapter!r}: clips are held out in chapters {sorted(CLIP_IDENTITY_JSON)}.")
 
@@ -383,7 +386,8 @@ def write_clip_identity(folder: str | Path, chapter: str, *, profile: str, sourc
 
     return io.save_json(Path(folder) / CLIP_IDENTITY_JSON[chapter], {
         "profile": profile, "source": source, "split": split.as_dict(),
-        "tables": {name: records(t) for name, t in tables.items()}, "summary": dict(summary or {})})
+        "tables": {name: records(t) for name, t in tables.items()}, "summary": dict(summary or {}),
+        "setup": dict(setup or {})})
 
 
 def load_clip_identity(folder: str | Path, chapter: str) -> dict[str, Any] | None:

@@ -61,16 +61,16 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from .. import stats
-from .._checks import VaxisInputError, check_option
+from .. import results, stats
+from .._checks import VaxisDataError, VaxisInputError, check_option
 from ..eeg import ratings as _ratings
 from ..eeg.dataset import is_simulated
 from . import alternatives
 from .ensembles import REFERENCE as ENS
 from .ensembles import verdict as ensemble_verdict
-from .folds import HELD_OUT_CLIPS, SAME_CLIPS, ClipSubjectSplit
+from .folds import HELD_OUT_CLIPS, SAME_CLIPS, ClipSubjectSplit, clip_subject_split
 from .mapping import DEFAULT_ALPHAS, LinearMapCV, VAxisRidgeMap
-from .rediscovery import control_counts
+from .rediscovery import ZooSetup, control_counts
 
 #: The two evaluations of the same trained models, in the order of every table.
 EVALUATIONS: tuple[str, str] = (SAME_CLIPS, HELD_OUT_CLIPS)
@@ -435,6 +435,43 @@ def readout_table(per_network: pd.DataFrame, level: float = LEVEL) -> pd.DataFra
 
 
 # ----------------------------------------------------------------------------- chapter 6: ensembles
+@dataclass(frozen=True)
+class HeldOutSetup:
+    """Chapter 4's networks trained without the held-out clips, as its result file records them:
+    what chapter 6 trains again (from the engine's cache, so the same networks).
+
+    Attributes
+    ----------
+    architectures : tuple of str
+    seeds : tuple of int
+    n_rotations : int
+        Clip rotations (:func:`vaxis.decoding.folds.clip_holdouts`), one per subject fold.
+    """
+
+    architectures: tuple[str, ...]
+    seeds: tuple[int, ...]
+    n_rotations: int
+
+    @classmethod
+    def from_results(cls, folder: Any) -> HeldOutSetup:
+        """Read the set-up from chapter 4's held-out-clips file in ``folder`` (run chapter 4 first)."""
+        r = results.load_clip_identity(folder, "04")
+        if r is None or not r.get("setup"):
+            raise VaxisDataError(f"No held-out-clips set-up from chapter 4 in {folder}; run chapter 4 first "
+                                 "(python -m vaxis.book run --only 04).")
+        s = r["setup"]
+        return cls(tuple(s["architectures"]), tuple(int(x) for x in s["seeds"]), int(s["n_rotations"]))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"architectures": list(self.architectures), "seeds": list(self.seeds), "n_rotations": self.n_rotations}
+
+    def split(self, zoo: ZooSetup, data: Any) -> ClipSubjectSplit:
+        """The paired split of chapter 4: ``zoo``'s subject folds (:class:`~vaxis.decoding.rediscovery.ZooSetup`)
+        with this set-up's clip rotations, one per subject fold."""
+        return clip_subject_split(data.subjects, data.clip_category, n_splits=zoo.n_splits, seed=zoo.fold_seed,
+                                  val_fraction=zoo.val_fraction, n_rotations=self.n_rotations, crossed=False)
+
+
 def with_scored_clips(trained: Any, split: ClipSubjectSplit, evaluation: str) -> Any:
     """The same trained units (trained on ``split.units()``) scored on ``evaluation``'s clips: a
     :class:`~vaxis.decoding.engine.TrainResults` whose folds are ``split.units(evaluation)``."""
@@ -538,6 +575,6 @@ def verdict(s: Mapping[str, Any], level: float = LEVEL) -> dict[str, str]:
     return {"this book": text, "verdict": v, "data": data}
 
 
-__all__ = ["EVALUATIONS", "LEVEL", "REFERENCE", "ClipMaps", "concordance_table", "ensemble_table", "felt_labels",
+__all__ = ["EVALUATIONS", "LEVEL", "REFERENCE", "ClipMaps", "HeldOutSetup", "concordance_table", "ensemble_table", "felt_labels",
            "fit_clip_maps", "label_table", "leave_one_out_mean", "map_table", "own_valence_table", "readout_table",
            "subset", "summary", "trial_concordance", "verdict", "with_scored_clips"]
