@@ -415,13 +415,15 @@ for name, row in alt_table.iterrows():
                                            f"Wilcoxon p {row.p_wilcoxon:.3g}")
     print(f"{name:22s} mean r {row.mean_r:.3f} [{row.low:.3f}, {row.high:.3f}]{d}")
 print(f"Best-tracked target: {best}. Within-side null (576 orderings keeping the split): p = {within['p']:.3f}.")
+
+# %%
 ref, own_held = clip_table.loc["V-axis (LLM)"], own_table.loc["held-out clips"]
 print(f"Clips held out: V-axis map r = {ref.held_r:.3f} [{ref.held_low:.3f}, {ref.held_high:.3f}] (p = {ref.p_held:.3g}) "
       f"on clips it never saw, {ref.same_r:.3f} [{ref.same_low:.3f}, {ref.same_high:.3f}] on the clips it trained on; "
       f"gap {ref.gap:.3f} [{ref.gap_low:.3f}, {ref.gap_high:.3f}]. Own-rating deviation on held-out clips: "
       f"r = {own_held.deviation_r:.3f} [{own_held.deviation_low:.3f}, {own_held.deviation_high:.3f}], "
       f"p = {own_held.deviation_p:.3g}.")
-print("Valence beyond clip identity:", clip_identity.verdict(clip_summary)["verdict"])
+print("In words:", clip_identity.in_words(clip_summary))
 scorecard.chapter_rows(out_dir, "03")
 
 # %% [markdown]

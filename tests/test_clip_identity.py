@@ -49,18 +49,23 @@ def test_valence_without_clip_identity_scores_on_held_out_clips_too(valence_only
 
 
 def test_the_verdict_reads_what_was_planted(clip_only, valence_only):
+    from vaxis import verdicts
+
     data, _, row = clip_only  # clip identity, no valence: the map must not transfer
-    assert CI.verdict(CI.summary(row.to_frame().T, None, data.source, data.meta))["verdict"] == "pipeline check passed"
-    wrong = {**data.meta, "valence_strength": 0.4}  # had valence been planted, no transfer fails the check
-    assert CI.verdict(CI.summary(row.to_frame().T, None, data.source, wrong))["verdict"] == "pipeline check failed"
-    real = CI.verdict(CI.summary(row.to_frame().T, None, "faced", None))["verdict"]  # on real EEG: a finding
+    table = row.to_frame().T
+    assert CI.verdict(CI.summary(table, None, data.source, data.meta))["verdict"] == verdicts.RECOVERS
+    wrong = {**data.meta, "valence_strength": 0.4}  # had valence been planted, no transfer misses it
+    assert CI.verdict(CI.summary(table, None, data.source, wrong))["verdict"] == verdicts.MISSES
+    real = CI.verdict(CI.summary(table, None, "faced", None))["verdict"]  # on real EEG: a finding
     assert real == ("disagrees" if row.p_same < 0.05 else "undecided")
     data, _, row = valence_only
-    assert CI.verdict(CI.summary(row.to_frame().T, None, "faced", None))["verdict"] == "agrees"
-    s = CI.summary(row.to_frame().T, None, data.source, data.meta)  # no clip signatures: nothing to separate
-    assert CI.verdict(s)["verdict"].startswith("not testable")
+    table = row.to_frame().T
+    assert CI.verdict(CI.summary(table, None, "faced", None))["verdict"] == "agrees"
+    s = CI.summary(table, None, data.source, data.meta)  # no clip signatures: nothing to separate
+    assert CI.verdict(s)["verdict"].startswith(verdicts.NOT_TESTABLE) and verdicts.is_verdict(CI.verdict(s)["verdict"])
     s["planted"]["clip_identity"] = 0.5
-    assert CI.verdict(s)["verdict"] == "pipeline check passed"
+    assert CI.verdict(s)["verdict"] == verdicts.RECOVERS
+    assert CI.in_words(s).startswith("On clips it never saw the map keeps")
 
 
 def test_own_ratings_beyond_the_clip_mean():

@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from .. import results, stats
+from .. import results, stats, verdicts
 from .._checks import VaxisDataError, VaxisInputError, check_option
 from ..eeg import ratings as _ratings
 from ..eeg.dataset import is_simulated
@@ -525,56 +525,89 @@ def summary(table: pd.DataFrame, own: pd.DataFrame | None, source: str, meta: Ma
     return out
 
 
-def verdict(s: Mapping[str, Any], level: float = LEVEL) -> dict[str, str]:
-    """The scorecard row "valence beyond clip identity" from a :func:`summary`.
+#: The rule of the scorecard row "valence beyond clip identity" (:func:`verdict`), as the page prints it.
+RULE = ("agrees if the map's permutation p on clips it never saw is < 0.05 and its interval lies above 0; "
+        "disagrees if that p is >= 0.05 while the same maps' p on the clips they trained on is < 0.05 (the "
+        "same-clips score is clip identity); else undecided")
 
-    The evidence is the EEG-to-V map scored on clips it never saw (held-out subjects too): it
-    *transfers* when its permutation p < ``level`` and its interval lies above 0; it *does not
-    transfer* when p >= ``level`` (whatever the same-clips map did); otherwise (significant with an
-    interval reaching 0) undecided.
 
-    - Real EEG (a finding): transfers -> ``agrees`` (a valence code beyond the clips; the study's
-      claim 3 survives its confound); does not transfer while the same-clips map is significant ->
-      ``disagrees`` (the same-clips map is explained by clip identity); else ``undecided``.
-    - Simulated EEG (a check of the pipeline on a cohort with known clip identity and valence): the
-      cohort plants valence when ``valence_strength`` > 0; ``pipeline check passed`` when the
-      outcome is what was planted (transfers with valence, does not without), ``pipeline check
-      failed`` when it is the opposite, ``undecided`` otherwise. Without a clip signature
-      (``clip_identity`` 0) the cohort cannot test the confound and the row says so.
-    """
+def outcome(s: Mapping[str, Any], level: float = LEVEL) -> str:
+    """The outcome against the study (agrees / disagrees / undecided, :mod:`vaxis.verdicts`) of a
+    :func:`summary`, by :data:`RULE`: the EEG-to-V map scored on clips it never saw (held-out subjects
+    too) against the same maps on the clips they trained on."""
     ref = s["targets"][s["reference"]]
     p_held, p_same = ref["p_held"], ref["p_same"]
-    transfers = p_held is not None and p_held < level and ref["held_low"] > 0
-    no_transfer = p_held is not None and p_held >= level
-    same_sig = p_same is not None and p_same < level
+    if p_held is not None and p_held < level and ref["held_low"] > 0:
+        return verdicts.AGREES
+    if p_held is not None and p_held >= level and p_same is not None and p_same < level:
+        return verdicts.DISAGREES
+    return verdicts.UNDECIDED
+
+
+def verdict(s: Mapping[str, Any], level: float = LEVEL) -> dict[str, str]:
+    """The scorecard row "valence beyond clip identity" from a :func:`summary`: ``this book`` (the
+    numbers), ``rule`` (:data:`RULE`), ``verdict`` and ``data`` (what the row rests on, after the kind
+    of evidence, which the scorecard adds from the source label).
+
+    - Recorded EEG: a finding, the :func:`outcome` itself (agrees: a valence code beyond the clips,
+      the study's claim 3 survives its confound; disagrees: the same-clips map is clip identity).
+    - Simulated EEG: a check of the pipeline on a cohort with known clip identity and valence (read
+      from the cohort's knobs in the summary). Without clip signatures (``clip_identity`` 0) clip
+      identity cannot stand in for valence: not testable. With valence planted (``valence_strength``
+      > 0) the pipeline recovers what was planted when the outcome agrees; without a valence code,
+      when the map does not transfer (permutation p >= ``level`` on held-out clips).
+    """
+    ref = s["targets"][s["reference"]]
+    p_held = ref["p_held"]
     text = (f"V-axis map on clips it never saw: mean r {ref['held_r']:.3f} [{ref['held_low']:.3f}, "
             f"{ref['held_high']:.3f}], permutation p {p_held:.3g}; on the clips it trained on {ref['same_r']:.3f} "
-            f"[{ref['same_low']:.3f}, {ref['same_high']:.3f}] (same fitted maps, held-out subjects); gap "
-            f"{ref['gap']:.3f} [{ref['gap_low']:.3f}, {ref['gap_high']:.3f}]")
+            f"[{ref['same_low']:.3f}, {ref['same_high']:.3f}], p {ref['p_same']:.3g} (same fitted maps, held-out "
+            f"subjects); gap {ref['gap']:.3f} [{ref['gap_low']:.3f}, {ref['gap_high']:.3f}]")
     own = s.get("own_rating", {}).get(HELD_OUT_CLIPS)
     if own:
         text += (f"; participants' own deviation from the clip mean, held-out clips: r {own['deviation_r']:.3f} "
                  f"[{own['deviation_low']:.3f}, {own['deviation_high']:.3f}], p {own['deviation_p']:.3g}")
+    result = outcome(s, level)
     if not is_simulated(s["source"]):
-        v = "agrees" if transfers else ("disagrees" if no_transfer and same_sig else "undecided")
-        return {"this book": text, "verdict": v, "data": f"real EEG ({s['source']}), real ratings"}
+        return {"this book": text, "rule": RULE, "verdict": result, "data": "real LLM positions, real ratings"}
     planted = s.get("planted", {})
     if planted.get("clip_identity", 0.0) == 0:
-        return {"this book": text, "verdict": "not testable here (the cohort has no clip signatures: clip_identity 0)",
-                "data": "simulated EEG without clip identity"}
+        return {"this book": text, "rule": RULE, "data": "no clip signatures",
+                "verdict": verdicts.not_testable("no clip signatures, clip_identity 0, so clip identity cannot stand "
+                                                 "in for valence")}
     valence = planted.get("valence_strength", 0.0) > 0
-    if (valence and transfers) or (not valence and no_transfer):
-        v = "pipeline check passed"
-    elif (valence and no_transfer) or (not valence and transfers):
-        v = "pipeline check failed"
+    if valence:
+        v = verdicts.with_study(result, verdicts.SIMULATED, planted=True)
     else:
-        v = "undecided"
-    data = (f"simulated EEG with known clip identity (clip_identity {planted['clip_identity']:g}) and "
-            f"{'planted valence' if valence else 'no valence code'} (valence_strength "
+        v = verdicts.RECOVERS if p_held is not None and p_held >= level else verdicts.MISSES
+    data = (f"known clip identity (clip_identity {planted['clip_identity']:g}) and "
+            f"{'a planted valence pattern' if valence else 'no valence code'} (valence_strength "
             f"{planted.get('valence_strength', 0.0):g})")
-    return {"this book": text, "verdict": v, "data": data}
+    return {"this book": text, "rule": RULE, "verdict": v, "data": data}
+
+
+def in_words(s: Mapping[str, Any], level: float = LEVEL) -> str:
+    """Chapter 3's held-out-clips answer in one sentence, from the intervals of a :func:`summary`."""
+    ref = s["targets"][s["reference"]]
+    held = (f"on clips it never saw the map keeps a mean r of {ref['held_r']:.2f} [{ref['held_low']:.2f}, "
+            f"{ref['held_high']:.2f}] (p {ref['p_held']:.2g}), against {ref['same_r']:.2f} on the clips it trained on")
+    if ref["gap_low"] > 0:
+        gap = f"; the {ref['gap']:.2f} it loses is what the clips themselves gave it"
+    elif ref["gap_high"] < 0:
+        gap = "; it does better on new clips"
+    else:
+        gap = "; the two cannot be told apart"
+    own = s.get("own_rating", {}).get(HELD_OUT_CLIPS)
+    feel = ""
+    if own:
+        feel = ("; what each participant felt beyond the clip mean is read out too" if own["deviation_p"] < level
+                and own["deviation_low"] > 0 else
+                "; what each participant felt beyond the clip mean is not read out detectably "
+                f"(r {own['deviation_r']:.2f} [{own['deviation_low']:.2f}, {own['deviation_high']:.2f}])")
+    text = held + gap + feel + "."
+    return text[0].upper() + text[1:]
 
 
 __all__ = ["EVALUATIONS", "LEVEL", "REFERENCE", "ClipMaps", "HeldOutSetup", "concordance_table", "ensemble_table", "felt_labels",
            "fit_clip_maps", "label_table", "leave_one_out_mean", "map_table", "own_valence_table", "readout_table",
-           "subset", "summary", "trial_concordance", "verdict", "with_scored_clips"]
+           "RULE", "in_words", "outcome", "subset", "summary", "trial_concordance", "verdict", "with_scored_clips"]
