@@ -134,8 +134,8 @@ import torch
 
 from vaxis import io, plots, results
 from vaxis.book import scorecard
-from vaxis.decoding import clip_identity, engine, folds, rediscovery
-from vaxis.eeg import cohort
+from vaxis.decoding import alternatives, clip_identity, engine, folds, rediscovery
+from vaxis.eeg import cohort, ratings
 
 torch.set_num_threads(2)
 out_dir = io.results_dir(profile, results_root)
@@ -323,7 +323,8 @@ print(f"Spearman rho (class means vs chapter 1 positions): "
 #    ones, are kept). The V read-out is then fitted on the held-out subjects' trials of the clips the
 #    network saw and scored on the clips it never saw -- neither the network nor the read-out saw
 #    those -- and, for comparison, on the clips it saw. Same exact test as section 4; the raw input
-#    features get the same read-out.
+#    features get the same read-out, and so do two targets that need no LLM: the negative / neutral /
+#    positive split and the FACED participants' mean valence of each category (real ratings).
 
 # %% tags=["nbval-ignore-output", "remove-stderr"]
 clip_split = folds.clip_subject_split(data.subjects, data.clip_category, n_splits=n_splits, seed=fold_seed,
@@ -331,9 +332,12 @@ clip_split = folds.clip_subject_split(data.subjects, data.clip_category, n_split
 held = engine.train(clip_architectures, train_data, clip_split.units(), clip_seeds, config,
                     desc="trained without the held-out clips")
 raw_held = rediscovery.raw_feature_units(train_data, clip_split.units())
+clip_targets = {"V-axis (LLM)": v_positions, "ternary split": alternatives.ternary_split(train_data.classes),
+                "participants' valence": ratings.category_ratings()["valence"].to_dict()}
 clip_readout = pd.concat([
-    rediscovery.readout_results(r, true_categories, v_positions, k, perms=perms, score_clips=ev, **kw)[1].assign(
-        evaluation=ev) for r, k in ((held, "trained"), (raw_held, "raw features")) for ev in clip_identity.EVALUATIONS])
+    rediscovery.readout_results(r, true_categories, pos, k, perms=perms, score_clips=ev, **kw)[1].assign(
+        evaluation=ev, target=name) for name, pos in clip_targets.items()
+    for r, k in ((held, "trained"), (raw_held, "raw features")) for ev in clip_identity.EVALUATIONS])
 
 # %%
 print("held-out clips' balanced accuracy (chance {:.3f}):".format(1 / len(train_data.classes)),
@@ -341,7 +345,7 @@ print("held-out clips' balanced accuracy (chance {:.3f}):".format(1 / len(train_
 clip_identity.readout_table(clip_readout, level=level).round(3)
 
 # %%
-fig = plots.clip_holdout_readout(clip_readout, level=level, source=data.source)
+fig = plots.clip_holdout_readout(clip_readout[clip_readout.target == "V-axis (LLM)"], level=level, source=data.source)
 
 # %% [markdown]
 # 2. **What the participants felt.** The same architectures and seeds trained, on the chapter's
@@ -405,7 +409,7 @@ print(f"Beside it, the count: {count['n_rediscover']} of {count['n']} trained ne
       f"{count['n_holm']} with Holm; the {count['n']} tests share one dataset and its folds.")
 
 # %%
-ro = clip_readout.groupby(["kind", "evaluation"], sort=False)["mean_r"].mean()
+ro = clip_readout[clip_readout.target == "V-axis (LLM)"].groupby(["kind", "evaluation"], sort=False)["mean_r"].mean()
 print(f"Clips held out ({len(clip_architectures) * len(clip_seeds)} networks): V read-out mean r {ro[('trained', 'same clips')]:.3f} on "
       f"the clips they trained on, {ro[('trained', 'held-out clips')]:.3f} on clips they never saw; raw features "
       f"{ro[('raw features', 'same clips')]:.3f} and {ro[('raw features', 'held-out clips')]:.3f}.")

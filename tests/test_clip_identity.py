@@ -131,3 +131,17 @@ def test_result_file_round_trip(tmp_path, clip_only):
     assert results.load_clip_identity(tmp_path, "04") is None
     with pytest.raises(Exception, match="chapters"):
         results.write_clip_identity(tmp_path, "05", profile="t", source="x", split=split, tables={})
+
+
+def test_readout_table_counts_each_target_kind_and_evaluation_apart():
+    import pandas as pd
+
+    rows = [{"arch": "mlp", "seed": s, "kind": k, "evaluation": ev, "target": t, "mean_r": 0.3,
+             "p": 0.001 if ev == SAME_CLIPS else 0.5}
+            for t in ("V-axis (LLM)", "ternary split") for k in ("trained", "raw features") for s in (0, 1)
+            for ev in CI.EVALUATIONS]
+    table = CI.readout_table(pd.DataFrame(rows))
+    assert table.index.names == ["target", "kind", "evaluation"] and len(table) == 8
+    assert (table.xs(SAME_CLIPS, level="evaluation").significant == 2).all()
+    assert (table.xs(HELD_OUT_CLIPS, level="evaluation").significant == 0).all()
+    assert CI.readout_table(pd.DataFrame(rows).drop(columns="target")).index.names == ["kind", "evaluation"]

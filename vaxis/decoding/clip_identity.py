@@ -423,15 +423,17 @@ def readout_table(per_network: pd.DataFrame, level: float = LEVEL) -> pd.DataFra
     """Chapter 4's read-out on both sets of clips, counted as :func:`vaxis.decoding.rediscovery.control_counts`.
 
     ``per_network``: rows of :func:`~vaxis.decoding.rediscovery.readout_results` (with ``p``) with an
-    ``evaluation`` column (:data:`EVALUATIONS`). One row per (kind, evaluation): ``n``, ``significant``
-    (Benjamini-Hochberg within the row), ``mean_r`` and ``median_p``.
+    ``evaluation`` column (:data:`EVALUATIONS`) and, optionally, a ``target`` column (the positions read
+    out). One row per (target, kind, evaluation): ``n``, ``significant`` (Benjamini-Hochberg within the
+    row), ``uncorrected``, ``mean_r`` and ``median_p``.
     """
     if "evaluation" not in per_network:
         raise VaxisInputError("per_network needs an 'evaluation' column (same clips / held-out clips).")
-    df = per_network.assign(kind=per_network["kind"] + " | " + per_network["evaluation"])
+    keys = [k for k in ("target", "kind", "evaluation") if k in per_network]
+    df = per_network.assign(kind=per_network[keys].astype(str).agg(" | ".join, axis=1))
     out = control_counts(df, level=level).reset_index()
-    out[["kind", "evaluation"]] = out["kind"].str.split(" | ", n=1, regex=False, expand=True)
-    return out.set_index(["kind", "evaluation"])[["n", "significant", "uncorrected", "mean_r", "median_p"]]
+    out[keys] = out["kind"].str.split(" | ", n=len(keys) - 1, regex=False, expand=True)
+    return out.set_index(keys)[["n", "significant", "uncorrected", "mean_r", "median_p"]]
 
 
 # ----------------------------------------------------------------------------- chapter 6: ensembles
