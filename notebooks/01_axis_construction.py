@@ -431,6 +431,7 @@ for name, b in lead_sentences.benchmarks.items():
                       f"{sc.loc['V-axis', 'rho']:.3f} [{sc.loc['V-axis', 'rho_low']:.3f}, {sc.loc['V-axis', 'rho_high']:.3f}], "
                       f"VADER {sc.loc['VADER', 'rho']:.3f}, ridge ceiling {sc.loc['ridge ceiling', 'rho']:.3f}; share of "
                       f"the ceiling {share['value']:.2f} [{share['low']:.2f}, {share['high']:.2f}]."))
+print(tables.wrap("In words: " + specificity.axis_in_words(lead.model, t["vader_test"], advantage)))
 print(transfer_report.transfer_in_words(lead.model, lead_sentences.benchmarks))
 scorecard.chapter_rows(out_dir, "01")
 

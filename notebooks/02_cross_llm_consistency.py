@@ -376,6 +376,7 @@ display(agreement.round(4))
 if size is not None:
     display(size[["delta", "low", "high", "verdict"]].round(3).rename_axis("Qwen 1.5B - 0.5B (97.5%)"))
 display(transfer_report.transfer_summary(sentence_table)[["V-axis rho", "VADER rho", "ridge ceiling rho", "share of ceiling"]])
+print(tables.wrap("In words: " + consistency.agreement_in_words(len(runs), cat_p, item_p, controls_table)))
 print(transfer_report.models_in_words(sentence_table))
 scorecard.chapter_rows(out_dir, "02")
 

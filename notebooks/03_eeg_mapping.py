@@ -35,6 +35,10 @@
 # 4. Asks whether the LLM adds anything beyond negative / neutral / positive: the same folds for
 #    nine-value targets that need no LLM, paired differences over held-out subjects, and a null that
 #    keeps the split and shuffles only within each side.
+# 5. Asks whether the map tracks valence or the clips: every participant watched the same 28 clips,
+#    so a map fitted and tested on the same clips can score from each clip's own EEG signature
+#    {cite}`gerster2026stimulus`. The same maps are scored on clips they never saw, and on each
+#    participant's own rating of each clip.
 #
 # ```{important}
 # By default the EEG is **simulated** (see [Data](../data)): a FACED-shaped cohort whose latent model
@@ -97,6 +101,9 @@
 # - `n_splits`, `inner_splits` -- outer folds (subjects held out) and inner folds choosing the penalty.
 # - `permutations` -- `"exact"` (all 9! assignments) or a number of random assignments.
 # - `n_random_directions` -- random directions in the LLM's hidden space for the control.
+# - `clip_rotations`, `clip_permutations` -- clips held out (section 5): rotations of one clip per
+#   category (`vaxis.decoding.folds.clip_holdouts`) and the permutations of their nulls (`"exact"` or
+#   a number of random assignments).
 # - `sweep_knobs`, `sweep_subjects` -- the calibration sweep of the simulation (`None`: every knob);
 #   ignored on real data.
 # - `n_boot`, `seed`, `profile`, `results_root` -- as in earlier chapters.
@@ -114,7 +121,9 @@ n_splits = 5
 inner_splits = 3
 permutations: Union[str, int] = "exact"
 n_random_directions = 200
-sweep_knobs: Optional[dict] = {"valence_strength": [0.0, 0.2], "residual_strength": [0.0, 0.21]}
+clip_rotations = 3
+clip_permutations: Union[str, int] = 10000
+sweep_knobs: Optional[dict] = {"valence_strength": [0.0, 0.2], "clip_identity": [0.0, 0.4]}
 sweep_subjects = 20
 n_boot = 2000
 seed = 0
@@ -127,7 +136,7 @@ import torch
 
 from vaxis import io, plots, results, stats, tables
 from vaxis.book import scorecard
-from vaxis.decoding import alternatives, calibration, mapping, recovery
+from vaxis.decoding import alternatives, calibration, clip_identity, folds, mapping, recovery
 from vaxis.eeg import cohort, ratings
 
 torch.set_num_threads(2)
@@ -287,7 +296,80 @@ fig = plots.weight_topomaps(vmap.weights, data.channels, data.band_names, source
 # by its largest absolute value; on FACED, only the weights, whose true pattern no one knows.
 
 # %% [markdown]
-# ## 5. How the simulated cohort's knobs move these numbers
+# ## 5. Valence or the clip? The same maps on clips they never saw
+#
+# All 123 FACED participants watched the same 28 clips, and so far the map was fitted and scored on
+# the same clips (other people). If the EEG carries what each clip does to the brain whatever its
+# emotion -- its pictures, sounds and story, its *identity* -- a map can score from that alone:
+# Gerster et al. {cite}`gerster2026stimulus` found that cross-subject classifiers on FACED largely
+# decode which clip was shown (one clip per category decodes better than three). The simulated cohort
+# is calibrated to their finding (`clip_identity`, see [Data](../data)).
+#
+# So the clips are held out as well as the subjects (`vaxis.decoding.folds.ClipSubjectSplit`): each
+# rotation trains on two clips of every category (three of the four neutral ones) and holds out the
+# third; every subject fold meets every rotation, and the held-out subjects are scored on the clips
+# the map never saw (`held-out clips`) and, **by the same fitted maps**, on the clips it trained on
+# (`same clips`). The gap between the two is paired over subjects. Targets as in section 3, plus the
+# participants' mean valence of each clip (28 values); nulls permute the positions among the
+# categories (or clips) with the penalty re-chosen (`vaxis.decoding.clip_identity`).
+
+# %% tags=["nbval-ignore-output"]
+clip_split = folds.clip_subject_split(data.subjects, data.clip_category, n_splits=n_splits, seed=seed,
+                                      val_fraction=0.0, n_rotations=clip_rotations)
+clip_maps = clip_identity.fit_clip_maps(data, clip_split, inner_splits=inner_splits)
+clip_targets = {"V-axis (LLM)": v_positions, "ternary split": alternatives.ternary_split(data.categories),
+                "participants' valence": participants["valence"].to_dict()}
+clip_table, clip_subjects = clip_identity.map_table(
+    clip_maps, clip_targets, {"participants' clip valence": data.clip_ratings("valence")},
+    permutations=clip_permutations, n_boot=n_boot, seed=seed)
+own_table = clip_identity.own_valence_table(data, clip_split, inner_splits=inner_splits, n_boot=n_boot, seed=seed)
+
+# %%
+print(f"{len(clip_split.pairs())} units: {n_splits} subject folds x {clip_rotations} clip rotations; held out "
+      f"per rotation: {[len(h.held_out) for h in clip_split.holdouts]} clips, never held out: "
+      f"{sorted(set(range(data.n_clips)) - {c for h in clip_split.holdouts for c in h.held_out})}")
+clip_table[["same_r", "same_low", "same_high", "held_r", "held_low", "held_high", "gap", "gap_low", "gap_high",
+            "p_same", "p_held", "vs_reference", "vs_low", "vs_high"]].astype(float).round(3)
+
+# %%
+fig = plots.clip_holdout_map(clip_table, clip_subjects, source=data.source)
+
+# %% [markdown]
+# `gap` is the same-clips r minus the held-out-clips r of the same subjects under the same maps: the
+# part of the score that does not carry over to a new clip. `vs_reference` is the V-axis minus each
+# target on held-out clips (paired over subjects).
+#
+# ### Each participant's own rating, and what no clip mean can carry
+#
+# The targets so far give every participant the same value for a clip. Every FACED participant also
+# rated every clip themself (real data): the same maps fitted to each training subject's **own**
+# valence rating, scored on the held-out subjects' own ratings (`own_r`). People differ about a clip
+# (section 1), and that difference is what no clip identity can carry, since every subject sees the
+# same clip: `deviation_r` correlates the held-out predictions with each participant's deviation from
+# the other participants' mean rating of the clip, against a null that gives every held-out subject
+# another held-out subject's deviations. On the simulated cohort the EEG does not follow individual
+# feelings (the generator's `felt_emotion` is 0), so `deviation_r` should sit near 0 there.
+
+# %%
+own_table.round(3)
+
+# %% [markdown]
+# ### What a map fitted on the same clips can and cannot show
+#
+# It **can** show that the EEG orders clips as their valence does, in people the map never saw; and
+# its exact permutation test already says something about clip identity: signatures that have
+# nothing to do with valence read out every assignment of the positions equally well, so they raise
+# the null with the observed r. It **cannot** tell a valence code -- a pattern shared by the clips of
+# a valence, which a map would find in a new clip -- from clip signatures that line up with the
+# positions of the few clips of one experiment; with 28 clips and 150 features a ridge map can give
+# every clip almost any position. Only clips held out can: a map that keeps its r on clips it never
+# saw reads something the clips of a category share. Even then it cannot separate valence from
+# stimulus features that vary with valence across *all* films (brighter, faster, with music): that
+# needs other stimuli, not other analyses. And it says nothing about what each person felt; the
+# deviation test above does.
+
+# %% [markdown]
+# ## 6. How the simulated cohort's knobs move these numbers
 #
 # One knob at a time, the others at their defaults: the label-only 9-class balanced accuracy
 # (logistic regression, subjects held out) and the EEG-to-human-valence map's mean r. The defaults
@@ -313,14 +395,17 @@ if sweep is not None:
     display(table)
 
 # %% [markdown]
-# ## 6. Results for later chapters
+# ## 7. Results for later chapters
 
 # %%
 results.write_mapping(out_dir, profile=profile, dataset=data, v_map=vmap, human_map=hmap, random_r=random_r,
                       targets_rho=rho_targets, planted=planted)
 results.write_alternatives(out_dir, profile=profile, source=data.source, table=alt_table, within_side=within,
                            reference="V-axis (LLM)")
-print("wrote", results.MAPPING_JSON, "and", results.ALTERNATIVES_JSON)
+clip_summary = clip_identity.summary(clip_table, own_table, data.source, data.meta)
+results.write_clip_identity(out_dir, "03", profile=profile, source=data.source, split=clip_split,
+                            tables={"maps": clip_table, "own_rating": own_table}, summary=clip_summary)
+print("wrote", results.MAPPING_JSON, results.ALTERNATIVES_JSON, "and", results.CLIP_IDENTITY_JSON["03"])
 
 # %% [markdown]
 # ## Summary
@@ -342,6 +427,16 @@ for name, row in alt_table.iterrows():
                                            f"Wilcoxon p {row.p_wilcoxon:.3g}")
     print(tables.wrap(f"{name:22s} mean r {row.mean_r:.3f} [{row.low:.3f}, {row.high:.3f}]{d}"))
 print(tables.wrap(f"Best-tracked target: {best}. Within-side null (576 orderings keeping the split): p = {within['p']:.3f}."))
+
+# %%
+ref, own_held = clip_table.loc["V-axis (LLM)"], own_table.loc["held-out clips"]
+print(tables.wrap(f"Clips held out: V-axis map r = {ref.held_r:.3f} [{ref.held_low:.3f}, {ref.held_high:.3f}] (p = {ref.p_held:.3g}) "
+                  f"on clips it never saw, {ref.same_r:.3f} [{ref.same_low:.3f}, {ref.same_high:.3f}] on the clips it trained on; "
+                  f"gap {ref.gap:.3f} [{ref.gap_low:.3f}, {ref.gap_high:.3f}]. Own-rating deviation on held-out clips: "
+                  f"r = {own_held.deviation_r:.3f} [{own_held.deviation_low:.3f}, {own_held.deviation_high:.3f}], "
+                  f"p = {own_held.deviation_p:.3g}."))
+print(tables.wrap("In words: " + alternatives.alternatives_in_words(alt_table, within, "V-axis (LLM)")))
+print(tables.wrap("Clips held out, in words: " + clip_identity.in_words(clip_summary)))
 scorecard.chapter_rows(out_dir, "03")
 
 # %% [markdown]
@@ -360,6 +455,11 @@ scorecard.chapter_rows(out_dir, "03")
 # clip means of these ratings), so it is the reference a valence read-out can reach here, and the
 # V-axis row says how close nine LLM positions come to it. On real FACED it asks whether the EEG
 # follows what the people themselves reported about each clip.
+#
+# Section 5 asks what the same-clips numbers cannot: whether the map keeps its r on clips it never
+# saw. On real FACED that is the test of a valence code beyond clip identity; on the simulated cohort,
+# whose EEG has both a planted valence pattern and calibrated clip signatures, it checks that the
+# pipeline tells them apart (the verdict above names which).
 #
 # **What's next.** Chapter 4 trains EEG classifiers on category labels alone and asks whether they
 # rediscover this direction.

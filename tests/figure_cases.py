@@ -158,6 +158,30 @@ def _accuracy() -> tuple[pd.DataFrame, pd.DataFrame]:
     return acc, per_fold
 
 
+def _clip_map() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A vaxis.decoding.clip_identity.map_table result: two targets, ten subjects, both sets of clips."""
+    names = ["V-axis (LLM)", "participants' valence"]
+    rng = _rng()
+    per = pd.DataFrame({(n, ev): rng.uniform(-0.2, 0.8, 10) for n in names for ev in ("same clips", "held-out clips")})
+    table = pd.DataFrame({n: {"same_r": 0.5, "same_low": 0.4, "same_high": 0.6, "held_r": 0.3, "held_low": 0.2,
+                              "held_high": 0.4, "p_held": 0.01 if i == 0 else np.nan} for i, n in enumerate(names)}).T
+    return table, per
+
+
+def _clip_readout() -> pd.DataFrame:
+    rows = [{"arch": a, "seed": s, "kind": k, "evaluation": ev, "mean_r": 0.4 - 0.2 * j - 0.1 * i, "p": 0.01 + 0.05 * j}
+            for i, k in enumerate(["trained", "raw features"]) for a in ["mlp", "eegnet"] for s in (0, 1)
+            for j, ev in enumerate(["same clips", "held-out clips"])]
+    return pd.DataFrame(rows)
+
+
+def _clip_ensembles() -> pd.DataFrame:
+    return pd.DataFrame({"residual_diverse": [0.4, 0.25], "low": [0.35, 0.2], "high": [0.45, 0.3],
+                         "strongest": ["all-members ensemble", "DE + SVM"], "strongest_bacc": [0.39, 0.26],
+                         "diff": [0.01, -0.01], "diff_low": [-0.01, -0.03], "diff_high": [0.03, 0.01],
+                         "verdict": ["equivalent", "undecided"]}, index=["same clips", "held-out clips"])
+
+
 Builder = Callable[[str], object]
 
 #: Figure function name -> a builder that draws it with the given ``source``.
@@ -211,6 +235,9 @@ CASES: dict[str, Builder] = {
     "positions_vs_participants": lambda s: plots.positions_vs_participants(
         {m: _positions() for m in MODELS[:2]}, _participants(), source=s),
     "clip_ratings": lambda s: plots.clip_ratings(_clips(), source=s),
+    "clip_holdout_map": lambda s: plots.clip_holdout_map(*_clip_map(), source=s),
+    "clip_holdout_readout": lambda s: plots.clip_holdout_readout(_clip_readout(), source=s),
+    "clip_holdout_ensembles": lambda s: plots.clip_holdout_ensembles(_clip_ensembles(), source=s),
     "layer_profiles": lambda s: plots.layer_profiles(_runs(), source=s),
     "specificity_controls": lambda s: plots.specificity_controls(*_specificity(), source=s),
     "verdict_overview": lambda s: plots.verdict_overview(pd.DataFrame({
@@ -225,7 +252,8 @@ CASES: dict[str, Builder] = {
 #: Figures drawn from EEG: their source is a dataset's label ("simulated-..." or a real release).
 EEG = {"weight_topomaps", "map_summary", "target_comparison", "accuracy_by_architecture", "rediscovery",
        "class_means_on_readout", "strategy_effects", "basin_share_vs_effect", "schedule_effects",
-       "phase_diagram", "verdict_map", "ensemble_curves", "ensemble_diversity"}
+       "phase_diagram", "verdict_map", "ensemble_curves", "ensemble_diversity", "clip_holdout_map",
+       "clip_holdout_readout", "clip_holdout_ensembles"}
 
 #: The sources each kind of figure is tried with.
 EEG_SOURCES = ("simulated-faced", "faced")

@@ -118,3 +118,38 @@ def test_valence_guard_and_amplitude_guard():
     out = guards.amplitude_outliers(amp, ids)
     assert list(out) == ["s7"] and out["s7"]["ratio"] == pytest.approx(3000, rel=0.5) and out["s7"]["z"] > 10
     assert guards.amplitude_outliers(amp[:4], ids[:4]) == {}  # too few subjects to compare with
+
+
+def test_felt_categories_rules_known_answer():
+    """Ties and neutral: the book's rule and Gerster et al. (2026)'s differ exactly there."""
+    cats = list(FACED_CATEGORIES)
+    clips = ["anger", "neutral", "joy", "fear"]
+    r = np.zeros((1, 4, len(ratings.FACED_ITEMS)))
+    item = {name: i for i, name in enumerate(ratings.FACED_ITEMS)}
+    r[0, 0, [item["joy"], item["anger"]]] = 5.0  # anger clip, tie joy = anger
+    r[0, 1, item["tenderness"]] = 3.0  # neutral clip, below the 4.0 threshold
+    r[0, 2, item["joy"]] = 0.5  # joy clip, nothing reaches 1
+    r[0, 3, [item["sadness"], item["disgust"]]] = [6.0, 6.0]  # fear clip, tie between two other categories
+    book = ratings.felt_categories(clips, r, rule="book")[0]
+    theirs = ratings.felt_categories(clips, r, rule="gerster2026")[0]
+    assert [cats[k] for k in book] == ["anger", "neutral", "neutral", "disgust"]
+    assert [cats[k] for k in theirs] == ["joy", "tenderness", "joy", "disgust"]  # argmax: first listed item
+    assert ratings.concordance(book[None], clips).tolist() == [["concordant", "neutral clip", "discordant",
+                                                                  "discordant"]]
+    with pytest.raises(VaxisInputError, match="rule"):
+        ratings.felt_categories(clips, r, rule="mine")
+
+
+def test_felt_categories_on_faced():
+    felt = ratings.felt_categories(FACED_CLIP_CATEGORIES, ratings.subject_ratings())
+    agree = ratings.concordance(felt, FACED_CLIP_CATEGORIES)
+    emotional = agree != ratings.NEUTRAL_CLIP
+    assert emotional.sum() == 123 * 24
+    # ties to the own category count as concordant, as off_target counts them as on target; an emotional clip
+    # felt as neutral (nothing reaches 1 of 7) is discordant
+    assert (agree[emotional] == ratings.CONCORDANT).mean() == pytest.approx(0.631, abs=5e-4)
+    assert 1 - ratings.off_target()["all"] == pytest.approx(0.641, abs=5e-4)
+    theirs = ratings.felt_categories(FACED_CLIP_CATEGORIES, ratings.subject_ratings(), rule="gerster2026")
+    assert FACED_CATEGORIES.index("neutral") not in theirs  # never neutral
+    assert (ratings.concordance(theirs, FACED_CLIP_CATEGORIES)[emotional] == ratings.CONCORDANT).mean() == \
+        pytest.approx(0.636, abs=5e-4)

@@ -83,9 +83,9 @@ def test_recovers_planted_valence_on_new_subjects(small):
     pred = model.predict(X[~train])
     r, p = stats.pearsonr(pred, y[~train])
     assert r > 0.3 and p < 1e-4
-    # and nothing is learned when valence is not planted and categories carry no signal
+    # and nothing is learned when valence is not planted and neither categories nor clips carry a signal
     flat = simulate_faced(n_subjects=24, n_windows=10, seed=3, valence_strength=0.0,
-                          arousal_strength=0.0, residual_strength=0.0)
+                          arousal_strength=0.0, residual_strength=0.0, clip_identity=0.0)
     Xf, _, _ = flat.trial_features()
     rf = stats.pearsonr(Ridge(alpha=100.0).fit(Xf[train], y[train]).predict(Xf[~train]), y[~train])[0]
     assert abs(rf) < 0.2

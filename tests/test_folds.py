@@ -112,3 +112,71 @@ def test_class_missing_from_training_is_refused():
     y[np.isin(subj, f.train) & (y == 2)] = 1
     with pytest.raises(VaxisInputError, match=r"class code\(s\) \[2\] never occur in its training"):
         check_training_inputs(X, y, subj, [f], 3)
+
+
+# ----------------------------------------------------------------------------- clips held out as well
+FACED_CLIPS = np.array(["anger"] * 3 + ["disgust"] * 3 + ["neutral"] * 4 + ["joy"] * 3)
+
+
+def test_clip_rotations_hold_each_clip_out_at_most_once():
+    from vaxis.decoding.folds import clip_holdouts
+
+    rot = clip_holdouts(FACED_CLIPS, n_rotations=3, seed=4)
+    held = np.concatenate([h.held_out for h in rot])
+    assert len(set(held.tolist())) == held.size  # at most once
+    neutral = np.flatnonzero(FACED_CLIPS == "neutral")
+    assert set(held.tolist()) == set(range(FACED_CLIPS.size)) - {int(np.setdiff1d(neutral, held)[0])}
+    for h in rot:  # one clip of each category out, the rest kept
+        assert sorted(FACED_CLIPS[list(h.held_out)].tolist()) == sorted(set(FACED_CLIPS.tolist()))
+        assert set(h.kept) | set(h.held_out) == set(range(FACED_CLIPS.size)) and not set(h.kept) & set(h.held_out)
+        assert (FACED_CLIPS[list(h.kept)] == "neutral").sum() == 3
+    other = clip_holdouts(FACED_CLIPS, n_rotations=3, seed=5)
+    assert [h.held_out for h in other] != [h.held_out for h in rot]  # the seed decides
+    assert clip_holdouts(FACED_CLIPS, 3, seed=4) == rot
+    with pytest.raises(VaxisInputError, match="n_rotations"):
+        clip_holdouts(FACED_CLIPS, n_rotations=4)  # a category of 3 clips cannot keep one and hold 4 out
+
+
+def test_units_cross_subjects_and_clips():
+    from vaxis.decoding.folds import HELD_OUT_CLIPS, SAME_CLIPS, clip_subject_split
+
+    split = clip_subject_split(SUBJECTS, FACED_CLIPS, n_splits=2, seed=0, val_fraction=0.25, n_rotations=3)
+    held, same = split.units(HELD_OUT_CLIPS), split.units(SAME_CLIPS)
+    assert len(held) == 6 and [u.index for u in held] == list(range(6))
+    subj = np.repeat(SUBJECTS, FACED_CLIPS.size)
+    clip = np.tile(np.arange(FACED_CLIPS.size), len(SUBJECTS))
+    for u, s, (f, h) in zip(held, same, split.pairs()):
+        tr, va, te = u.rows(subj, clip)
+        assert set(subj[tr]) == set(f.train) and set(subj[va]) == set(f.val) and set(subj[te]) == set(f.test)
+        assert set(clip[tr]) == set(clip[va]) == set(h.kept) and set(clip[te]) == set(h.held_out)
+        tr2, va2, te2 = s.rows(subj, clip)
+        np.testing.assert_array_equal(tr, tr2)  # the same training: the same models
+        np.testing.assert_array_equal(va, va2)
+        assert set(clip[te2]) == set(h.kept) and set(subj[te2]) == set(f.test)
+    # every (subject, held-out clip) trial is scored once over the units
+    scored = np.concatenate([u.rows(subj, clip)[2] for u in held])
+    assert scored.size == len(set(scored.tolist())) == len(SUBJECTS) * (FACED_CLIPS.size - 1)
+    paired = clip_subject_split(SUBJECTS, FACED_CLIPS, n_splits=3, seed=0, crossed=False)
+    assert [h.index for _, h in paired.pairs()] == [0, 1, 2] and len(paired.units()) == 3
+    with pytest.raises(VaxisInputError, match="clip"):
+        held[0].rows(subj)  # a fold that holds clips out needs each row's clip
+    assert "train_clips" not in subject_folds(SUBJECTS, 2)[0].as_dict()  # subject folds keep their signature
+    assert fold_signature(held) != fold_signature(same)
+
+
+def test_training_data_rows_follow_the_clips():
+    from vaxis.decoding.engine import TrainData
+    from vaxis.decoding.folds import HELD_OUT_CLIPS, clip_subject_split
+    from vaxis.eeg.simulate import simulate_faced
+
+    ds = simulate_faced(n_subjects=6, n_windows=3, seed=0)
+    data = TrainData.from_dataset(ds)
+    split = clip_subject_split(ds.subjects, ds.clip_category, n_splits=3, seed=0, val_fraction=0.25)
+    u = split.units(HELD_OUT_CLIPS)[4]
+    f, h = split.pairs()[4]
+    tr, va, te = data.fold_trials(u)
+    assert set(data.trial_clip[te]) == set(h.held_out) and set(data.trial_clip[tr]) == set(h.kept)
+    rows_tr, _, rows_te = data.fold_rows(u)
+    assert set(data.row_clip[rows_te]) == set(h.held_out) and set(data.subject[rows_te]) == set(f.test)
+    plain = data.fold_trials(f)[2]  # the subject fold alone: every clip (cached apart from the unit)
+    assert set(data.trial_clip[plain]) == set(range(ds.n_clips))

@@ -35,7 +35,7 @@ SUBLAYERS: dict[str, int] = {
     "vaxis.decoding.engine": 2, "vaxis.decoding.alignment": 2, "vaxis.decoding.mapping": 2,
     "vaxis.decoding.calibration": 3, "vaxis.decoding.rediscovery": 3, "vaxis.decoding.ensembles": 3,
     "vaxis.decoding.alternatives": 3, "vaxis.decoding.recovery": 3,
-    "vaxis.decoding.saturation": 4,
+    "vaxis.decoding.saturation": 4, "vaxis.decoding.clip_identity": 4,
 }
 
 

@@ -141,3 +141,46 @@ def test_on_simulated_cohort():
     assert res.mean_r > 0.2 and res.p_value < 0.05
     assert res.ci.low < res.mean_r < res.ci.high
     assert res.weights.shape == (30 * 5,)  # 30 scalp channels (reference rows left out)
+
+
+def test_held_out_clips_match_a_refit_per_unit():
+    """Clips held out (a crossed split): each subject's r is the mean over its units of a ridge refitted on
+    the unit's training subjects and kept clips and scored on its held-out clips, penalty by inner CV."""
+    from sklearn.model_selection import GroupKFold
+
+    from vaxis.decoding.folds import HELD_OUT_CLIPS, clip_subject_split
+
+    pos = toy()[3]
+    n_sub, n_clip = 6, 12  # every subject sees clips 0..11, three per category
+    rng = np.random.default_rng(3)
+    cat_clip = np.repeat([f"c{k}" for k in range(4)], 3)
+    X = rng.normal(size=(n_sub * n_clip, 5))
+    clip = np.tile(np.arange(n_clip), n_sub)
+    cats = cat_clip[clip]
+    groups = np.repeat([f"s{s}" for s in range(n_sub)], n_clip)
+    X[:, 0] += np.array([pos[c] for c in cats]) + rng.normal(size=n_clip)[clip]  # a clip signature too
+    split = clip_subject_split(groups, cat_clip, n_splits=3, seed=1, val_fraction=0.0, n_rotations=3)
+    units = split.units(HELD_OUT_CLIPS)
+    lm = LinearMapCV(inner_splits=2, alphas=ALPHAS).fit(X, cats, groups, clips=clip, folds=units)
+    y = np.array([pos[c] for c in cats])
+    got = lm.evaluate(np.array([[pos[c] for c in lm.categories_]]))[0]
+    per = {}
+    for u in units:
+        tr, va, te = u.rows(groups, clip)
+        tr = np.sort(np.concatenate([tr, va]))
+        m = VAxisRidgeMap(alphas=ALPHAS, inner_splits=2).fit(X[tr], y[tr], groups[tr])
+        for s in dict.fromkeys(groups[te]):
+            k = te[groups[te] == s]
+            per.setdefault(s, []).append(stats.pearsonr(m.predict(X[k]), y[k])[0])
+    want = np.array([np.mean(per[s]) for s in lm.subjects_])
+    np.testing.assert_allclose(got, want, atol=1e-8)
+    assert all(len(lm.units_of_[s]) == 3 for s in lm.subjects_)  # every subject in every rotation
+    # GroupKFold folds with the clips of one rotation: the same as explicit folds built from them
+    h = split.holdouts[0]
+    a = LinearMapCV(n_splits=3, inner_splits=2, alphas=ALPHAS).fit(X, cats, groups, clips=clip,
+                                                                   train_clips=h.kept, test_clips=h.held_out)
+    for f, (tr, te) in zip(a.folds_, GroupKFold(n_splits=3).split(X, y, groups)):
+        assert set(clip[f.train]) == set(h.kept) and set(groups[f.train]) == set(groups[tr])
+        assert set(clip[f.test]) == set(h.held_out) and set(groups[f.test]) == set(groups[te])
+    with pytest.raises(VaxisInputError, match="clip"):
+        LinearMapCV().fit(X, cats, groups, folds=units)

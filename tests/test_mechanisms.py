@@ -38,7 +38,7 @@ def test_subject_signal_without_mechanisms_is_the_clip_signal():
     pv, pa, res, clip, sub = (rng.standard_normal(s) for s in ((F,), (F,), (K, F), (C, F), (K, F)))
     terms = M.subject_terms(0, 0, k, v, a, 0.0, 0.0, None)
     got = M.subject_signal(terms, pv, pa, res, clip, sub, 0.2, 0.1, 0.3, 0.5, 0.0)
-    want = 0.2 * v[:, None] * pv + 0.1 * a[:, None] * pa + 0.3 * (res[k] + 0.5 * clip)
+    want = 0.2 * v[:, None] * pv + 0.1 * a[:, None] * pa + 0.3 * res[k] + 0.5 * clip  # clip identity 0.5
     np.testing.assert_allclose(got, want)
     with_sub = M.subject_signal(terms, pv, pa, res, clip, sub, 0.2, 0.1, 0.3, 0.5, 0.4)
     np.testing.assert_allclose(with_sub - got, 0.4 * terms.subtype[:, None] * sub[k])

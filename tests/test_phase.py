@@ -19,12 +19,12 @@ PLANES = {"A": {"congruence": [-1.0, 0.0, 1.0], "n_subjects": [15, 45]},
 def test_grid_points_keep_the_reference_and_share_cohorts():
     pts = phase.grid_points(PLANES, n_subjects=30)
     assert len(pts) == 10 and pts[0].label == "A: congruence=-1, n_subjects=15"
-    assert pts[0].knobs == {"congruence": -1.0, "residual_strength": 0.4} and pts[0].n_subjects == 15
+    assert pts[0].knobs == {"congruence": -1.0, "residual_strength": 0.4, "clip_identity": 0.2} and pts[0].n_subjects == 15
     ref = phase.reference_point(30)
     assert [p.key for p in pts].count(ref.key) == 1  # B's (0, 0) is the reference cohort
     b00 = next(p for p in pts if p.plane == "B" and p.values["multi_view"] == 0 and p.values["congruence"] == 0)
     assert b00.key == ref.key and phase._distinct(pts + [ref])[1][-1] == phase._distinct(pts)[1][pts.index(b00)]
-    assert pts[0].with_value("congruence", 0.0).knobs == {"residual_strength": 0.4}
+    assert pts[0].with_value("congruence", 0.0).knobs == {"residual_strength": 0.4, "clip_identity": 0.2}
     with pytest.raises(VaxisInputError, match="exactly two"):
         phase.grid_points({"A": {"congruence": [0, 1]}})
     with pytest.raises(VaxisInputError, match="exactly two"):

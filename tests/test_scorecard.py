@@ -99,6 +99,36 @@ def test_chapter_3_on_simulated_eeg_is_a_pipeline_check_and_its_control_not_test
     assert _verdicts(tmp_path, "03")[0] == verdicts.MISSES
 
 
+def _clip_summary(source, p_held, held_low, p_same, planted=None):
+    ref = {"same_r": 0.55, "same_low": 0.5, "same_high": 0.6, "held_r": held_low + 0.05, "held_low": held_low,
+           "held_high": held_low + 0.1, "gap": 0.05, "gap_low": 0.02, "gap_high": 0.08, "gap_p": 0.01,
+           "p_same": p_same, "p_held": p_held}
+    out = {"source": source, "reference": "V-axis (LLM)", "targets": {"V-axis (LLM)": ref}}
+    return {**out, "planted": planted} if planted is not None else out
+
+
+@pytest.mark.parametrize("source, p_held, held_low, p_same, planted, want", [
+    (REAL, 0.001, 0.2, 0.001, None, "agrees"),  # the map transfers to clips it never saw
+    (REAL, 0.4, -0.1, 0.001, None, "disagrees"),  # the same-clips map is clip identity
+    (REAL, 0.03, -0.02, 0.001, None, "undecided"),
+    (SIM, 0.001, 0.2, 0.001, {"valence_strength": 0.2, "clip_identity": 0.4}, verdicts.RECOVERS),
+    (SIM, 0.4, -0.1, 0.001, {"valence_strength": 0.2, "clip_identity": 0.4}, verdicts.MISSES),
+    (SIM, 0.4, -0.1, 0.4, {"valence_strength": 0.0, "clip_identity": 0.4}, verdicts.RECOVERS),  # nothing to transfer
+    (SIM, 0.001, 0.2, 0.001, {"valence_strength": 0.0, "clip_identity": 0.4}, verdicts.MISSES),
+    (SIM, 0.001, 0.2, 0.001, {"valence_strength": 0.2, "clip_identity": 0.0}, "not testable"),
+])
+def test_chapter_3_valence_beyond_clip_identity(tmp_path, source, p_held, held_low, p_same, planted, want):
+    _write(tmp_path, results.MAPPING_JSON, {"source": source, "v_axis_map": {
+        "mean_r": 0.5, "ci_low": 0.4, "ci_high": 0.6, "p_value": 0.001, "n_permutations": 362880}})
+    _write(tmp_path, results.CLIP_IDENTITY_JSON["03"], {"source": source,
+                                                        "summary": _clip_summary(source, p_held, held_low, p_same,
+                                                                                 planted)})
+    rows = scorecard.chapter_rows(tmp_path, "03")
+    row = rows.iloc[-1]
+    assert row.claim.startswith("3c.") and row.verdict.startswith(want) and verdicts.is_verdict(row.verdict)
+    assert row.data.startswith("recorded EEG" if source == REAL else "simulated EEG") and row.rule
+
+
 def _rediscovery(folder, source, gaps):
     _write(folder, results.REDISCOVERY_JSON, {
         "source": source, "count": {"n": 36, "n_rediscover": 30, "n_holm": 0},

@@ -23,6 +23,9 @@ function per file and never spell a file name. Each chapter writes under ``resul
   effect and verdict, the diagnostics, each training schedule.
 - :data:`ENSEMBLING_JSON` -- chapter 6: every method's accuracy per cohort, curves, sizes.
 - :data:`PHASE_JSON` -- chapter 7: the grid's verdicts, its ensembles and the predictions scored.
+- :data:`CLIP_IDENTITY_JSON` -- chapters 3, 4 and 6, one file each: the held-out-clips test
+  (:mod:`vaxis.decoding.clip_identity`), its split and tables; chapter 3's also the numbers of the
+  verdict "valence beyond clip identity".
 
 The writers take the chapters' result objects and read them by attribute (duck typing), so this
 module depends on nothing but :mod:`vaxis.io` and :mod:`vaxis.stats`: every side of the package may
@@ -411,6 +414,40 @@ def write_alternatives(folder: str | Path, *, profile: str, source: str, table: 
         "profile": profile, "source": source, "reference": reference, "best": best,
         "targets": _records(table.drop(columns="best")),
         "within_side": {k: v for k, v in within_side.items() if k != "null"}})
+
+
+# ----------------------------------------------------------------------------- clips held out (chapters 3, 4, 6)
+#: Each chapter's held-out-clips results, by chapter number.
+CLIP_IDENTITY_JSON: dict[str, str] = {"03": "03_clip_identity.json", "04": "04_clip_identity.json",
+                                      "06": "06_clip_identity.json"}
+
+
+def write_clip_identity(folder: str | Path, chapter: str, *, profile: str, source: str, split: Any,
+                        tables: Mapping[str, Any], summary: Mapping[str, Any] | None = None,
+                        setup: Mapping[str, Any] | None = None) -> Path:
+    """One chapter's held-out-clips results: ``split`` (:class:`vaxis.decoding.folds.ClipSubjectSplit`),
+    ``tables`` (name -> DataFrame, e.g. :func:`vaxis.decoding.clip_identity.map_table`'s), for chapter 3
+    ``summary`` (:func:`vaxis.decoding.clip_identity.summary`, what the verdict reads) and for chapter 4
+    ``setup`` (``architectures``, ``seeds``, ``n_rotations``: what chapter 6 trains again,
+    :class:`vaxis.decoding.clip_identity.HeldOutSetup`)."""
+    if chapter not in CLIP_IDENTITY_JSON:
+        raise VaxisInputError(f"chapter={chapter!r}: clips are held out in chapters {sorted(CLIP_IDENTITY_JSON)}.")
+
+    def records(frame: Any) -> list[dict[str, Any]]:
+        flat = frame.reset_index()
+        flat.columns = [" | ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in flat.columns]
+        return flat.astype(object).where(flat.notna(), None).to_dict("records")
+
+    return io.save_json(Path(folder) / CLIP_IDENTITY_JSON[chapter], {
+        "profile": profile, "source": source, "split": split.as_dict(),
+        "tables": {name: records(t) for name, t in tables.items()}, "summary": dict(summary or {}),
+        "setup": dict(setup or {})})
+
+
+def load_clip_identity(folder: str | Path, chapter: str) -> dict[str, Any] | None:
+    """A chapter's held-out-clips results (:func:`write_clip_identity`), or None if not written."""
+    path = Path(folder) / CLIP_IDENTITY_JSON[chapter]
+    return io.load_json(path) if path.is_file() else None
 
 
 def load_control(folder: str | Path, name: str) -> dict[str, Any] | None:

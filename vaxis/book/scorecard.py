@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from .. import io, results, verdicts
+from ..decoding import clip_identity
 from ..decoding.ensembles.study import STUDY_GAIN
 from ..decoding.saturation.power import sweep_power
 from ..eeg.dataset import evidence_of
@@ -182,6 +183,11 @@ def _rows_03(folder: Path) -> list[Row]:
             "agrees if LLM minus split lies above 0; disagrees if at or below 0; else undecided",
             _eeg_verdict(verdicts.interval_outcome(lo, hi), src, missing=PLANTED_FROM_RATINGS),
             _data(src, "real LLM positions, real participants' ratings")))
+    clips = results.load_clip_identity(folder, "03")
+    if clips and clips.get("summary"):  # the rule and the words of the verdict: vaxis.decoding.clip_identity
+        r = clip_identity.verdict(clips["summary"])
+        rows.append(_row("3c. (control added here) valence beyond clip identity: the map on clips it never saw",
+                         "not studied", r["this book"], r["rule"], r["verdict"], _data(clips["source"], r["data"])))
     return rows
 
 

@@ -95,6 +95,8 @@ def per_subject_r(lmap: LinearMapCV, target: Mapping[str, float] | np.ndarray) -
     if V.shape != (len(lmap.folds_), len(lmap.categories_)):
         raise VaxisInputError(f"A per-fold target must have shape {(len(lmap.folds_), len(lmap.categories_))}, "
                               f"got {V.shape}.")
+    if any(len(u) > 1 for u in lmap.units_of_.values()):  # subjects scored in several folds (clips held out)
+        return lmap.per_fold_r(V)
     r_all = lmap.evaluate(V)  # (n_folds, n_subjects)
     fold = np.array([lmap.fold_of_[s] for s in lmap.subjects_])
     return r_all[fold, np.arange(len(lmap.subjects_))]

@@ -51,11 +51,11 @@ from scipy import stats as _st
 from threadpoolctl import threadpool_limits
 
 from .. import results, stats
-from .._checks import VaxisDataError, VaxisInputError, check_array
+from .._checks import VaxisDataError, VaxisInputError, check_array, check_option
 from ..eeg import EEGDataset, cohort
 from .engine.config import TrainConfig
 from .engine.results import TrainResults, UnitResult
-from .folds import Fold, subject_folds
+from .folds import HELD_OUT_CLIPS, SAME_CLIPS, Fold, subject_folds
 from .mapping import LinearMapCV
 
 #: Fixed ridge penalty of the read-out (units are z-scored over the held-out trials).
@@ -110,7 +110,8 @@ def _standardize(z: np.ndarray) -> np.ndarray:
 
 def fold_readout(z: np.ndarray, categories: Sequence[str], subjects: Sequence[str],
                  positions: Mapping[str, float], *, n_splits: int = 4, alpha: float = DEFAULT_ALPHA,
-                 perms: np.ndarray | None = None) -> FoldReadout:
+                 perms: np.ndarray | None = None, clips: np.ndarray | None = None,
+                 train_clips: Sequence[int] | None = None, test_clips: Sequence[int] | None = None) -> FoldReadout:
     """V read-out of one representation (see the module docstring).
 
     Parameters
@@ -127,12 +128,18 @@ def fold_readout(z: np.ndarray, categories: Sequence[str], subjects: Sequence[st
         Ridge penalty.
     perms : ndarray, shape (n, K), optional
         Assignments from :func:`assignments` (identity first) for the permutation null; None: no null.
+    clips, train_clips, test_clips : optional
+        Clips held out of the read-out too (:mod:`vaxis.decoding.folds`): each trial's clip position
+        (n_trials,), the clips the read-out is fitted on and the clips it is scored on (e.g. a network
+        trained without some clips: fitted on the clips it saw, scored on those it did not).
     """
-    return _fold_readout(z, categories, subjects, positions, n_splits, alpha, perms, None)
+    return _fold_readout(z, categories, subjects, positions, n_splits, alpha, perms, None,
+                         (clips, train_clips, test_clips))
 
 
 @threadpool_limits.wrap(limits=1)  # multi-threaded OpenBLAS SVD of small matrices is ~100x slower here
-def _fold_readout(z, categories, subjects, positions, n_splits, alpha, perms, pair_products) -> FoldReadout:
+def _fold_readout(z, categories, subjects, positions, n_splits, alpha, perms, pair_products,
+                  clip_parts=(None, None, None)) -> FoldReadout:
     z = check_array("z", z, ndim=2)
     cats = np.asarray(categories).astype(str)
     subs = np.asarray(subjects).astype(str)
@@ -143,7 +150,10 @@ def _fold_readout(z, categories, subjects, positions, n_splits, alpha, perms, pa
         raise VaxisInputError(f"No V position for categor(ies) {missing}.")
     zs = _standardize(z)
     n_sub = len(set(subs.tolist()))
-    lm = LinearMapCV(n_splits=min(n_splits, n_sub), inner_splits=2, alphas=(alpha,)).fit(zs, cats, subs)
+    clips, train_clips, test_clips = clip_parts
+    lm = LinearMapCV(n_splits=min(n_splits, n_sub), inner_splits=2, alphas=(alpha,)).fit(
+        zs, cats, subs, **({} if clips is None else {"clips": clips, "train_clips": train_clips,
+                                                      "test_clips": test_clips}))
     v = np.array([positions[c] for c in lm.categories_], dtype=float)
     r = lm.evaluate(v[None], alpha_index=np.zeros(len(lm.folds_), dtype=int))[0]
     null_sum = None if perms is None else _null_sums(lm, v, perms, pair_products)
@@ -206,8 +216,8 @@ def _null_sums(lm: LinearMapCV, v: np.ndarray, perms: np.ndarray, pair_products:
 
 
 def readout_results(results, true_categories: np.ndarray, positions: Mapping[str, float], kind: str,
-                    *, n_splits: int = 4, alpha: float = DEFAULT_ALPHA, perms: np.ndarray | None = None
-                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    *, n_splits: int = 4, alpha: float = DEFAULT_ALPHA, perms: np.ndarray | None = None,
+                    score_clips: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read out the V-axis from every unit of a :class:`vaxis.decoding.engine.TrainResults`.
 
     Parameters
@@ -220,6 +230,12 @@ def readout_results(results, true_categories: np.ndarray, positions: Mapping[str
         Label of this set of networks (``"trained"``, ``"shuffled labels"``, ``"untrained"``).
     perms : ndarray, optional
         Assignments for the exact/Monte-Carlo test (None: r only, no p-value).
+    score_clips : {None, "held-out clips", "same clips"}
+        For units that held clips out of training (:meth:`vaxis.decoding.folds.ClipSubjectSplit.units`):
+        the read-out is fitted on the held-out subjects' trials of the clips the network trained on and
+        scored on the clips it never saw (:data:`~vaxis.decoding.folds.HELD_OUT_CLIPS`) or on the clips
+        it saw (:data:`~vaxis.decoding.folds.SAME_CLIPS`, the comparison), so neither the network nor
+        the read-out saw a clip it is scored on. None: every held-out trial, as before.
 
     Returns
     -------
@@ -234,10 +250,21 @@ def readout_results(results, true_categories: np.ndarray, positions: Mapping[str
     cats = np.asarray(true_categories).astype(str)
     if cats.shape != (data.n_trials,):
         raise VaxisInputError(f"true_categories must have shape ({data.n_trials},), got {cats.shape}.")
+    if score_clips is not None:
+        check_option("score_clips", score_clips, (HELD_OUT_CLIPS, SAME_CLIPS))
+    folds = {f.index: f for f in results.folds}
     rows, nets, pair_products = [], {}, {}
     for u in results.units:
-        t = u.test_trials
-        fr = _fold_readout(u.z[t], cats[t], data.trial_subject[t], positions, n_splits, alpha, perms, pair_products)
+        t, parts = u.test_trials, (None, None, None)
+        if score_clips is not None:
+            f = folds[u.fold]
+            if f.train_clips is None or f.test_clips is None:
+                raise VaxisInputError(f"score_clips={score_clips!r} needs units that held clips out (fold {u.fold} "
+                                      "did not): train on ClipSubjectSplit.units().")
+            t = np.flatnonzero(np.isin(data.trial_subject, np.asarray(f.test, dtype=str)))
+            parts = (data.trial_clip[t], f.train_clips, f.test_clips if score_clips == HELD_OUT_CLIPS else f.train_clips)
+        fr = _fold_readout(u.z[t], cats[t], data.trial_subject[t], positions, n_splits, alpha, perms, pair_products,
+                           parts)
         rows.append({"arch": u.arch, "seed": u.seed, "fold": u.fold, "kind": kind, "mean_r": fr.mean_r,
                      "n_subjects": int(np.isfinite(fr.r).sum()), "cos_classmean": fr.cos_classmean,
                      "basin_cos": fr.basin_cos, "balanced_accuracy": u.metrics["balanced_accuracy"],

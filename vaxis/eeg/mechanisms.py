@@ -36,7 +36,7 @@ Within-class structure :math:`\omega \ge 0` (``within_class``)
     covariance: label information a read-out of class means cannot use, but a nonlinear network can.
 Label noise :math:`\eta \in [0, 1]`
     A trial whose participant *felt* another category (:func:`felt_categories`: their highest-rated
-    emotion item, from FACED's ratings) carries, with probability :math:`\eta`, that felt category's
+    emotion item, from FACED's ratings: :func:`vaxis.eeg.ratings.felt_categories`) carries, with probability :math:`\eta`, that felt category's
     residual and sub-type patterns, while its label stays the clip's category.
 
 Multi-view structure :math:`\mu \ge 0` (``multi_view``)
@@ -75,6 +75,8 @@ import numpy as np
 from .. import stats
 from .._checks import VaxisInputError
 from .montage import BAND_GROUPS, BANDS
+# what a participant felt is defined once, with the FACED ratings (re-exported here for the mechanisms)
+from .ratings import EMOTION_FELT_THRESHOLD, NEUTRAL_FELT_THRESHOLD, felt_categories  # noqa: F401
 
 #: The mechanism knobs (fields of SimulationParams) and what each means, for tables in the book.
 MECHANISM_KNOBS: dict[str, str] = {
@@ -84,14 +86,6 @@ MECHANISM_KNOBS: dict[str, str] = {
     "label_noise": "probability that a trial felt as another category carries that category's patterns",
     "multi_view": "size of per-category view patterns, one per band group, one view per trial",
 }
-
-#: Emotion items of FACED's ratings that name a category (the other categories' items).
-_EMOTION_ITEMS: tuple[str, ...] = ("joy", "tenderness", "inspiration", "amusement", "anger", "disgust", "fear",
-                                   "sadness")
-#: A neutral clip is felt as an emotion when that emotion's rating reaches this (scale 0-7, midpoint 3.5).
-NEUTRAL_FELT_THRESHOLD = 4.0
-#: An emotional clip is felt as neutral when no emotion item reaches this.
-EMOTION_FELT_THRESHOLD = 1.0
 
 
 def active(congruence: float, felt_emotion: float, within_class: float, label_noise: float,
@@ -269,38 +263,6 @@ def multi_view_term(category: np.ndarray, views: np.ndarray, patterns: np.ndarra
     return multi_view * patterns[np.asarray(category), np.asarray(views)]
 
 
-def felt_categories(clip_category: Sequence[str], subject_ratings: np.ndarray, items: Sequence[str],
-                    categories: Sequence[str]) -> np.ndarray:
-    """Index (into ``categories``) of the category each subject *felt* for each clip: (n_subjects, n_clips).
-
-    From the subject's own ratings (``subject_ratings`` (n_subjects, n_clips, n_items), item names
-    ``items``): an emotional clip is felt as the highest-rated emotion item (ties go to the clip's
-    own category), or as neutral when no emotion item reaches :data:`EMOTION_FELT_THRESHOLD`; a
-    neutral clip is felt as its highest-rated emotion when that reaches
-    :data:`NEUTRAL_FELT_THRESHOLD`, else as neutral.
-    """
-    cats, clip = list(categories), np.asarray(clip_category).astype(str)
-    r = np.asarray(subject_ratings, dtype=float)
-    emo = [e for e in _EMOTION_ITEMS if e in cats and e in items]
-    if r.ndim != 3 or r.shape[1] != len(clip) or "neutral" not in cats or not emo:
-        raise VaxisInputError(f"felt_categories needs ratings (n_subjects, {len(clip)}, n_items) with emotion "
-                              f"items naming the categories and a 'neutral' category; got {r.shape}.")
-    e = r[:, :, [list(items).index(x) for x in emo]]  # (N, C, E)
-    own = np.array([emo.index(c) if c in emo else -1 for c in clip])
-    top = e.argmax(-1)
-    best = e.max(-1)
-    has_own = own >= 0
-    own_val = np.where(has_own[None, :], e[:, np.arange(len(clip)), np.maximum(own, 0)], -np.inf)
-    top = np.where(own_val >= best, own[None, :], top)  # ties to the clip's own category
-    emo_idx = np.array([cats.index(x) for x in emo])
-    neutral = cats.index("neutral")
-    felt = emo_idx[top]
-    is_neutral_clip = (clip == "neutral")[None, :]
-    felt = np.where(is_neutral_clip & (best < NEUTRAL_FELT_THRESHOLD), neutral, felt)
-    felt = np.where(~is_neutral_clip & (best < EMOTION_FELT_THRESHOLD), neutral, felt)
-    return felt
-
-
 @dataclass(frozen=True)
 class SubjectTerms:
     """One subject's mechanism terms for every clip (all (n_clips,))."""
@@ -373,21 +335,23 @@ def own_ratings(subject_ratings: np.ndarray, all_ratings: np.ndarray, items: Seq
 
 def subject_signal(terms: SubjectTerms, p_valence: np.ndarray, p_arousal: np.ndarray, residual: np.ndarray,
                    clip_pattern: np.ndarray, subtypes: np.ndarray, valence_strength: float, arousal_strength: float,
-                   residual_strength: float, clip_variability: float, within_class: float) -> np.ndarray:
+                   residual_strength: float, clip_identity: float, within_class: float) -> np.ndarray:
     r"""One subject's latent clip signal (n_clips, F) with the mechanisms:
 
     .. math::
 
        s_{n,c} = \beta_V \tilde v_{n,c} p_V + \beta_A \tilde a_{n,c} p_A
-         + \beta_R\, i_{n,c} (r_{k_{n,c}} + \gamma u_c) + \omega\, \epsilon_{n,c}\, d_{k_{n,c}}
+         + \beta_R\, i_{n,c}\, r_{k_{n,c}} + \beta_C u_c + \omega\, \epsilon_{n,c}\, d_{k_{n,c}}
 
     with ``residual`` (K, F) the (possibly congruent) residual patterns, ``clip_pattern`` (C, F),
-    ``subtypes`` (K, F) the :math:`d_k`. With every mechanism at 0 it equals the default clip signal.
+    ``subtypes`` (K, F) the :math:`d_k`. A clip's signature :math:`u_c` (``clip_identity``) belongs to the
+    stimulus: it is neither scaled by the felt intensity nor replaced under label noise. With every
+    mechanism at 0 it equals the default clip signal.
     """
     k = terms.category
     sig = (valence_strength * terms.valence[:, None] * p_valence
            + arousal_strength * terms.arousal[:, None] * p_arousal
-           + residual_strength * terms.intensity[:, None] * (residual[k] + clip_variability * clip_pattern))
+           + residual_strength * terms.intensity[:, None] * residual[k] + clip_identity * clip_pattern)
     if within_class:
         sig = sig + within_class * terms.subtype[:, None] * subtypes[k]
     return sig

@@ -15,7 +15,8 @@ CC-BY-4.0 as released on NEMAR (nm000112); cite Chen et al. (2023), *Scientific 
 doi:10.1038/s41597-023-02650-w (:cite:`chen2023faced`).
 
 Helpers: :func:`clip_ratings` (per clip mean and SD over participants), :func:`off_target` (how often
-a participant rated another category above the clip's own), :func:`subject_category_means`
+a participant rated another category above the clip's own), :func:`felt_categories` and
+:func:`concordance` (what each participant felt on each trial, and whether it was the clip's category), :func:`subject_category_means`
 (each participant's mean over a category's clips: a participants x categories matrix),
 :func:`subject_ratings` (subjects x clips x items), :func:`reliability` (split-half, Spearman-Brown)
 and :func:`compare_with_participants` (nine category values, e.g. an LLM's V-axis positions, against
@@ -171,6 +172,90 @@ def off_target() -> pd.Series:
     off = pd.Series(own < x.max(axis=1), index=t["category"].to_numpy())
     cats = [c for c in FACED_CATEGORIES if c != "neutral"]
     return pd.concat([off.groupby(level=0).mean().reindex(cats), pd.Series({"all": off.mean()})])
+
+
+# ----------------------------------------------------------------------------- what each participant felt
+#: Emotion items of FACED's ratings that name a category, in the order of :data:`FACED_ITEMS`.
+EMOTION_ITEMS: tuple[str, ...] = FACED_ITEMS[:8]
+#: A neutral clip is felt as an emotion when that emotion's rating reaches this (scale 0-7, midpoint 3.5).
+NEUTRAL_FELT_THRESHOLD = 4.0
+#: An emotional clip is felt as neutral when no emotion item reaches this.
+EMOTION_FELT_THRESHOLD = 1.0
+#: The rules of :func:`felt_categories`.
+FELT_RULES: tuple[str, ...] = ("book", "gerster2026")
+
+
+def felt_categories(clip_category: Sequence[str], subject_ratings: np.ndarray, items: Sequence[str] = FACED_ITEMS,
+                    categories: Sequence[str] = FACED_CATEGORIES, rule: str = "book") -> np.ndarray:
+    """Index (into ``categories``) of the category each participant *felt* for each clip: (n_subjects, n_clips).
+
+    From each participant's own ratings (``subject_ratings`` (n_subjects, n_clips, n_items), item names
+    ``items``; e.g. :func:`subject_ratings` or :attr:`vaxis.eeg.EEGDataset.subject_ratings`), the
+    highest-rated of the emotion items that name a category (:data:`EMOTION_ITEMS`: joy, tenderness,
+    inspiration, amusement, anger, disgust, fear, sadness). Two rules, which differ in ties and neutral:
+
+    ``"book"`` (default)
+        Ties at the top that include the clip's own category go to it (a tie is not a discordant
+        feeling; so :func:`off_target`); other ties go to the item listed first in :data:`FACED_ITEMS`.
+        **Neutral** is a feeling too: an emotional clip is felt as neutral when no emotion item reaches
+        :data:`EMOTION_FELT_THRESHOLD` (1 of 7: barely felt; 2.7% of FACED's emotional trials), and a
+        neutral clip is felt as neutral unless an emotion item reaches :data:`NEUTRAL_FELT_THRESHOLD`
+        (4 of 7, above the scale's midpoint; 14.6% of FACED's neutral trials are felt as an emotion).
+        Every category can then be a felt label, so nine-class classifiers can be trained on them.
+    ``"gerster2026"``
+        Gerster et al. (2026)'s subjective label (``decoding/labels.py`` of
+        ``moritz-gerster/faced-stimulus-confound``, read 2026-12): the arg-max of the eight emotion items
+        (numpy's ``argmax``: ties go to the item listed first), never neutral -- neutral clips are
+        always felt as an emotion. Used to compare with their numbers (:mod:`vaxis.decoding.calibration`).
+
+    Ties are rare on FACED (2.2% of the trials have two emotion items at the top; 0.15% all at 0).
+    """
+    check_option("rule", rule, FELT_RULES)
+    cats, clip = list(categories), np.asarray(clip_category).astype(str)
+    r = np.asarray(subject_ratings, dtype=float)
+    emo = [e for e in EMOTION_ITEMS if e in cats and e in items]
+    if r.ndim != 3 or r.shape[1] != len(clip) or "neutral" not in cats or not emo:
+        raise VaxisInputError(f"felt_categories needs ratings (n_subjects, {len(clip)}, n_items) with emotion "
+                              f"items naming the categories and a 'neutral' category; got {r.shape}.")
+    e = r[:, :, [list(items).index(x) for x in emo]]  # (N, C, E)
+    top = e.argmax(-1)
+    emo_idx = np.array([cats.index(x) for x in emo])
+    if rule == "gerster2026":
+        return emo_idx[top]
+    own = np.array([emo.index(c) if c in emo else -1 for c in clip])
+    best = e.max(-1)
+    has_own = own >= 0
+    own_val = np.where(has_own[None, :], e[:, np.arange(len(clip)), np.maximum(own, 0)], -np.inf)
+    top = np.where(own_val >= best, own[None, :], top)  # ties to the clip's own category
+    neutral = cats.index("neutral")
+    felt = emo_idx[top]
+    is_neutral_clip = (clip == "neutral")[None, :]
+    felt = np.where(is_neutral_clip & (best < NEUTRAL_FELT_THRESHOLD), neutral, felt)
+    felt = np.where(~is_neutral_clip & (best < EMOTION_FELT_THRESHOLD), neutral, felt)
+    return felt
+
+
+#: Labels of :func:`concordance`.
+CONCORDANT, DISCORDANT, NEUTRAL_CLIP = "concordant", "discordant", "neutral clip"
+
+
+def concordance(felt: np.ndarray, clip_category: Sequence[str], categories: Sequence[str] = FACED_CATEGORIES) -> np.ndarray:
+    """Each trial's agreement between what was felt and the clip's category: (n_subjects, n_clips) of str.
+
+    ``felt`` (n_subjects, n_clips): category indices from :func:`felt_categories`. An emotional clip's
+    trial is :data:`CONCORDANT` when the felt category is the clip's, else :data:`DISCORDANT`; a
+    neutral clip's trial is :data:`NEUTRAL_CLIP` (neither: as Gerster et al. 2026, who compare the
+    two on emotional clips only). FACED: 63.1% of the emotional trials concordant with ``rule="book"`` (an emotional clip felt as neutral
+    is discordant), 63.6% with ``"gerster2026"``.
+    """
+    cats, clip = list(categories), np.asarray(clip_category).astype(str)
+    felt = np.asarray(felt)
+    if felt.ndim != 2 or felt.shape[1] != len(clip):
+        raise VaxisInputError(f"felt must have shape (n_subjects, {len(clip)}), got {felt.shape}.")
+    own = np.array([cats.index(c) for c in clip])
+    out = np.where(felt == own[None, :], CONCORDANT, DISCORDANT).astype(object)
+    out[:, clip == "neutral"] = NEUTRAL_CLIP
+    return out.astype(str)
 
 
 def _check_items(items: Sequence[str]) -> list[str]:

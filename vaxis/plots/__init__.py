@@ -13,14 +13,15 @@ per question a figure answers; every figure is importable from ``vaxis.plots`` i
 - :mod:`~vaxis.plots.ratings` -- what FACED's participants said of each clip (real ratings):
   :func:`positions_vs_participants`, :func:`clip_ratings`;
 - :mod:`~vaxis.plots.mapping` -- does one linear map of EEG track the V-axis (chapter 3):
-  :func:`map_summary`, :func:`target_comparison`;
+  :func:`map_summary`, :func:`target_comparison`, :func:`clip_holdout_map`;
 - :mod:`~vaxis.plots.decoders` -- what label-trained classifiers carry (chapter 4):
-  :func:`accuracy_by_architecture`, :func:`rediscovery`, :func:`class_means_on_readout`;
+  :func:`accuracy_by_architecture`, :func:`rediscovery`, :func:`class_means_on_readout`,
+  :func:`clip_holdout_readout`;
 - :mod:`~vaxis.plots.saturation` -- do alignment losses help, hurt or make no difference, and where
   (chapters 5, 7): :func:`strategy_effects`, :func:`basin_share_vs_effect`, :func:`schedule_effects`,
   :func:`phase_diagram`, :func:`verdict_map`;
 - :mod:`~vaxis.plots.ensembles` -- does residual diversity gain (chapter 6): :func:`ensemble_curves`,
-  :func:`ensemble_diversity`;
+  :func:`ensemble_diversity`, :func:`clip_holdout_ensembles`;
 - :mod:`~vaxis.plots.findings` -- what the book has shown: :func:`verdict_overview` (the findings
   page's figure, every claim's verdict at a glance);
 - :mod:`~vaxis.plots.panels` -- panels several figures share: :func:`layer_profile`,
@@ -67,8 +68,8 @@ from .language import (
     word_vs_sentence,
 )
 from .ratings import clip_ratings, positions_vs_participants
-from .mapping import map_summary, target_comparison
-from .decoders import accuracy_by_architecture, class_means_on_readout, rediscovery
+from .mapping import clip_holdout_map, map_summary, target_comparison
+from .decoders import accuracy_by_architecture, class_means_on_readout, clip_holdout_readout, rediscovery
 from .saturation import (
     basin_share_vs_effect,
     phase_diagram,
@@ -77,7 +78,7 @@ from .saturation import (
     verdict_map,
 )
 from .findings import VERDICT_KIND_COLORS, verdict_kind, verdict_overview
-from .ensembles import ensemble_curves, ensemble_diversity
+from .ensembles import clip_holdout_ensembles, ensemble_curves, ensemble_diversity
 
 __all__ = ['VERDICT_KIND_COLORS', 'verdict_kind', 'verdict_overview',
-           'accuracy_by_architecture', 'agreement_matrices', 'agreement_matrix', 'basin_share_vs_effect', 'CATEGORY_COLORS', 'category_positions', 'class_means_on_readout', 'clip_ratings', 'ensemble_curves', 'ensemble_diversity', 'frequency_split', 'layer_profile', 'layer_profiles', 'llm_source', 'map_summary', 'model_agreement_with_ratings', 'null_histogram', 'PARTICIPANTS_SOURCE', 'phase_diagram', 'positions_vs_participants', 'random_directions', 'rating_scatters', 'rediscovery', 'scatter_with_ratings', 'schedule_effects', 'sentence_transfer', 'SOURCE_GID', 'specificity_controls', 'STAMP_FONTSIZE', 'strategy_effects', 'target_comparison', 'VALENCE_COLORS', 'VERDICT_COLORS', 'verdict_map', 'weight_topomaps', 'word_vs_sentence', 'WORD_RATINGS']
+           'accuracy_by_architecture', 'agreement_matrices', 'agreement_matrix', 'basin_share_vs_effect', 'CATEGORY_COLORS', 'category_positions', 'class_means_on_readout', 'clip_holdout_ensembles', 'clip_holdout_map', 'clip_holdout_readout', 'clip_ratings', 'ensemble_curves', 'ensemble_diversity', 'frequency_split', 'layer_profile', 'layer_profiles', 'llm_source', 'map_summary', 'model_agreement_with_ratings', 'null_histogram', 'PARTICIPANTS_SOURCE', 'phase_diagram', 'positions_vs_participants', 'random_directions', 'rating_scatters', 'rediscovery', 'scatter_with_ratings', 'schedule_effects', 'sentence_transfer', 'SOURCE_GID', 'specificity_controls', 'STAMP_FONTSIZE', 'strategy_effects', 'target_comparison', 'VALENCE_COLORS', 'VERDICT_COLORS', 'verdict_map', 'weight_topomaps', 'word_vs_sentence', 'WORD_RATINGS']

@@ -70,4 +70,38 @@ def class_means_on_readout(table: pd.DataFrame, title: str = "", ax: plt.Axes | 
     return _stamp(ax.figure, _eeg_source(source))
 
 
-__all__ = ['accuracy_by_architecture', 'class_means_on_readout', 'rediscovery']
+def clip_holdout_readout(networks: pd.DataFrame, level: float = 0.05, ax: plt.Axes | None = None, *,
+                         source: str) -> plt.Figure:
+    """Chapter 4: each network's V read-out on the clips it trained on and on clips it never saw.
+
+    ``networks``: rows of :func:`vaxis.decoding.rediscovery.readout_results` with ``score_clips`` (with
+    ``p``), stacked, with an ``evaluation`` column ("same clips" / "held-out clips"). One line per
+    network (and control representation) joins its two mean r's; filled markers: permutation p <
+    ``level`` (uncorrected).
+    """
+    own = ax is None
+    ax = ax or plt.subplots(figsize=(6.8, 3.6))[1]
+    kinds = list(dict.fromkeys(networks.kind))
+    order = {"same clips": 0, "held-out clips": 1}
+    for j, kind in enumerate(kinds):
+        g = networks[networks.kind == kind]
+        for i, ((arch, seed), n) in enumerate(g.groupby(["arch", "seed"], sort=False)):
+            n = n.sort_values("evaluation", key=lambda e: e.map(order))
+            x = n.evaluation.map(order).to_numpy() + 0.08 * (j - (len(kinds) - 1) / 2)
+            ax.plot(x, n.mean_r, color=f"C{j}", lw=0.8, alpha=0.7, label=kind if i == 0 else None)
+            sig = n.p.to_numpy() < level
+            ax.scatter(x[sig], n.mean_r.to_numpy()[sig], color=f"C{j}", s=18, zorder=3)
+            ax.scatter(x[~sig], n.mean_r.to_numpy()[~sig], facecolors="white", edgecolors=f"C{j}", s=18, zorder=3)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xticks([0, 1], ["clips it trained on", "clips it never saw"])
+    ax.set_xlim(-0.5, 1.5)
+    ax.set_xlabel("clips the read-out is scored on (held-out subjects)")
+    ax.set_ylabel("V read-out: mean held-out r")
+    ax.set_title(f"Do networks trained without a clip carry the V-axis on it? (filled: p < {level:g})", fontsize=9)
+    ax.legend(fontsize=7)
+    if own:
+        ax.figure.tight_layout()
+    return _stamp(ax.figure, _eeg_source(source))
+
+
+__all__ = ['accuracy_by_architecture', 'class_means_on_readout', 'clip_holdout_readout', 'rediscovery']

@@ -57,4 +57,47 @@ def ensemble_diversity(cmp: Any, title: str = "", ax: plt.Axes | None = None, *,
     return _stamp(ax.figure, _eeg_source(source))
 
 
-__all__ = ['ensemble_curves', 'ensemble_diversity']
+def clip_holdout_ensembles(table: Any, ax: plt.Axes | None = None, *, source: str) -> plt.Figure:
+    """Chapter 6: the residual-diversity ensemble's gain over the strongest other method, on the clips
+    its members trained on and on clips they never saw.
+
+    ``table``: :func:`vaxis.decoding.clip_identity.ensemble_table` (one row per evaluation). Left: the
+    ensemble's and the strongest other method's balanced accuracy with their intervals over subjects;
+    right: the per-subject difference with its paired interval and the verdict.
+    """
+    own = ax is None
+    fig, axes = plt.subplots(1, 2, figsize=(8.6, 3.4)) if own else (ax.figure, [ax, ax.twinx()])
+    evs = list(table.index)
+    x = np.arange(len(evs))
+    axes[0].errorbar(x - 0.08, table.residual_diverse.astype(float),
+                     yerr=[table.residual_diverse.astype(float) - table.low.astype(float),
+                           table.high.astype(float) - table.residual_diverse.astype(float)],
+                     fmt="o", capsize=4, color="C0", label=METHODS[REFERENCE][0])
+    axes[0].scatter(x + 0.08, table.strongest_bacc.astype(float), marker="s", color="C1",
+                    label="strongest other method")
+    for i, ev in enumerate(evs):
+        axes[0].annotate(str(table.loc[ev, "strongest"]), (x[i] + 0.1, float(table.loc[ev, "strongest_bacc"])),
+                         fontsize=6, xytext=(3, -8), textcoords="offset points")
+    axes[0].set_xticks(x, evs)
+    axes[0].set_xlim(-0.5, len(evs) - 0.5)
+    axes[0].set_xlabel("clips the test subjects are scored on")
+    axes[0].set_ylabel("balanced accuracy\n(95% CI over subjects)")
+    axes[0].set_title("The same members, two sets of clips", fontsize=9)
+    axes[0].legend(fontsize=7)
+    d = table["diff"].astype(float)
+    axes[1].errorbar(x, d, yerr=[d - table.diff_low.astype(float), table.diff_high.astype(float) - d], fmt="o",
+                     capsize=4, color="C2")
+    for i, ev in enumerate(evs):
+        axes[1].annotate(str(table.loc[ev, "verdict"]), (x[i], float(table.loc[ev, "diff_high"])), fontsize=7,
+                         xytext=(3, 3), textcoords="offset points")
+    axes[1].axhline(0, color="k", lw=0.8)
+    axes[1].set_xticks(x, evs)
+    axes[1].set_xlim(-0.5, len(evs) - 0.5)
+    axes[1].set_xlabel("clips the test subjects are scored on")
+    axes[1].set_ylabel("ensemble minus strongest other\n(per subject, 95% CI)")
+    axes[1].set_title("Does the gain survive new clips?", fontsize=9)
+    fig.tight_layout()
+    return _stamp(fig, _eeg_source(source))
+
+
+__all__ = ['clip_holdout_ensembles', 'ensemble_curves', 'ensemble_diversity']

@@ -60,4 +60,39 @@ def target_comparison(table: pd.DataFrame, per_subject: pd.DataFrame, source: st
     return _stamp(fig, _eeg_source(source))
 
 
-__all__ = ['map_summary', 'target_comparison']
+def clip_holdout_map(table: pd.DataFrame, per_subject: pd.DataFrame, *, source: str) -> plt.Figure:
+    """Chapter 3: each target's held-out r on the clips the maps trained on and on clips they never saw.
+
+    ``table`` and ``per_subject``: :func:`vaxis.decoding.clip_identity.map_table` (the same fitted maps
+    scored on both sets of clips, held-out subjects in both). Grey lines: subjects (their two r's);
+    points: means with 95% bootstrap intervals over subjects; the permutation p on held-out clips
+    beside each target where it was computed.
+    """
+    names = list(table.index)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.9 * len(names)), 3.8))
+    for i, name in enumerate(names):
+        same = per_subject[(name, "same clips")].to_numpy()
+        held = per_subject[(name, "held-out clips")].to_numpy()
+        x0, x1 = i - 0.18, i + 0.18
+        ax.plot(np.vstack([np.full_like(same, x0), np.full_like(held, x1)]), np.vstack([same, held]),
+                color="0.8", lw=0.6, zorder=1)
+        r = table.loc[name]
+        ax.errorbar([x0], [r.same_r], yerr=[[r.same_r - r.same_low], [r.same_high - r.same_r]], fmt="o", color="C0",
+                    capsize=4, zorder=3, label="same clips" if i == 0 else None)
+        ax.errorbar([x1], [r.held_r], yerr=[[r.held_r - r.held_low], [r.held_high - r.held_r]], fmt="s", color="C3",
+                    capsize=4, zorder=3, label="held-out clips" if i == 0 else None)
+        if np.isfinite(float(r.p_held)):
+            ax.annotate(f"p={float(r.p_held):.2g}", (x1, r.held_high), fontsize=7, xytext=(4, 2),
+                        textcoords="offset points")
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xticks(range(len(names)), names, rotation=12, ha="right", fontsize=8)
+    ax.set_xlabel("target of the map")
+    ax.set_ylabel("held-out subject's r")
+    ax.set_title("Valence or the clip? The same maps on the clips they trained on and on clips they never saw",
+                 fontsize=9)
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    return _stamp(fig, _eeg_source(source))
+
+
+__all__ = ['clip_holdout_map', 'map_summary', 'target_comparison']

@@ -66,18 +66,24 @@ class TrainData:
             trial_clip=np.tile(np.arange(C), S),
             trial_label=np.array([code[c] for c in np.tile(dataset.clip_category, S)], dtype=np.int64))
 
+    @property
+    def row_clip(self) -> np.ndarray:
+        """Clip position of every row: (n_rows,)."""
+        return self.trial_clip[self.trial]
+
     def fold_rows(self, fold: Fold) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``fold.rows(self.subject)`` (train, val, test row indices), computed once per fold."""
-        key = ("rows", fold.train, fold.val, fold.test)
+        """``fold.rows(self.subject, self.row_clip)`` (train, val, test row indices), computed once per fold
+        (a fold that holds clips out keeps only its parts' clips)."""
+        key = ("rows", fold.train, fold.val, fold.test, fold.train_clips, fold.test_clips)
         if key not in self._rows:
-            self._rows[key] = fold.rows(self.subject)
+            self._rows[key] = fold.rows(self.subject, self.row_clip if fold.restricts_clips else None)
         return self._rows[key]
 
     def fold_trials(self, fold: Fold) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Trial indices (train, val, test) of the fold's subjects, computed once per fold."""
-        key = ("trials", fold.train, fold.val, fold.test)
+        """Trial indices (train, val, test) of the fold's subjects (and clips), computed once per fold."""
+        key = ("trials", fold.train, fold.val, fold.test, fold.train_clips, fold.test_clips)
         if key not in self._rows:
-            self._rows[key] = fold.rows(self.trial_subject)
+            self._rows[key] = fold.rows(self.trial_subject, self.trial_clip if fold.restricts_clips else None)
         return self._rows[key]
 
     @property

@@ -146,7 +146,8 @@ def train(architectures: str | Sequence[str], data: TrainData, folds: Sequence[F
     if not seeds or len(set(seeds)) != len(seeds):
         raise VaxisInputError(f"seeds must be distinct and non-empty, got {seeds}.")
     folds = list(folds)
-    check_training_inputs(data.X, data.y, data.subject, folds, len(data.classes))
+    check_training_inputs(data.X, data.y, data.subject, folds, len(data.classes),
+                          data.row_clip if any(f.restricts_clips for f in folds) else None)
     if aux_loss is not None and aux_weight != 0.0 and cache is not False and not aux_key:
         raise VaxisInputError("Give aux_key (a name for the auxiliary loss and its targets) to cache its results.")
     if aux_loss is not None and not callable(aux_loss):

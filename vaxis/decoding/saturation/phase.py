@@ -2,7 +2,9 @@
 
 A *grid* is a set of *planes*, each two knobs of the simulated cohort (:data:`PLANE_KNOBS`, or
 ``n_subjects``) crossed at the listed values; every other knob keeps the grid's *reference* value
-(:data:`REFERENCE`: the default cohort with ``residual_strength`` 0.4, book/saturation_predictions_2.md).
+(:data:`REFERENCE`: the default cohort with ``residual_strength`` 0.4, book/saturation_predictions_2.md,
+and ``clip_identity`` 0.2, the clip signatures the generator gave that cohort when the predictions were
+written: ``clip_variability`` 0.5 x 0.4; the merge of ``clip_identity`` left planes A and B unchanged).
 A point shared by two planes is one cohort, trained once. At each point and each of ``n_draws``
 generator draws (independent cohorts, seeds ``sim_seed + d``):
 
@@ -51,7 +53,9 @@ REPRESENTATIVES: dict[str, str] = {"distillation": "kd_t2", "v_axis": "v_regress
 PLANE_KNOBS: tuple[str, ...] = ("congruence", "multi_view", "clip_identity", "within_class", "felt_emotion",
                                 "label_noise", "valence_strength", "residual_strength")
 #: The grid's reference cohort: knobs that differ from the generator's defaults at every point.
-REFERENCE: dict[str, float] = {"residual_strength": 0.4}
+#: ``clip_identity`` 0.2 = the former ``clip_variability`` 0.5 x ``residual_strength`` 0.4, the cohort of the
+#: predictions page (book/saturation_predictions_2.md), not the generator's later default (0.40).
+REFERENCE: dict[str, float] = {"residual_strength": 0.4, "clip_identity": 0.2}
 #: The default number of subjects of a grid point.
 N_SUBJECTS = 30
 
