@@ -211,3 +211,18 @@ def test_narrow_summaries_of_checks_effects_and_ensembles():
     assert eff.iloc[0]["effect [95% CI]"] == f"{row.mean_diff:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
     ens = phase.ensemble_summary(res.ensembles)
     assert len(ens) == res.ensembles.point.nunique() and ens.iloc[0]["relative [95% CI]"].endswith("%]")
+
+
+def test_checks_run_where_a_plane_moves_a_knob_away_from_the_reference():
+    """The reference's clip signatures (clip_identity 0.2) are part of every cohort, not a manipulation:
+    only plane C's 0.4 is checked; congruence where it is not 0 (broken once: checking every non-zero
+    knob -> the reference point and plane A get a clip-identity check, and this fails)."""
+    ref = phase.reference_values(30)
+    pts = phase.grid_points({**PLANES, "C": {"clip_identity": [0.0, 0.4], "congruence": [-1.0, 1.0]}}, n_subjects=30)
+    by_label = {p.label: phase.checked_knobs(p, ref) for p in pts}
+    assert phase.checked_knobs(phase.reference_point(30), ref) == []
+    assert by_label["A: congruence=1, n_subjects=15"] == ["congruence"]
+    assert by_label["A: congruence=0, n_subjects=45"] == []
+    assert by_label["B: multi_view=1.2, congruence=0"] == ["multi_view"]
+    assert by_label["C: clip_identity=0.4, congruence=1"] == ["congruence", "clip_identity"]
+    assert by_label["C: clip_identity=0, congruence=-1"] == ["congruence"]

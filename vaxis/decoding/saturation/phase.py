@@ -16,8 +16,8 @@ generator draws (independent cohorts, seeds ``sim_seed + d``):
 - the ensembles' members (:func:`train_members`: every architecture x member seed, on all features
   or, for a spec ``"arch@group"``, on one band group of :data:`vaxis.eeg.montage.BAND_GROUPS`;
   cached by the engine) and chapter 6's comparison (:func:`vaxis.decoding.ensembles.compare`);
-- the manipulation check of every knob the point switches on (:mod:`~.checks`), against the same
-  draw with that knob at 0.
+- the manipulation check of every knob the point switches on, away from the reference
+  (:func:`checked_knobs`, :mod:`~.checks`), against the same draw with that knob at 0.
 
 The statistics over draws, runs and subjects are :mod:`~.comparisons`'; the predictions they are
 scored against are :mod:`~.predictions`'. The generator sees only the point's knobs and the draw's
@@ -105,6 +105,16 @@ class GridPoint:
     def with_value(self, knob: str, value: float) -> GridPoint:
         """The same point with ``knob`` set to ``value`` (a check's twin)."""
         return dataclasses.replace(self, values={**self.values, knob: float(value)})
+
+
+def checked_knobs(point: GridPoint, reference: Mapping[str, float] | None = None) -> list[str]:
+    """The knobs whose manipulation check runs at ``point``: those of :data:`~.checks.CHECKED_KNOBS`
+    the point sets away from the grid's reference (``reference``: :func:`reference_values`) and not
+    to 0. A knob at its reference value is part of the reference cohort, not a manipulation: the
+    reference's clip signatures (``clip_identity`` 0.2) are checked only where plane C moves them."""
+    ref = reference_values() if reference is None else reference
+    return [k for k in checks.CHECKED_KNOBS
+            if point.values.get(k, 0.0) != 0 and point.values.get(k, 0.0) != ref.get(k, 0.0)]
 
 
 def reference_point(n_subjects: int = N_SUBJECTS, reference: Mapping[str, float] | None = None) -> GridPoint:
@@ -319,12 +329,10 @@ def run_grid(points: Sequence[GridPoint], targets: alignment.AlignmentTargets, s
         cmp = ensembles.compare(train_members(members, data, folds, member_seeds, config), baselines=(),
                                 n_boot=200, seed=seed)
         ens_rows += _ensemble_units(cmp, folds, c, d)
-        for knob in checks.CHECKED_KNOBS:
-            value = point.values.get(knob, 0.0)
-            if value != 0:
-                twin = cohort_at(point.with_value(knob, 0.0), draw_seed)
-                check_rows.append({"cohort": c, "draw": d, "knob": knob,
-                                   **checks.run_check(knob, dataset, twin, value, check_geometry)})
+        for knob in checked_knobs(point, reference):
+            twin = cohort_at(point.with_value(knob, 0.0), draw_seed)
+            check_rows.append({"cohort": c, "draw": d, "knob": knob,
+                               **checks.run_check(knob, dataset, twin, point.values[knob], check_geometry)})
     frame = pd.DataFrame([{"plane": p.plane, "point": p.label, "cohort": i, "x_knob": p.axes[0], "y_knob": p.axes[1],
                            **p.values} for p, i in zip(points, ids)])
     settings = {"n_boot": n_boot, "seed": seed, "alpha": alpha, "margin": margin, "grid": grid, "n_draws": n_draws,
@@ -416,6 +424,7 @@ def verdict_grid(effects: pd.DataFrame, arm: str = "fixed") -> pd.DataFrame:
 
 
 __all__ = ["N_SUBJECTS", "PLANE_KNOBS", "REFERENCE", "REPRESENTATIVES", "GridPoint", "PhaseResults", "available_knobs",
+           "checked_knobs",
            "band_mask", "check_summary", "cohort_at", "effect_summary", "ensemble_summary", "grid_points", "llm_geometry", "networks_trained", "plane_table",
            "reference_point", "reference_rows", "reference_values", "run_grid", "split_planes", "train_members",
            "verdict_grid"]
