@@ -325,9 +325,9 @@ clip_table, clip_subjects = clip_identity.map_table(
 own_table = clip_identity.own_valence_table(data, clip_split, inner_splits=inner_splits, n_boot=n_boot, seed=seed)
 
 # %%
-print(f"{len(clip_split.pairs())} units: {n_splits} subject folds x {clip_rotations} clip rotations; held out "
-      f"per rotation: {[len(h.held_out) for h in clip_split.holdouts]} clips, never held out: "
-      f"{sorted(set(range(data.n_clips)) - {c for h in clip_split.holdouts for c in h.held_out})}")
+print(tables.wrap(f"{len(clip_split.pairs())} units: {n_splits} subject folds x {clip_rotations} clip rotations; held out "
+                  f"per rotation: {[len(h.held_out) for h in clip_split.holdouts]} clips, never held out: "
+                  f"{sorted(set(range(data.n_clips)) - {c for h in clip_split.holdouts for c in h.held_out})}"))
 clip_table[["same_r", "same_low", "same_high", "held_r", "held_low", "held_high", "gap", "gap_low", "gap_high",
             "p_same", "p_held", "vs_reference", "vs_low", "vs_high"]].astype(float).round(3)
 

@@ -350,8 +350,8 @@ clip_readout = pd.concat([
     for r, k in ((held, "trained"), (raw_held, "raw features")) for ev in clip_identity.EVALUATIONS])
 
 # %%
-print("held-out clips' balanced accuracy (chance {:.3f}):".format(1 / len(train_data.classes)),
-      rediscovery.accuracy_table(held.table()).balanced_accuracy.round(3).to_dict())
+print(tables.wrap(f"held-out clips' balanced accuracy (chance {1 / len(train_data.classes):.3f}): "
+                  f"{rediscovery.accuracy_table(held.table()).balanced_accuracy.round(3).to_dict()}"))
 clip_identity.readout_table(clip_readout, level=level).round(3)
 
 # %%

@@ -298,8 +298,8 @@ clip_cmp = {ev: ensembles.compare(clip_identity.with_scored_clips(held, clip_spl
 
 # %%
 clip_ens = clip_identity.ensemble_table(clip_cmp)
-clip_ens[["residual_diverse", "low", "high", "strongest", "strongest_bacc", "diff", "diff_low", "diff_high",
-          "p_wilcoxon", "verdict"]].round(3)
+tables.FullText(clip_ens[["residual_diverse", "low", "high", "strongest", "strongest_bacc", "diff", "diff_low",
+                          "diff_high", "p_wilcoxon", "verdict"]].round(3))
 
 # %%
 fig = plots.clip_holdout_ensembles(clip_ens, source=faced.source)
