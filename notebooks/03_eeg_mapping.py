@@ -435,8 +435,8 @@ print(tables.wrap(f"Clips held out: V-axis map r = {ref.held_r:.3f} [{ref.held_l
                   f"gap {ref.gap:.3f} [{ref.gap_low:.3f}, {ref.gap_high:.3f}]. Own-rating deviation on held-out clips: "
                   f"r = {own_held.deviation_r:.3f} [{own_held.deviation_low:.3f}, {own_held.deviation_high:.3f}], "
                   f"p = {own_held.deviation_p:.3g}."))
-print(tables.wrap("In words: " + alternatives.alternatives_in_words(alt_table, within, "V-axis (LLM)")))
-print(tables.wrap("Clips held out, in words: " + clip_identity.in_words(clip_summary)))
+print(tables.wrap(f"In words ({data.source}): " + alternatives.alternatives_in_words(alt_table, within, "V-axis (LLM)")))
+print(tables.wrap(f"Clips held out, in words ({data.source}): " + clip_identity.in_words(clip_summary)))
 scorecard.chapter_rows(out_dir, "03")
 
 # %% [markdown]

@@ -430,7 +430,7 @@ print(tables.wrap(f"Trained and scored on clip categories {lt[('clip categories'
 scorecard.chapter_rows(out_dir, "04")
 
 # %%
-print(tables.wrap("In words: " + rediscovery.gap_in_words(gap)))
+print(tables.wrap(f"In words ({data.source}): " + rediscovery.gap_in_words(gap)))
 
 # %% [markdown]
 # **What it means.** Networks that only ever saw category labels end up with representations in

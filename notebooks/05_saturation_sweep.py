@@ -255,7 +255,7 @@ diag = comparison.merge(shares, on="strategy")
 basin_rho = stats.bootstrap_corr(diag.basin_share.to_numpy(), diag.mean_diff.to_numpy(), n_boot=n_boot, seed=seed)
 print(tables.wrap(f"Spearman rho (basin share vs accuracy change, {len(diag)} losses) = {basin_rho} "
                   "(95% bootstrap over losses)"))
-print(tables.wrap("In words: " + saturation.basin_in_words(basin_rho)))
+print(tables.wrap(f"In words ({data_eeg.source}): " + saturation.basin_in_words(basin_rho)))
 
 # %%
 fig = plots.basin_share_vs_effect(diag, source=data_eeg.source)

@@ -46,7 +46,7 @@ def test_publish_copies_the_answer_and_fills_every_page(site):
     table, stamp = findings.published_table("full", root)
     assert stamp["profile"] == "full" and all(verdicts.is_verdict(v) for v in table.verdict)
     page = (root / "book" / "findings.md").read_text()
-    assert "### What holds on recorded data (findings)" in page
+    assert "## What holds on recorded data (findings)" in page
     assert "**1. Nine sentences define a V-axis" in page and "agrees: m: rho 0.700" in page
     assert "**2. The recipe gives the same ordering across LLMs** -- disagrees" in page  # p = 0.6
     assert "pipeline check: recovers what was planted" in page

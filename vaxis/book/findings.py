@@ -211,13 +211,13 @@ def findings_block(table: pd.DataFrame, stamp: dict[str, Any]) -> str:
     src = f"the `{stamp['profile']}` profile, commit `{stamp['commit']}`, {stamp['date']}"
     parts = [f"*Generated from {src} (`book/results/{stamp['profile']}/`).*\n",
              f"![Every claim's verdict at a glance](images/findings.png)\n",
-             "### What holds on recorded data (findings)\n", _bullets(g["finding"]) if len(g["finding"]) else
+             "## What holds on recorded data (findings)\n", _bullets(g["finding"]) if len(g["finding"]) else
              "Nothing: no chapter on recorded data has run.\n",
-             "### What holds only as a pipeline check on simulated EEG\n",
+             "## What holds only as a pipeline check on simulated EEG\n",
              _bullets(g["pipeline check"]) if len(g["pipeline check"]) else "None.\n",
-             "### What cannot be tested on the simulated cohort\n",
+             "## What cannot be tested on the simulated cohort\n",
              _bullets(g["not testable"]) if len(g["not testable"]) else "None.\n",
-             "### Beyond the study: where the generator produces the regime\n",
+             "## Beyond the study: where the generator produces the regime\n",
              _bullets(g["regime"]) if len(g["regime"]) else "Chapter 7 has not run.\n"]
     if len(g["not run"]):
         parts += ["### Not run\n", _bullets(g["not run"])]
