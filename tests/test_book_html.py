@@ -106,8 +106,7 @@ def test_chromium_renders_the_page(page, tmp_path):
 
 
 #: Chapters whose outputs another change fixes (as in tests/test_outputs.py); strict xfail.
-WIDTH_PENDING = {"07": "chapter 7 is rewritten for issue 30 (cut-off predictions, mechanisms and evidence tables; "
-                       "wide manipulation-check lines)"}
+WIDTH_PENDING: dict[str, str] = {}  # chapter 7's second edition (issue 30) fits the page
 
 
 @pytest.mark.parametrize("chapter", [pytest.param(c, marks=[pytest.mark.xfail(strict=True, reason=WIDTH_PENDING[c.number])]

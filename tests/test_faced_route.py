@@ -36,9 +36,10 @@ SUBJECTS = (4, 5, 8, 37, 38, 40)
 KNOBS = {"valence_strength": 0.4, "subject_variability": 0.5}
 PARAMS = {
     "03": {"n_subjects": 6, "n_splits": 3, "inner_splits": 3, "permutations": 2000, "n_random_directions": 20,
-           "n_boot": 200},
+           "n_boot": 200, "clip_permutations": 1000},
     "04": {"n_subjects": 6, "architectures": ["logreg", "mlp"], "seeds": [0], "n_splits": 2, "val_fraction": 0.0,
-           "max_epochs": 4, "n_control_seeds": 1, "readout_splits": 3},
+           "max_epochs": 4, "n_control_seeds": 1, "readout_splits": 3, "clip_architectures": ["logreg"],
+           "clip_seeds": [0]},
 }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from .._checks import VaxisError, VaxisInputError
+from .resources import COHORT_OF
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROFILES_DIR = PACKAGE_DIR / "profiles"
@@ -94,6 +95,16 @@ def chapter_parameters(profile: str, chapter: Chapter, overrides: dict[str, Any]
     params.update((data.get("chapters") or {}).get(chapter.number) or {})
     params.update(overrides or {})
     return params
+
+
+def cohort_parameters(profile: str, name: str) -> dict[str, Any] | None:
+    """The parameters (defaults, then ``profile``'s) of the chapter whose simulated cohort chapter
+    ``name`` holds in memory (:data:`vaxis.book.resources.COHORT_OF`), or ``None``: what the memory
+    estimate of a chapter that reads another's cohort needs."""
+    upstream = next((c for c in chapters() if c.name == COHORT_OF.get(name)), None)
+    if upstream is None:
+        return None
+    return {**{k: v[0] for k, v in declared_parameters(upstream).items()}, **chapter_parameters(profile, upstream)}
 
 
 def _short(value: Any) -> str:

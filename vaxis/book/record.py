@@ -31,7 +31,7 @@ import pytest
 from .. import numerics
 from .._checks import VaxisInputError
 from . import resources, scorecard
-from .contents import Chapter, chapter_parameters, chapters, declared_parameters, root_dir, show_parameters
+from .contents import Chapter, chapter_parameters, chapters, cohort_parameters, declared_parameters, root_dir, show_parameters
 from .runner import record_run
 
 #: The profile whose chapters are the twins as committed (parameters equal to the defaults).
@@ -113,7 +113,8 @@ class Recorder:
         params = {**{k: v[0] for k, v in declared_parameters(chapter).items()},
                   **chapter_parameters(self.profile, chapter)}
         record_run(self.profile, chapter.name, wall_s=wall, peak_bytes=self._memory.peak_bytes,
-                   estimate_bytes=resources.estimate_chapter_bytes(params), numerics=numerics.mode(),
+                   estimate_bytes=resources.estimate_chapter_bytes(params, cohort_parameters(self.profile, chapter.name)),
+                   numerics=numerics.mode(),
                    runner="nbval")
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

@@ -80,15 +80,24 @@ def model_peak_bytes(name_or_path: str) -> int:
     return int(max(WEIGHT_FACTOR * model_bytes(name_or_path), pending))
 
 
-def estimate_chapter_bytes(params: Mapping[str, Any]) -> int:
+#: Chapters that hold another chapter's simulated cohort (chapter 6 ensembles chapter 4's networks on
+#: chapter 4's cohort, whose size it reads from chapter 4's result file, not from a parameter).
+COHORT_OF: dict[str, str] = {"06_ensembling": "04_classifier_rediscovery"}
+
+
+def estimate_chapter_bytes(params: Mapping[str, Any], cohort_params: Mapping[str, Any] | None = None) -> int:
     """Estimated peak memory of one chapter run with ``params`` (papermill parameters), bytes.
+
+    ``cohort_params``: the parameters of the chapter whose cohort this one holds (:data:`COHORT_OF`),
+    whose ``n_subjects`` counts when ``params`` has none (chapter 6: 2.00 GiB measured with chapter
+    4's 36 quick subjects, 2.83 GiB with 123, against 1.86 GiB estimated without them).
 
     A chapter with a true ``negative_control`` on simulated data (chapter 4 without ``faced_dir``)
     builds a second cohort of ``n_subjects``, with no valence structure, and trains its whole zoo on
     it too (twice the training time): :data:`NEGATIVE_CONTROL_COPIES` more copies of the EEG array.
     """
     weights = max((model_peak_bytes(m) for m in chapter_models(params)), default=0)
-    n_subjects = int(params.get("n_subjects", 0) or 0)
+    n_subjects = int(params.get("n_subjects", 0) or (cohort_params or {}).get("n_subjects", 0) or 0)
     control = params.get("negative_control") is True and params.get("faced_dir") is None
     copies = EEG_COPIES + (NEGATIVE_CONTROL_COPIES if control else 0)
     eeg = n_subjects * 28 * 30 * 32 * 5 * 8 * copies

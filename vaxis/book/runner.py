@@ -39,6 +39,7 @@ from .._checks import VaxisError, VaxisInputError
 from ..io import load_json, results_dir, save_json
 from . import records, resources, scorecard
 from .contents import (
+    cohort_parameters,
     Chapter,
     chapter_parameters,
     chapters,
@@ -166,7 +167,8 @@ def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] |
         check_parameters(chapter, params)
         defaults = {k: v[0] for k, v in declared_parameters(chapter).items()}
         all_params[chapter.name] = {**defaults, **params}
-        estimates.append((chapter.name, resources.estimate_chapter_bytes(all_params[chapter.name])))
+        estimates.append((chapter.name, resources.estimate_chapter_bytes(
+            all_params[chapter.name], cohort_parameters(profile, chapter.name))))
     if memory_check:
         resources.check_fits(estimates, params=all_params)
     # set-up, not a chapter: convert the registry models these chapters load and nobody else
