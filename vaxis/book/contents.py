@@ -104,7 +104,12 @@ def cohort_parameters(profile: str, name: str) -> dict[str, Any] | None:
     upstream = next((c for c in chapters() if c.name == COHORT_OF.get(name)), None)
     if upstream is None:
         return None
-    return {**{k: v[0] for k, v in declared_parameters(upstream).items()}, **chapter_parameters(profile, upstream)}
+    return effective_parameters(profile, upstream)
+
+
+def effective_parameters(profile: str, chapter: Chapter) -> dict[str, Any]:
+    """Every parameter ``chapter`` runs with under ``profile``: its declared defaults, then the profile's."""
+    return {**{k: v[0] for k, v in declared_parameters(chapter).items()}, **chapter_parameters(profile, chapter)}
 
 
 def _short(value: Any) -> str:

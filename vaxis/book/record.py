@@ -31,7 +31,7 @@ import pytest
 from .. import numerics
 from .._checks import VaxisInputError
 from . import resources, scorecard
-from .contents import Chapter, chapter_parameters, chapters, cohort_parameters, declared_parameters, root_dir, show_parameters
+from .contents import Chapter, chapter_parameters, chapters, cohort_parameters, effective_parameters, declared_parameters, root_dir, show_parameters
 from .runner import record_run
 
 #: The profile whose chapters are the twins as committed (parameters equal to the defaults).
@@ -110,8 +110,7 @@ class Recorder:
             return
         chapter = Chapter(path.stem[:2], path.stem, path.with_suffix(".py"))
         self.written.append(write_executed(chapter, self._outputs, self.profile, self.out_dir))
-        params = {**{k: v[0] for k, v in declared_parameters(chapter).items()},
-                  **chapter_parameters(self.profile, chapter)}
+        params = effective_parameters(self.profile, chapter)
         record_run(self.profile, chapter.name, wall_s=wall, peak_bytes=self._memory.peak_bytes,
                    estimate_bytes=resources.estimate_chapter_bytes(params, cohort_parameters(self.profile, chapter.name)),
                    numerics=numerics.mode(),
