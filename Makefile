@@ -22,28 +22,55 @@ PORTABLE := $(PY) -m vaxis.numerics portable --
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# PyTorch's OpenMP threads sleep, rather than spin, while they wait for each other: spinning threads of a
+# chapter that shares its cores with other work (make test's two streams, a shared machine) take the
+# cores from the thread they wait for. Chapter 1 under nbval beside one busy process: 383 s spinning,
+# 128 s sleeping; alone 78 s either way (benchmarks/README.md). How threads wait never changes a number.
+export OMP_WAIT_POLICY ?= PASSIVE
 # no second copy of every wheel in pip's cache: the venv and the models already take ~6 GB of disk
 export PIP_NO_CACHE_DIR := 1
 
-.PHONY: book test env models chapters html unit nbval clean tools
+.PHONY: book test env models chapters html clean tools unit-tests nbval-chapters book-build book-tests-built book-tests-rerun
 
 book: models chapters html  ## the whole book with the full profile -> _build/html/index.html (FACED=/path: on real data)
 
 test: models tools  ## unit tests, every quick chapter once under nbval, strict book build (all in portable numerics)
-	$(PORTABLE) $(PY) -m pytest tests -m "not book" -q
-	@# Every chapter runs once, with the quick profile and an empty cache: under nbval, which compares
-	@# every printed output with the committed notebooks; vaxis.book.record keeps what that run
-	@# executed as the book's chapters (book/chapters), its run log and results (results/quick).
-	@# The book-level tests then build on it: tests/test_determinism.py re-runs chapters 5 and 7 from
-	@# scratch and compares their result files, tests/test_student.py re-runs every student notebook
-	@# on this run's cache (removed after them, to keep the disk small)
 	rm -rf $(NBVAL_DIR)
+	$(MAKE) --no-print-directory -j2 --output-sync=target book-tests-built book-tests-rerun
+	rm -rf $(NBVAL_DIR)/cache
+
+# The steps of `make test`, two at a time on the two cores (one step alone keeps about one core busy);
+# make starts each step as soon as the steps it needs have finished, and --output-sync prints each
+# step's report whole when it ends.
+# - unit-tests: known-answer tests on tiny data. They never touch the chapter run's files (tests/conftest.py
+#   gives each test its own cache and results folders).
+# - nbval-chapters: every chapter once, with the quick profile and an empty cache, under nbval, which
+#   compares every printed output with the committed notebooks; vaxis.book.record keeps what that run
+#   executed as the book's chapters (book/chapters), its run log and results (results/quick).
+# - book-build: the strict book build of that run; book-tests-built: the tests of the built site, of
+#   the run's resources, and tests/test_student.py (every student notebook re-run on this run's cache).
+# - book-tests-rerun: tests/test_determinism.py (chapters 5 and 7 again from scratch, their result files
+#   compared) and tests/test_faced_route.py (chapters 3 and 4 on a BIDS replica): both read chapter 1's
+#   results of the run.
+RERUN_TESTS := tests/test_determinism.py tests/test_faced_route.py
+unit-tests:
+	$(PORTABLE) $(PY) -m pytest tests -m "not book" -q --durations=10
+
+nbval-chapters:
 	VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache $(PORTABLE) env -u MPLBACKEND \
 	  $(PY) -m pytest --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg -q -p no:cacheprovider \
 	  -p vaxis.book.record --vaxis-record quick
+
+book-build: nbval-chapters
 	$(PY) -m vaxis.book build
-	VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache $(PORTABLE) $(PY) -m pytest tests -m book -q
-	rm -rf $(NBVAL_DIR)/cache
+
+book-tests-built: book-build
+	VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache $(PORTABLE) $(PY) -m pytest tests -m book -q -p no:cacheprovider \
+	  $(addprefix --ignore=,$(RERUN_TESTS)) --durations=5
+
+book-tests-rerun: nbval-chapters unit-tests
+	VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache $(PORTABLE) $(PY) -m pytest $(RERUN_TESTS) -m book -q -p no:cacheprovider \
+	  --durations=5
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }

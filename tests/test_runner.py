@@ -194,3 +194,21 @@ def test_a_parameter_reaches_the_chapters_that_have_it(tmp_path):
     assert shares == {"97_llm": {"profile": "quick"}, "98_ok": {"faced_dir": "/data/nm000112", "profile": "quick"}}
     with pytest.raises(VaxisInputError, match=r"The chapters of this run \(97_llm, 98_ok\) have no parameter\(s\) \['seedv_dir'\]"):
         runner._overrides_by_chapter(todo, {"seedv_dir": "/x"})
+
+
+def test_kernels_wait_sleeping_unless_the_caller_says_otherwise(monkeypatch):
+    """Chapter kernels start with OpenMP threads that sleep while waiting (a caller's own setting wins),
+    no plotting backend and the hub offline; the caller's environment is back afterwards."""
+    import os
+
+    from vaxis.book import runner
+
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    with runner.kernel_environment("native"):
+        assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE" and "MPLBACKEND" not in os.environ
+        assert os.environ["HF_HUB_OFFLINE"] == "1"
+    assert "OMP_WAIT_POLICY" not in os.environ and os.environ["MPLBACKEND"] == "Agg"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    with runner.kernel_environment("portable"):
+        assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"

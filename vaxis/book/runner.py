@@ -68,13 +68,18 @@ def kernel_environment(numerics_mode: str, online: bool = False) -> Iterator[Non
     - numerics: :func:`vaxis.numerics.applied` (``portable`` or ``native``; see :mod:`vaxis.numerics`);
     - the Hugging Face hub offline unless ``online`` (a missing model fails at once);
     - no ``MPLBACKEND``: a non-interactive backend (e.g. ``Agg``) in the caller's environment would
-      make the kernel draw figures without displaying them, and the book would have no figures.
+      make the kernel draw figures without displaying them, and the book would have no figures;
+    - ``OMP_WAIT_POLICY=PASSIVE`` unless the caller set it: PyTorch's OpenMP threads sleep rather than
+      spin while waiting for each other, so a chapter sharing its cores with other work does not lose
+      them to its own spinning threads (chapter 1 beside one busy process: 383 s spinning, 128 s
+      sleeping, 78 s alone either way; ``benchmarks/README.md``). It never changes a number.
     """
     with numerics.applied(numerics_mode):
         if not online:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.pop("MPLBACKEND", None)
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         yield
 
 
