@@ -5,7 +5,9 @@ date and commit:
 
 - per profile and chapter, the wall time and peak memory the runner recorded
   (``results/<profile>/runs.json``, :func:`vaxis.book.runner.record_run`): ``quick`` is every chapter
-  once, from empty caches, under nbval in `make test` (portable numerics; :mod:`vaxis.book.record`),
+  once, from empty caches, on its own (``python -m vaxis.book run --profile quick --numerics portable``
+  in a fresh clone after `make test`: `make test` runs its nbval pass beside its unit tests, so its
+  own log, :mod:`vaxis.book.record`, shows chapters slowed by the tests, not a reader's times),
   ``full`` the chapters of `make book` (native numerics);
 - the whole `make test` and `make book` commands from fresh clones (wall time, largest process,
   disk afterwards), passed in or read from a ``/usr/bin/time -v`` log;
@@ -23,7 +25,9 @@ Usage (from a checkout)::
 
     python -m vaxis.book records            # the record, and whether it is within the budgets
     python -m vaxis.book records --write    # rewrite the generated parts of the pages from it
-    # after timing `make test` and `make book` in two fresh clones of one commit on one machine:
+    # after timing `make test` and `make book` in two fresh clones of one commit on one machine, and the
+    # quick chapters on their own in clone-a afterwards (results/quick moved aside, then
+    # `python -m vaxis.book run --profile quick --numerics portable`):
     python -m vaxis.book records --update --make-test-log test-time.log --make-book-log book-time.log \\
         --runs quick=../clone-a/results/quick/runs.json --runs full=../clone-b/results/full/runs.json \\
         --machine "2 CPU cores of an Intel Xeon (AVX-512), idle" --make-test-disk 6.0 --make-book-disk 11
@@ -50,7 +54,7 @@ from .contents import Chapter, chapters, root_dir, sync_pair
 RECORD_FILE = Path("benchmarks") / "reference_runs.json"
 #: The profiles the record holds, in the order pages show them, and how each was run.
 PROFILES: dict[str, str] = {
-    "quick": "from empty caches, under nbval in `make test` (portable numerics)",
+    "quick": "from empty caches, one chapter after another on idle cores (portable numerics)",
     "full": "from nothing, in `make book` (native numerics)",
 }
 #: The two commands of the README and their standing budgets (seconds) on :data:`BUDGET_CPUS` cores,
@@ -381,8 +385,9 @@ def readme_table(record: Record) -> list[str]:
     lines = ["| | `make test` | `make book` |", "| --- | --- | --- |",
              f"| whole command, from a fresh clone | {duration(t['wall_s'])} | {duration(b['wall_s'])} |",
              f"| standing budget ({BUDGET_CPUS} cores, fresh clone) | {budget('make test')} | {budget('make book')} |",
-             f"| of which the chapters | {duration(record.chapters_total('quick'))} (`quick` profile, once, under "
-             f"nbval) | {duration(record.chapters_total('full'))} (`full` profile) |",
+             f"| the chapters, one after another | {duration(record.chapters_total('quick'))} (`quick` profile; "
+             f"`make test` runs them beside its unit tests) | {duration(record.chapters_total('full'))} "
+             f"(`full` profile) |",
              f"| largest process | {memory(t.get('peak_bytes'))} | {memory(b.get('peak_bytes'))} |",
              f"| disk of the clone afterwards | {disk(t)} | {disk(b)} |", ""]
     return lines + _para(
