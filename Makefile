@@ -36,7 +36,7 @@ book: models chapters html  ## the whole book with the full profile -> _build/ht
 
 test: models tools  ## unit tests, every quick chapter once under nbval, strict book build (all in portable numerics)
 	rm -rf $(NBVAL_DIR)
-	$(MAKE) --no-print-directory -j2 --output-sync=target book-tests-built book-tests-rerun
+	$(MAKE) --no-print-directory -j2 --output-sync=target unit-tests book-tests-built book-tests-rerun
 	rm -rf $(NBVAL_DIR)/cache
 
 # The steps of `make test`, two at a time on the two cores (one step alone keeps about one core busy);
@@ -68,7 +68,7 @@ book-tests-built: book-build
 	VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache $(PORTABLE) $(PY) -m pytest tests -m book -q -p no:cacheprovider \
 	  $(addprefix --ignore=,$(RERUN_TESTS)) --durations=5
 
-book-tests-rerun: nbval-chapters unit-tests
+book-tests-rerun: nbval-chapters
 	VAXIS_CACHE=$(CURDIR)/$(NBVAL_DIR)/cache $(PORTABLE) $(PY) -m pytest $(RERUN_TESTS) -m book -q -p no:cacheprovider \
 	  --durations=5
 

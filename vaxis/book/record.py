@@ -31,7 +31,16 @@ import pytest
 from .. import numerics
 from .._checks import VaxisInputError
 from . import resources, scorecard
-from .contents import Chapter, chapter_parameters, chapters, cohort_parameters, effective_parameters, declared_parameters, root_dir, show_parameters
+from .contents import (
+    Chapter,
+    chapter_parameters,
+    chapters,
+    cohort_parameters,
+    declared_parameters,
+    effective_parameters,
+    root_dir,
+    show_parameters,
+)
 from .runner import record_run
 
 #: The profile whose chapters are the twins as committed (parameters equal to the defaults).

@@ -39,10 +39,10 @@ from .._checks import VaxisError, VaxisInputError
 from ..io import load_json, results_dir, save_json
 from . import records, resources, scorecard
 from .contents import (
-    cohort_parameters,
     Chapter,
     chapter_parameters,
     chapters,
+    cohort_parameters,
     select_chapters,
     check_parameters,
     declared_parameters,
